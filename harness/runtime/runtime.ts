@@ -1,0 +1,240 @@
+/**
+ * The one Runtime interface of sumnet.
+ *
+ * A runtime turns a resolved network spec (node ids, who dials whom, per-node command/image/environment, DATA_DIR on
+ * or off) into running peers, and then lets the harness act on that network: start, stop (graceful), kill (SIGKILL),
+ * restart a node, add one (join) and remove one (leave), cut and restore a link, shape a link (delay, jitter, loss),
+ * and read a node's logs. Every runtime (local processes in `runtime/local`, containers in `runtime/docker`)
+ * implements exactly this interface, so the scenario runner, the grader and the dashboard never know which one runs.
+ *
+ * Faults are link-level and runtime-neutral: a link is an undirected pair of nodes (one of them dials the other);
+ * "cut" means no bytes cross it in either direction and live connections over it break; "shape" means the bytes that
+ * cross it are delayed, jittered, and suffer TCP-like loss (retransmission delay, never corrupted bytes). How a
+ * runtime achieves that (relays, networks, ...) is its own business.
+ *
+ * Lifecycle: `runtime.start(spec)` resolves once every node answers `GET /health` (or rejects, having cleaned up
+ * what it started). The resulting `StartedNetwork` is `AsyncDisposable`: `await using net = await runtime.start(..)`
+ * removes every process/container, relay, temporary directory it created, also when the caller throws.
+ */
+
+/** Node ids: letters, digits, `.`, `_`, `-` (the peer contract's NODE_ID). */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+/** One node of a network, fully resolved: nothing is left to defaults of the runtime except command/image. */
+export interface NodeSpec {
+  /** NODE_ID of the peer. */
+  readonly id: string;
+  /**
+   * Command line of the peer for process runtimes (e.g. `node dist/node/main.js`); split like a shell would split
+   * words (quotes honoured, no operators). Undefined: the runtime's default (`--peer-command` or the reference peer).
+   */
+  readonly command?: string | undefined;
+  /** Image of the peer for container runtimes. Undefined: the runtime's default (`--image` or the reference image). */
+  readonly image?: string | undefined;
+  /**
+   * Extra environment variables for this node (e.g. SYNC_INTERVAL_MS). The runtime sets the contract variables
+   * itself (NODE_ID, P2P_HOST, P2P_PORT, PEERS, HTTP_PORT, DATA_DIR, NUMBERS) and they win over these.
+   */
+  readonly env: Readonly<Record<string, string>>;
+  /** Give the node a DATA_DIR that survives stop/kill/restart of this node (removed on dispose). */
+  readonly dataDir: boolean;
+  /** Integers (decimal strings) passed as NUMBERS; contributed by the peer at every start, counted once. */
+  readonly numbers: readonly string[];
+}
+
+/**
+ * A link between two nodes. `from` dials `to` (it is in `from`'s PEERS). Faults act on both directions of the link;
+ * the functions below that take a link accept either orientation.
+ */
+export interface LinkSpec {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** A network to start. Node ids are unique; links name existing nodes, no self-links, at most one link per pair. */
+export interface NetworkSpec {
+  /** Human name (scenario name); runtimes use it in labels, temp dir names, container names. */
+  readonly name: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly links: readonly LinkSpec[];
+}
+
+/** How a link misbehaves. All zero = a clean link. */
+export interface LinkShape {
+  /** Added one-way delay in milliseconds (applied in both directions). */
+  readonly delayMs: number;
+  /** Uniform jitter +/- jitterMs around delayMs; byte order inside a connection is always preserved. */
+  readonly jitterMs: number;
+  /**
+   * Probability in [0, 1] that a chunk of bytes is "lost". TCP semantics: the bytes are not dropped or corrupted, the
+   * chunk and everything behind it on that connection are held for a retransmission timeout (~200 ms).
+   */
+  readonly loss: number;
+}
+
+export const CLEAN_LINK: LinkShape = Object.freeze({ delayMs: 0, jitterMs: 0, loss: 0 });
+
+/** Where a node is in its life. */
+export type NodeStatus =
+  /** Process/container running (started and not yet seen to exit). */
+  | "running"
+  /** Stopped by the harness (graceful stop or kill) and may be started again. */
+  | "stopped"
+  /** Exited on its own (crash) while the harness expected it to run. */
+  | "exited"
+  /** Removed from the network (leave); cannot be started again. */
+  | "removed";
+
+export interface NodeExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** True when the harness caused the exit (stop/kill/restart/leave/dispose). */
+  readonly expected: boolean;
+}
+
+export interface NodeInfo {
+  readonly id: string;
+  readonly status: NodeStatus;
+  /** Base URL of the node's HTTP control API, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly controlUrl: string;
+  readonly dataDir: boolean;
+  /** Last exit of the node, if it has exited at least once. */
+  readonly lastExit?: NodeExit | undefined;
+  /** How many times the node has been started (1 after the initial start). */
+  readonly starts: number;
+}
+
+export interface LinkInfo extends LinkSpec {
+  /** True while the link is cut (partition). */
+  readonly cut: boolean;
+  readonly shape: LinkShape;
+}
+
+/** A snapshot of the network, for reporters and the dashboard. */
+export interface NetworkSnapshot {
+  readonly name: string;
+  readonly runtime: string;
+  readonly nodes: readonly NodeInfo[];
+  readonly links: readonly LinkInfo[];
+}
+
+export type NetworkEvent =
+  | { readonly type: "node"; readonly node: NodeInfo }
+  | { readonly type: "link"; readonly link: LinkInfo }
+  | { readonly type: "link-removed"; readonly link: LinkSpec };
+
+export interface StopOptions {
+  /** How long to wait for a graceful exit before SIGKILL (default 5000 ms). */
+  readonly timeoutMs?: number;
+}
+
+export interface StartNodeOptions {
+  /** How long to wait for `GET /health` to answer 200 (default 15000 ms). */
+  readonly healthTimeoutMs?: number;
+}
+
+/** A running network. All node/link arguments are node ids; unknown ids reject with an Error naming them. */
+export interface StartedNetwork extends AsyncDisposable {
+  readonly name: string;
+  /** Name of the runtime (`local`, `docker`). */
+  readonly runtime: string;
+
+  /** Current state of every node and link (removed nodes are listed with status `removed`). */
+  snapshot(): NetworkSnapshot;
+  /** Subscribe to node/link changes; returns an unsubscribe function. */
+  subscribe(listener: (event: NetworkEvent) => void): () => void;
+
+  /** Base URL of the node's control API (GET /total, POST /numbers, ...). Valid while the node is running. */
+  controlUrl(nodeId: string): string;
+
+  /** Start a stopped node again (same id, same DATA_DIR if any, same links). Resolves when healthy. */
+  startNode(nodeId: string, options?: StartNodeOptions): Promise<void>;
+  /** Graceful stop: SIGTERM (or the runtime's equivalent), SIGKILL after the timeout. Resolves when it is gone. */
+  stopNode(nodeId: string, options?: StopOptions): Promise<void>;
+  /** Hard kill (SIGKILL): no chance to flush anything. Resolves when it is gone. */
+  killNode(nodeId: string): Promise<void>;
+  /** Stop (graceful unless `hard`) if running, then start again; resolves when healthy. */
+  restartNode(nodeId: string, options?: StopOptions & StartNodeOptions & { readonly hard?: boolean }): Promise<void>;
+
+  /**
+   * Join: add and start a new node. `links` must each have the new node as one end; the new node is the dialer of
+   * links where it is `from`. Resolves when healthy.
+   */
+  addNode(node: NodeSpec, links: readonly LinkSpec[], options?: StartNodeOptions): Promise<void>;
+  /** Leave: stop the node gracefully and remove it with all its links. Its id cannot be reused. */
+  removeNode(nodeId: string, options?: StopOptions): Promise<void>;
+
+  /** Cut a link in both directions: live connections over it break, new ones fail, until restored. */
+  cutLink(a: string, b: string): Promise<void>;
+  /** Undo `cutLink`. */
+  restoreLink(a: string, b: string): Promise<void>;
+  /** Apply delay/jitter/loss to a link (both directions); replaces any previous shape. */
+  shapeLink(a: string, b: string, shape: LinkShape): Promise<void>;
+  /** Same as `shapeLink(a, b, CLEAN_LINK)`. */
+  clearLinkShape(a: string, b: string): Promise<void>;
+
+  /** The node's log so far (stdout and stderr, all starts of the node, in order). */
+  readLog(nodeId: string): Promise<string>;
+  /**
+   * Write every node's log to `dir/<node>.log` (creating `dir`); returns the written paths. Safe to call after
+   * nodes stopped or were removed, and before dispose.
+   */
+  collectLogs(dir: string): Promise<string[]>;
+
+  /** Stop everything, remove every process/container, relay and temporary directory. Idempotent. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options every runtime understands when starting a network. */
+export interface StartNetworkOptions {
+  /** How long to wait for every node's `GET /health` (default 15000 ms). */
+  readonly healthTimeoutMs?: number;
+  /** Seed for the runtime's randomness (jitter, loss), so runs can be repeated. */
+  readonly seed?: number;
+  /** Aborts a start in progress (everything started so far is removed). */
+  readonly signal?: AbortSignal;
+}
+
+export interface Runtime {
+  /** `local`, `docker`, ... */
+  readonly name: string;
+  /** Start every node of `spec`, wired by its links; resolves when all nodes are healthy. */
+  start(spec: NetworkSpec, options?: StartNetworkOptions): Promise<StartedNetwork>;
+}
+
+/** Find the link between a and b in either orientation. */
+export function findLink<L extends LinkSpec>(links: Iterable<L>, a: string, b: string): L | undefined {
+  for (const link of links) {
+    if ((link.from === a && link.to === b) || (link.from === b && link.to === a)) return link;
+  }
+  return undefined;
+}
+
+/** Canonical key of an undirected link, independent of orientation. */
+export function linkKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/**
+ * Check a spec's invariants (unique ids matching NODE_ID_PATTERN, links between known distinct nodes, at most one
+ * link per pair). Throws an Error listing every problem. Runtimes call it before starting anything.
+ */
+export function assertValidNetworkSpec(spec: NetworkSpec): void {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  for (const node of spec.nodes) {
+    if (!NODE_ID_PATTERN.test(node.id)) problems.push(`node id "${node.id}" must match ${NODE_ID_PATTERN}`);
+    if (ids.has(node.id)) problems.push(`node id "${node.id}" appears twice`);
+    ids.add(node.id);
+  }
+  const seen = new Set<string>();
+  for (const link of spec.links) {
+    if (!ids.has(link.from)) problems.push(`link ${link.from}->${link.to}: unknown node "${link.from}"`);
+    if (!ids.has(link.to)) problems.push(`link ${link.from}->${link.to}: unknown node "${link.to}"`);
+    if (link.from === link.to) problems.push(`link ${link.from}->${link.to}: a node cannot link to itself`);
+    const key = linkKey(link.from, link.to);
+    if (seen.has(key)) problems.push(`link ${link.from}->${link.to}: more than one link between these nodes`);
+    seen.add(key);
+  }
+  if (problems.length > 0) throw new Error(`invalid network spec "${spec.name}": ${problems.join("; ")}`);
+}
