@@ -1,0 +1,348 @@
+/**
+ * The TCP adapter: accepts and dials peer links, runs p2pnetwork's handshake, frames messages, redials with capped
+ * exponential backoff. It knows nothing of numbers: complete messages go up through `events`, messages come down
+ * through `send`.
+ */
+import net from "node:net";
+import type { PeerAddress } from "../config.js";
+import type { Logger } from "../log.js";
+import type { PeerMetrics } from "./metrics.js";
+import {
+  FrameDecoder,
+  FrameRejected,
+  encodeDialerHandshake,
+  encodeFrame,
+  parseAcceptorHandshake,
+  parseDialerHandshake,
+} from "../wire/frames.js";
+import type { WireMessage } from "../wire/messages.js";
+
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+const BACKOFF_START_MS = 100;
+const BACKOFF_MAX_MS = 5000;
+
+export type Direction = "in" | "out";
+
+export interface LinkView {
+  peer: string | null;
+  address: string;
+  direction: Direction;
+  state: "up" | "down";
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface LinkEvents {
+  up(link: number, peer: string, direction: Direction): void;
+  message(link: number, message: WireMessage): void;
+  down(link: number): void;
+}
+
+interface Link {
+  readonly id: number;
+  readonly socket: net.Socket;
+  readonly direction: Direction;
+  readonly address: string;
+  peer: string | null;
+  up: boolean;
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+interface Dialer {
+  readonly target: PeerAddress;
+  link: Link | undefined;
+  lastPeer: string | null;
+  attempt: number;
+  timer: NodeJS.Timeout | undefined;
+  self: boolean;
+}
+
+export class TcpLinks {
+  private server: net.Server | undefined;
+  private nextId = 1;
+  private readonly links = new Map<number, Link>();
+  private readonly dialers: Dialer[] = [];
+  private stopping = false;
+  private listenPort = 0;
+
+  constructor(
+    private readonly opts: {
+      nodeId: string;
+      host: string;
+      port: number;
+      peers: readonly PeerAddress[];
+      log: Logger;
+      metrics: PeerMetrics;
+      events: LinkEvents;
+    },
+  ) {}
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  get upCount(): number {
+    let n = 0;
+    for (const l of this.links.values()) if (l.up) n++;
+    return n;
+  }
+
+  async listen(): Promise<number> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    server.on("error", (err) => this.opts.log.error("p2p server error", { error: err.message }));
+    this.listenPort = (server.address() as net.AddressInfo).port;
+    return this.listenPort;
+  }
+
+  startDialing(): void {
+    for (const target of this.opts.peers) {
+      const dialer: Dialer = { target, link: undefined, lastPeer: null, attempt: 0, timer: undefined, self: false };
+      this.dialers.push(dialer);
+      this.dial(dialer);
+    }
+  }
+
+  send(id: number, message: WireMessage): void {
+    const link = this.links.get(id);
+    if (!link || !link.up || link.socket.destroyed) return;
+    const frame = encodeFrame(message);
+    link.socket.write(frame);
+    link.framesSent++;
+    link.bytesSent += frame.length;
+    this.opts.metrics.framesSent++;
+    this.opts.metrics.bytesSent += frame.length;
+  }
+
+  close(id: number, reason: string): void {
+    const link = this.links.get(id);
+    if (!link) return;
+    this.opts.log.warn("link closed", { peer: link.peer, addr: link.address, dir: link.direction, reason });
+    link.socket.destroy();
+  }
+
+  views(): LinkView[] {
+    const out: LinkView[] = [];
+    for (const d of this.dialers) {
+      if (d.self) continue;
+      if (d.link && d.link.up) continue;
+      out.push({
+        peer: d.lastPeer,
+        address: `${d.target.host}:${d.target.port}`,
+        direction: "out",
+        state: "down",
+        framesSent: 0,
+        framesReceived: 0,
+        bytesSent: 0,
+        bytesReceived: 0,
+      });
+    }
+    for (const l of this.links.values()) {
+      if (!l.up) continue;
+      out.push({
+        peer: l.peer,
+        address: l.address,
+        direction: l.direction,
+        state: "up",
+        framesSent: l.framesSent,
+        framesReceived: l.framesReceived,
+        bytesSent: l.bytesSent,
+        bytesReceived: l.bytesReceived,
+      });
+    }
+    return out;
+  }
+
+  /** Stops accepting, cancels redials and closes every link. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const d of this.dialers) clearTimeout(d.timer);
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    for (const l of this.links.values()) l.socket.end();
+    const ends = [...this.links.values()].map(
+      (l) => new Promise<void>((resolve) => (l.socket.closed ? resolve() : l.socket.once("close", () => resolve()))),
+    );
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 500).unref());
+    await Promise.race([Promise.all([closed, ...ends]), timeout]);
+    for (const l of this.links.values()) l.socket.destroy();
+  }
+
+  private register(socket: net.Socket, direction: Direction, address: string): Link {
+    const link: Link = {
+      id: this.nextId++,
+      socket,
+      direction,
+      address,
+      peer: null,
+      up: false,
+      framesSent: 0,
+      framesReceived: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+    };
+    this.links.set(link.id, link);
+    socket.setNoDelay(true);
+    socket.on("error", () => undefined); // 'close' follows, and is where a link ends
+    return link;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    const link = this.register(socket, "in", address);
+    const timer = setTimeout(() => {
+      this.opts.metrics.reject("handshake");
+      this.opts.log.warn("handshake timeout", { addr: address, dir: "in", after_ms: HANDSHAKE_TIMEOUT_MS });
+      socket.destroy();
+    }, HANDSHAKE_TIMEOUT_MS);
+    socket.once("data", (chunk: Buffer) => {
+      clearTimeout(timer);
+      link.bytesReceived += chunk.length;
+      this.opts.metrics.bytesReceived += chunk.length;
+      const hs = parseDialerHandshake(chunk);
+      if (!hs.ok) {
+        this.opts.metrics.reject("handshake");
+        this.opts.log.warn("handshake rejected", { addr: address, dir: "in", reason: hs.error });
+        socket.destroy();
+        return;
+      }
+      const reply = Buffer.from(this.opts.nodeId, "utf8");
+      socket.write(reply);
+      link.bytesSent += reply.length;
+      this.opts.metrics.bytesSent += reply.length;
+      if (hs.id === this.opts.nodeId) {
+        this.opts.log.warn("self link refused", { addr: address, dir: "in", reason: "the dialer has this peer's id" });
+        socket.end();
+        return;
+      }
+      this.established(link, hs.id);
+    });
+    socket.once("close", () => {
+      clearTimeout(timer);
+      this.ended(link);
+    });
+  }
+
+  private dial(dialer: Dialer): void {
+    if (this.stopping) return;
+    const { host, port } = dialer.target;
+    const address = `${host}:${port}`;
+    const socket = net.connect({ host, port });
+    const link = this.register(socket, "out", address);
+    dialer.link = link;
+    let timer: NodeJS.Timeout | undefined;
+    socket.once("connect", () => {
+      const hello = encodeDialerHandshake(this.opts.nodeId, this.listenPort);
+      socket.write(hello);
+      link.bytesSent += hello.length;
+      this.opts.metrics.bytesSent += hello.length;
+      timer = setTimeout(() => {
+        this.opts.metrics.reject("handshake");
+        this.opts.log.warn("handshake timeout", { addr: address, dir: "out", after_ms: HANDSHAKE_TIMEOUT_MS });
+        socket.destroy();
+      }, HANDSHAKE_TIMEOUT_MS);
+      socket.once("data", (chunk: Buffer) => {
+        clearTimeout(timer);
+        link.bytesReceived += chunk.length;
+        this.opts.metrics.bytesReceived += chunk.length;
+        const hs = parseAcceptorHandshake(chunk);
+        if (!hs.ok) {
+          this.opts.metrics.reject("handshake");
+          this.opts.log.warn("handshake rejected", { addr: address, dir: "out", reason: hs.error });
+          socket.destroy();
+          return;
+        }
+        if (hs.id === this.opts.nodeId) {
+          dialer.self = true;
+          this.opts.log.warn("self link refused", {
+            addr: address,
+            dir: "out",
+            reason: "the peer there has this peer's id; not redialing it",
+          });
+          socket.destroy();
+          return;
+        }
+        dialer.attempt = 0;
+        dialer.lastPeer = hs.id;
+        this.established(link, hs.id);
+      });
+    });
+    socket.once("close", () => {
+      clearTimeout(timer);
+      const wasUp = link.up;
+      this.ended(link);
+      dialer.link = undefined;
+      if (this.stopping || dialer.self) return;
+      const delay = backoff(dialer.attempt++);
+      if (!wasUp && dialer.attempt === 1) {
+        this.opts.log.info("dial failed", { addr: address, retry_ms: delay });
+      }
+      dialer.timer = setTimeout(() => this.dial(dialer), delay);
+    });
+  }
+
+  private established(link: Link, peer: string): void {
+    link.peer = peer;
+    link.up = true;
+    const decoder = new FrameDecoder();
+    this.opts.log.info("link up", { peer, addr: link.address, dir: link.direction });
+    link.socket.on("data", (chunk: Buffer) => {
+      if (!link.up) return;
+      link.bytesReceived += chunk.length;
+      this.opts.metrics.bytesReceived += chunk.length;
+      let messages: WireMessage[];
+      try {
+        messages = decoder.push(chunk);
+      } catch (err) {
+        if (!(err instanceof FrameRejected)) throw err;
+        this.opts.metrics.reject(err.reason);
+        this.opts.log.warn("frame rejected", { peer, addr: link.address, reason: err.reason, detail: err.message });
+        this.shut(link);
+        return;
+      }
+      for (const m of messages) {
+        if (!link.up) return;
+        link.framesReceived++;
+        this.opts.metrics.framesReceived++;
+        this.opts.events.message(link.id, m);
+      }
+    });
+    this.opts.events.up(link.id, peer, link.direction);
+  }
+
+  /** Ends a link at once, telling the replica before any further byte is read. */
+  private shut(link: Link): void {
+    this.ended(link);
+    link.socket.destroy();
+  }
+
+  private ended(link: Link): void {
+    if (!this.links.has(link.id)) return;
+    this.links.delete(link.id);
+    if (link.up) {
+      link.up = false;
+      this.opts.log.info("link down", { peer: link.peer, addr: link.address, dir: link.direction });
+      this.opts.events.down(link.id);
+    }
+  }
+}
+
+function backoff(attempt: number): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** attempt);
+  return Math.round(base * (0.8 + Math.random() * 0.2));
+}

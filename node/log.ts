@@ -1,0 +1,38 @@
+/** One line per event on stdout, as text (`time level event key=value ...`) or as JSON. */
+export type LogFields = Record<string, string | number | boolean | bigint | null | undefined>;
+export type Level = "info" | "warn" | "error";
+
+export interface Logger {
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  error(event: string, fields?: LogFields): void;
+}
+
+export function createLogger(opts: {
+  node: string;
+  format: "text" | "json";
+  write?: (line: string) => void;
+}): Logger {
+  const write = opts.write ?? ((line: string) => void process.stdout.write(line + "\n"));
+  const emit = (level: Level, event: string, fields: LogFields = {}) => {
+    const time = new Date().toISOString();
+    if (opts.format === "json") {
+      const obj: Record<string, unknown> = { time, level, node: opts.node, event };
+      for (const [k, v] of Object.entries(fields)) if (v !== undefined) obj[k] = typeof v === "bigint" ? v.toString() : v;
+      write(JSON.stringify(obj));
+      return;
+    }
+    let line = `${time} ${level.padEnd(5)} ${opts.node} ${event}`;
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) continue;
+      const s = String(v);
+      line += ` ${k}=${/^[^\s"=]*$/.test(s) && s !== "" ? s : JSON.stringify(s)}`;
+    }
+    write(line);
+  };
+  return {
+    info: (e, f) => emit("info", e, f),
+    warn: (e, f) => emit("warn", e, f),
+    error: (e, f) => emit("error", e, f),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * One running peer: the replica core wired to its adapters (TCP links, the control API, the number log) and to
+ * time (the batching timer and the anti-entropy interval).
+ */
+import { randomBytes } from "node:crypto";
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { PeerConfig } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { Replica, type NumberRecord, type Output } from "./core/replica.js";
+import { NumberLog } from "./adapters/number-log.js";
+import { PeerMetrics } from "./adapters/metrics.js";
+import { TcpLinks } from "./adapters/tcp-links.js";
+import { HttpError, createControlServer } from "./adapters/http-api.js";
+
+/** The identity writer for a fresh process: time-ordered and random, so it is never reused by a later start. */
+export function newIncarnation(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+}
+
+const TOTAL_LOG_INTERVAL_MS = 100;
+
+export interface RunningPeer {
+  readonly nodeId: string;
+  readonly p2pPort: number;
+  readonly httpPort: number;
+  readonly replica: Replica;
+  stop(): Promise<void>;
+}
+
+export async function startPeer(config: PeerConfig, logger?: Logger): Promise<RunningPeer> {
+  const log = logger ?? createLogger({ node: config.nodeId, format: config.logFormat });
+  const metrics = new PeerMetrics();
+
+  let numberLog: NumberLog | undefined;
+  let origin = `${config.nodeId}@${newIncarnation()}`;
+  let recovered: NumberRecord[] = [];
+  if (config.dataDir) {
+    const opened = await NumberLog.open(config.dataDir);
+    numberLog = opened.log;
+    const r = opened.recovered;
+    if (r.origin) origin = r.origin;
+    else await numberLog.writeOrigin(origin);
+    recovered = r.numbers;
+    if (r.tornBytes || r.damagedLines.length) {
+      log.warn("number log repaired", {
+        path: numberLog.path,
+        torn_bytes: r.tornBytes,
+        damaged_lines: r.damagedLines.join(",") || undefined,
+      });
+    }
+  }
+
+  const replica = new Replica({ nodeId: config.nodeId, origin });
+  replica.addLocal(recovered);
+  // Numbers given at start have identities fixed by node and position: restarts add nothing twice.
+  replica.addLocal(config.numbers.map((value, i) => ({ origin: `${config.nodeId}@init`, seq: i + 1, value })));
+
+  let flushTimer: NodeJS.Timeout | undefined;
+  let totalTimer: NodeJS.Timeout | undefined;
+  let lastTotalLogged = 0;
+  let stopping = false;
+
+  const logTotal = () => {
+    totalTimer = undefined;
+    lastTotalLogged = Date.now();
+    log.info("total", { total: replica.total, count: replica.count });
+  };
+  const totalChanged = () => {
+    if (totalTimer) return;
+    const wait = Math.max(0, lastTotalLogged + TOTAL_LOG_INTERVAL_MS - Date.now());
+    totalTimer = setTimeout(logTotal, wait);
+  };
+
+  const flush = () => {
+    flushTimer = undefined;
+    apply(replica.flush());
+  };
+
+  const apply = (outputs: readonly Output[]) => {
+    for (const o of outputs) {
+      switch (o.kind) {
+        case "send":
+          links.send(o.link, o.message);
+          break;
+        case "learned":
+          if (o.from !== "local" && numberLog) {
+            numberLog.append(o.numbers).catch((err: Error) => log.error("number log write failed", { error: err.message }));
+          }
+          totalChanged();
+          break;
+        case "close":
+          metrics.reject("protocol");
+          links.close(o.link, o.reason);
+          break;
+        case "conflict":
+          metrics.conflicts++;
+          log.warn("conflicting number ignored", { peer: replica.linkPeer(o.link), origin: o.origin, seq: o.seq });
+          break;
+      }
+    }
+    if (!flushTimer && replica.hasPendingPushes) flushTimer = setTimeout(flush, config.batchMs);
+  };
+
+  const links: TcpLinks = new TcpLinks({
+    nodeId: config.nodeId,
+    host: config.p2pHost,
+    port: config.p2pPort,
+    peers: config.peers,
+    log,
+    metrics,
+    events: {
+      up: (link, peer, direction) => apply(replica.linkUp(link, peer, direction === "out" ? "dialer" : "acceptor")),
+      message: (link, message) => apply(replica.receive(link, message)),
+      down: (link) => replica.linkDown(link),
+    },
+  });
+
+  const p2pPort = await links.listen();
+  let listening = false;
+
+  const server: http.Server = createControlServer({
+    nodeId: config.nodeId,
+    async addNumbers(values) {
+      if (stopping) throw new HttpError(503, "peer is stopping");
+      const records = replica.allocate(values);
+      // Durable before acknowledged, and before anything is sent: a crash can lose only unacknowledged numbers,
+      // whose identities were never seen outside this process.
+      if (numberLog) await numberLog.append(records);
+      apply(replica.addLocal(records));
+      metrics.numbersInjected += records.length;
+      return records.map((r) => ({ id: `${r.origin}:${r.seq}`, origin: r.origin, seq: r.seq, value: r.value.toString() }));
+    },
+    total: () => ({ node: config.nodeId, total: replica.total.toString(), count: replica.count }),
+    state: () => ({
+      node: config.nodeId,
+      origin: replica.origin,
+      total: replica.total.toString(),
+      count: replica.count,
+      digest: replica.digest(),
+      links: links.views(),
+    }),
+    metrics: () =>
+      metrics.render({ node: config.nodeId, linksUp: links.upCount, numbersKnown: replica.count, total: replica.total }),
+    health: () => ({ ok: listening && !stopping, node: config.nodeId }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.httpPort, config.p2pHost, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const httpPort = (server.address() as AddressInfo).port;
+  listening = true;
+
+  log.info("started", {
+    p2p: `${config.p2pHost}:${p2pPort}`,
+    http: `${config.p2pHost}:${httpPort}`,
+    peers: config.peers.map((p) => `${p.host}:${p.port}`).join(",") || "(none)",
+    origin,
+    data_dir: config.dataDir ?? "(none)",
+    recovered: recovered.length,
+    numbers: config.numbers.length,
+    batch_ms: config.batchMs,
+    sync_ms: config.syncIntervalMs,
+    log_format: config.logFormat,
+  });
+  logTotal();
+
+  links.startDialing();
+  const syncTimer = setInterval(() => apply(replica.sync()), config.syncIntervalMs);
+
+  return {
+    nodeId: config.nodeId,
+    p2pPort,
+    httpPort,
+    replica,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(syncTimer);
+      if (flushTimer) {
+        clearTimeout(flushTimer);
+        flush();
+      }
+      if (totalTimer) {
+        clearTimeout(totalTimer);
+        logTotal();
+      }
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await links.stop();
+      server.closeAllConnections();
+      await httpClosed;
+      await numberLog?.close();
+    },
+  };
+}
