@@ -1,0 +1,416 @@
+/**
+ * Conformance: before any scenario, start one node of the implementation under grading and check, one request at a
+ * time, that it does what PEER-CONTRACT.md asks. Every failure says in plain words what happened, what the contract
+ * expects, and where to read about it, e.g.
+ * `GET /total answered 404: a peer must serve GET /total, see PEER-CONTRACT.md`.
+ *
+ * It runs on any Runtime (local processes or containers), so the same words reach a student whichever way they
+ * packaged their peer.
+ */
+import { z } from "zod";
+import type { NodeSpec, Runtime, StartedNetwork } from "../runtime/runtime.js";
+import { logTail } from "./log-tail.js";
+
+export type CheckStatus = "pass" | "fail" | "warn" | "skip";
+
+export interface ConformanceCheck {
+  /** Stable id, e.g. `health`, `total-initial`, `reject-float`. */
+  readonly id: string;
+  /** What was checked, in a few words. */
+  readonly title: string;
+  /** `warn`: the contract asks for it but scenarios do not depend on it; it does not fail grading. */
+  readonly status: CheckStatus;
+  /** Plain words: what happened and what was expected. */
+  readonly message: string;
+}
+
+export interface ConformanceResult {
+  /** True when no check failed (warnings allowed). */
+  readonly passed: boolean;
+  readonly checks: readonly ConformanceCheck[];
+  /** The end of the node's log (bounded, printable). */
+  readonly logTail: string;
+  readonly durationMs: number;
+}
+
+export interface ConformanceOptions {
+  readonly runtime: Runtime;
+  /** The implementation: a command (process runtimes) or an image (container runtimes); undefined = runtime default. */
+  readonly command?: string | undefined;
+  readonly image?: string | undefined;
+  /** Extra environment for the node (e.g. tuning variables). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The contract: GET /health answers 200 within this long after start (default 10000 ms). */
+  readonly healthTimeoutMs?: number;
+  /**
+   * How long after SIGTERM the peer is killed (default 3000 ms: the contract's 2 s plus slack for a loaded machine).
+   */
+  readonly stopGraceMs?: number;
+  /** How long one HTTP request may take (default 5000 ms). */
+  readonly requestTimeoutMs?: number;
+}
+
+const CONTRACT = "see PEER-CONTRACT.md";
+const NODE_ID = "c1";
+const INITIAL_NUMBERS = ["7", "-2"] as const;
+const BIG_NEGATIVE = "-123456789012345678901234567890";
+
+/** `GET /total` as the contract defines it. */
+export const totalResponseSchema = z.object({
+  node: z.string({ error: "must be a string (the NODE_ID)" }).optional(),
+  total: z
+    .string({ error: 'must be a decimal string such as "42" (a JSON number would lose digits)' })
+    .regex(/^-?[0-9]+$/, { error: 'must be a decimal string such as "-42"' }),
+  count: z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0),
+});
+
+export const healthResponseSchema = z.object({ status: z.literal("ok", { error: 'must be "ok"' }) });
+
+interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** One HTTP request with a timeout and a bounded body (the peer is untrusted). */
+async function request(
+  url: string,
+  init: { method: "GET" | "POST"; body?: string },
+  timeoutMs: number,
+): Promise<HttpAnswer> {
+  const response = await fetch(url, {
+    method: init.method,
+    ...(init.body === undefined ? {} : { body: init.body, headers: { "content-type": "application/json" } }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const reader = response.body?.getReader();
+  let body = "";
+  if (reader) {
+    const decoder = new TextDecoder();
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      body += decoder.decode(value, { stream: true });
+      if (received > 64 * 1024) {
+        await reader.cancel();
+        break;
+      }
+    }
+  }
+  return { status: response.status, body };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === "TimeoutError") return "no answer in time";
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof Error) return `${error.message} (${cause.message})`;
+    return error.message;
+  }
+  return String(error);
+}
+
+function quote(body: string, max = 120): string {
+  const oneLine = body.replace(/\s+/g, " ").trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}...` : oneLine || "(empty)";
+}
+
+function zodProblems(error: z.ZodError): string {
+  return error.issues.map((issue) => `"${issue.path.join(".") || "body"}" ${issue.message}`).join("; ");
+}
+
+/** The invalid inputs every peer must reject with 400, storing nothing. */
+const INVALID_POSTS: readonly { id: string; what: string; body: string }[] = [
+  { id: "reject-float", what: "a float", body: '{"value": 1.5}' },
+  { id: "reject-exponent", what: "a number with an exponent", body: '{"value": 1e3}' },
+  { id: "reject-empty", what: "an empty string", body: '{"value": ""}' },
+  { id: "reject-text", what: "text that is not a number", body: '{"value": "abc"}' },
+  { id: "reject-too-long", what: "an integer of 1001 digits", body: `{"value": "1${"0".repeat(1000)}"}` },
+  { id: "reject-batch", what: "a batch with one bad value", body: '{"values": [1, "x"]}' },
+  { id: "reject-not-json", what: "a body that is not JSON", body: "add 5 please" },
+];
+
+const VALID_POSTS: readonly { body: string; values: readonly string[] }[] = [
+  { body: '{"value": 42}', values: ["42"] },
+  { body: `{"value": "${BIG_NEGATIVE}"}`, values: [BIG_NEGATIVE] },
+  { body: '{"values": [1, "2", -3]}', values: ["1", "2", "-3"] },
+];
+
+export async function checkConformance(options: ConformanceOptions): Promise<ConformanceResult> {
+  const started = Date.now();
+  const healthTimeoutMs = options.healthTimeoutMs ?? 10_000;
+  const stopGraceMs = options.stopGraceMs ?? 3_000;
+  const timeoutMs = options.requestTimeoutMs ?? 5_000;
+  const checks: ConformanceCheck[] = [];
+  const add = (id: string, title: string, status: CheckStatus, message: string): boolean => {
+    checks.push({ id, title, status, message });
+    return status !== "fail";
+  };
+
+  const node: NodeSpec = {
+    id: NODE_ID,
+    command: options.command,
+    image: options.image,
+    env: options.env ?? {},
+    dataDir: false,
+    numbers: INITIAL_NUMBERS,
+  };
+  let net: StartedNetwork;
+  try {
+    net = await options.runtime.start(
+      { name: "conformance", nodes: [node], links: [] },
+      { healthTimeoutMs },
+    );
+  } catch (error) {
+    add(
+      "health",
+      "starts and answers GET /health",
+      "fail",
+      `the peer did not answer GET /health with 200 within ${healthTimeoutMs / 1000} s of starting ` +
+        `(${describeError(error)}): a peer must listen on HTTP_PORT and serve GET /health once both its ports ` +
+        `listen, ${CONTRACT}`,
+    );
+    return { passed: false, checks, logTail: "", durationMs: Date.now() - started };
+  }
+
+  let log = "";
+  try {
+    await runChecks(net, add, { timeoutMs, healthTimeoutMs, stopGraceMs });
+  } finally {
+    log = await net.readLog(NODE_ID).catch((error: unknown) => `(log unavailable: ${describeError(error)})`);
+    await net[Symbol.asyncDispose]();
+  }
+  return {
+    passed: checks.every((check) => check.status !== "fail"),
+    checks,
+    logTail: logTail(log),
+    durationMs: Date.now() - started,
+  };
+}
+
+type Add = (id: string, title: string, status: CheckStatus, message: string) => boolean;
+
+async function runChecks(
+  net: StartedNetwork,
+  add: Add,
+  limits: { timeoutMs: number; healthTimeoutMs: number; stopGraceMs: number },
+): Promise<void> {
+  const base = net.controlUrl(NODE_ID);
+  const call = (method: "GET" | "POST", path: string, body?: string): Promise<HttpAnswer> =>
+    request(`${base}${path}`, body === undefined ? { method } : { method, body }, limits.timeoutMs);
+
+  /** After a request went wrong, a crashed peer explains more than the request error does. */
+  const crashNote = (): string => {
+    const info = net.snapshot().nodes.find((n) => n.id === NODE_ID);
+    if (info?.status !== "exited") return "";
+    const exit = info.lastExit;
+    const how = exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code ?? "?"}`;
+    return ` The peer exited on its own (${how}); see the end of its log.`;
+  };
+  const skipRest = (ids: readonly [string, string][], why: string): void => {
+    for (const [id, title] of ids) add(id, title, "skip", `not checked: ${why}`);
+  };
+
+  // GET /health: the runtime has seen a 200; check the body says ok.
+  try {
+    const health = await call("GET", "/health");
+    const parsed = health.status === 200 ? healthResponseSchema.safeParse(safeJson(health.body)) : undefined;
+    if (health.status !== 200) {
+      add("health", "GET /health", "fail", `GET /health answered ${health.status}: a peer must answer 200, ${CONTRACT}`);
+    } else if (!parsed?.success) {
+      add(
+        "health",
+        "GET /health",
+        "warn",
+        `GET /health answered 200 with ${quote(health.body)}; the contract's body is {"status":"ok","node":"<id>"}`,
+      );
+    } else {
+      add("health", "GET /health", "pass", "answers 200 {\"status\":\"ok\"}");
+    }
+  } catch (error) {
+    add("health", "GET /health", "fail", `GET /health failed: ${describeError(error)}.${crashNote()}`);
+  }
+
+  // GET /total before any POST: NUMBERS=7,-2 must be counted.
+  let expectedTotal = INITIAL_NUMBERS.reduce((sum, v) => sum + BigInt(v), 0n);
+  let expectedCount: number = INITIAL_NUMBERS.length;
+  type Reading = { readonly state: "ok" | "wrong"; readonly total: bigint; readonly count: number } | { readonly state: "broken" };
+  const readTotal = async (id: string, title: string, context: string): Promise<Reading> => {
+    let answer: HttpAnswer;
+    try {
+      answer = await call("GET", "/total");
+    } catch (error) {
+      add(id, title, "fail", `GET /total failed: ${describeError(error)}.${crashNote()}`);
+      return { state: "broken" };
+    }
+    if (answer.status !== 200) {
+      add(id, title, "fail", `GET /total answered ${answer.status}: a peer must serve GET /total, ${CONTRACT}`);
+      return { state: "broken" };
+    }
+    const parsed = totalResponseSchema.safeParse(safeJson(answer.body));
+    if (!parsed.success) {
+      add(
+        id,
+        title,
+        "fail",
+        `GET /total answered ${quote(answer.body)}: ${zodProblems(parsed.error)}; expected ` +
+          `{"node":"c1","total":"<decimal string>","count":<how many numbers>}, ${CONTRACT}`,
+      );
+      return { state: "broken" };
+    }
+    const { total, count } = parsed.data;
+    if (BigInt(total) !== expectedTotal || count !== expectedCount) {
+      add(
+        id,
+        title,
+        "fail",
+        `${context}, GET /total reported total ${total} count ${count}, expected total ${expectedTotal} count ` +
+          `${expectedCount}`,
+      );
+      return { state: "wrong", total: BigInt(total), count };
+    }
+    add(id, title, "pass", `total ${total} count ${count}`);
+    return { state: "ok", total: BigInt(total), count };
+  };
+
+  const initial = await readTotal(
+    "total-initial",
+    "counts NUMBERS at start",
+    `with NUMBERS=${INITIAL_NUMBERS.join(",")} and nothing posted (a peer must add the numbers in NUMBERS when it starts)`,
+  );
+  if (initial.state === "broken") {
+    skipRest(
+      [
+        ["post-valid", "POST /numbers accepts integers"],
+        ["reject-invalid", "POST /numbers rejects invalid values"],
+      ],
+      "GET /total does not work",
+    );
+  } else {
+    if (initial.state === "wrong") {
+      // Go on from what the peer reports, so that the next checks judge only POST.
+      expectedTotal = initial.total;
+      expectedCount = initial.count;
+    }
+    // Valid POSTs: 201 each, then the total includes them.
+    let postsOk = true;
+    for (const post of VALID_POSTS) {
+      try {
+        const answer = await call("POST", "/numbers", post.body);
+        if (answer.status !== 201) {
+          postsOk = add(
+            "post-valid",
+            "POST /numbers accepts integers",
+            "fail",
+            `POST /numbers with ${quote(post.body, 60)} answered ${answer.status} ${quote(answer.body, 80)}: a peer ` +
+              `must accept integers (JSON numbers or decimal strings, any size up to 1000 digits) and answer 201, ${CONTRACT}`,
+          );
+          break;
+        }
+        for (const v of post.values) expectedTotal += BigInt(v);
+        expectedCount += post.values.length;
+      } catch (error) {
+        postsOk = add(
+          "post-valid",
+          "POST /numbers accepts integers",
+          "fail",
+          `POST /numbers with ${quote(post.body, 60)} failed: ${describeError(error)}.${crashNote()}`,
+        );
+        break;
+      }
+    }
+    if (postsOk) {
+      const after = await readTotal(
+        "post-valid",
+        "POST /numbers accepts integers",
+        `after POSTing 42, ${BIG_NEGATIVE} and the batch [1, "2", -3] (each answered 201)`,
+      );
+      postsOk = after.state === "ok";
+    }
+
+    // Invalid POSTs: 400 each, nothing stored.
+    const accepted: string[] = [];
+    let broken = "";
+    for (const post of INVALID_POSTS) {
+      try {
+        const answer = await call("POST", "/numbers", post.body);
+        if (answer.status !== 400) accepted.push(`${post.what} (${quote(post.body, 40)}) answered ${answer.status}`);
+      } catch (error) {
+        broken = `POST /numbers with ${post.what} failed: ${describeError(error)}.${crashNote()}`;
+        break;
+      }
+    }
+    if (broken) {
+      add("reject-invalid", "POST /numbers rejects invalid values", "fail", broken);
+    } else if (accepted.length > 0) {
+      add(
+        "reject-invalid",
+        "POST /numbers rejects invalid values",
+        "fail",
+        `POST /numbers with ${accepted.join("; ")}: a peer must answer 400 {"error": "..."} and store nothing, ${CONTRACT}`,
+      );
+    } else {
+      add("reject-invalid", "POST /numbers rejects invalid values", "pass", `all ${INVALID_POSTS.length} answered 400`);
+    }
+    if (!broken && postsOk) {
+      await readTotal(
+        "reject-stores-nothing",
+        "rejected values are not stored",
+        "after the rejected POSTs (a rejected POST must store nothing; a batch is all or nothing)",
+      );
+    }
+  }
+
+  // Unknown route: 404. Scenarios do not depend on it, so it only warns.
+  try {
+    const answer = await call("GET", "/no-such-route");
+    if (answer.status === 404) add("unknown-route", "unknown route answers 404", "pass", "answers 404");
+    else
+      add(
+        "unknown-route",
+        "unknown route answers 404",
+        "warn",
+        `GET /no-such-route answered ${answer.status}: the contract asks for 404 on unknown routes`,
+      );
+  } catch (error) {
+    add("unknown-route", "unknown route answers 404", "warn", `GET /no-such-route failed: ${describeError(error)}`);
+  }
+
+  // SIGTERM: gone within the grace period, else killed.
+  const info = net.snapshot().nodes.find((n) => n.id === NODE_ID);
+  if (info?.status !== "running") {
+    add("sigterm", "exits on SIGTERM", "fail", `the peer was no longer running before SIGTERM.${crashNote()}`);
+    return;
+  }
+  const stopStarted = Date.now();
+  try {
+    await net.stopNode(NODE_ID, { timeoutMs: limits.stopGraceMs });
+  } catch (error) {
+    add("sigterm", "exits on SIGTERM", "fail", `stopping the peer failed: ${describeError(error)}`);
+    return;
+  }
+  const tookMs = Date.now() - stopStarted;
+  const exit = net.snapshot().nodes.find((n) => n.id === NODE_ID)?.lastExit;
+  if (exit && (exit.signal === "SIGKILL" || exit.code === 137)) {
+    add(
+      "sigterm",
+      "exits on SIGTERM",
+      "fail",
+      `the peer did not exit within ${limits.stopGraceMs / 1000} s of SIGTERM and was killed: a peer must exit ` +
+        `within 2 s of SIGTERM (handle the signal; in a container your process is PID 1 and gets no default ` +
+        `handler), ${CONTRACT}`,
+    );
+  } else {
+    const how = exit?.signal ? `on signal ${exit.signal}` : `with code ${exit?.code ?? "?"}`;
+    add("sigterm", "exits on SIGTERM", "pass", `exited ${how} after ${(tookMs / 1000).toFixed(1)} s`);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
