@@ -1,0 +1,316 @@
+/**
+ * The picture of a network at one moment, computed from what each node reported: who agrees with whom, which links
+ * are up, how many frames per second cross each link. Sans-I/O: `NetworkWatch.observe` takes readings and a time and
+ * returns a view; the poller, the web page and the terminal table only move views around.
+ */
+import { layoutNetwork, type Point } from "./layout.js";
+import type { LinkReport, NodeReading } from "./node-reading.js";
+import type { NetworkDescription } from "./watch-source.js";
+
+export type NodeStatus = "agree" | "lag" | "differs" | "unreachable";
+
+export interface ViewNode {
+  /** Stable identity in the view: the node's URL (ids are only learnt from answers, and may collide). */
+  key: string;
+  id: string | null;
+  url: string;
+  reachable: boolean;
+  /** Last reported total and count (kept, and marked stale by `reachable: false`, when the node stops answering). */
+  total: string | null;
+  count: number | null;
+  /** Distinct peers with a link up / all distinct peers linked; null when the node has no usable GET /state. */
+  linksUp: number | null;
+  linksTotal: number | null;
+  status: NodeStatus;
+  /** For `lag`: how many numbers fewer than the best-informed node. */
+  missing: number;
+  note: string | null;
+  x: number;
+  y: number;
+}
+
+export interface ViewEdge {
+  key: string;
+  a: string;
+  b: string;
+  state: "up" | "down";
+  /** The source (the harness) cut this link on purpose. */
+  cut: boolean;
+  /** Frames per second both ways, averaged over the last 2 s; null until known. */
+  fps: number | null;
+}
+
+export interface Agreement {
+  /** Every node that should run answers, and all that answer report the same total and count. */
+  agree: boolean;
+  agreeing: number;
+  reachable: number;
+  nodes: number;
+  /** The total and count of the best-informed node (most numbers), which the others are compared to. */
+  total: string | null;
+  count: number | null;
+}
+
+export interface NetworkView {
+  at: string;
+  title: string;
+  step: NetworkDescription["step"] | null;
+  sourceError: string | null;
+  agreement: Agreement;
+  nodes: ViewNode[];
+  edges: ViewEdge[];
+}
+
+const FPS_WINDOW_MS = 2000;
+
+interface NodeMemory {
+  id: string | null;
+  total: string | null;
+  count: number | null;
+  /** Peer id behind each link address, learnt when the link reported its peer. */
+  peerByAddress: Map<string, string>;
+  /** Link counters at the previous poll; undefined when the previous poll got no links. */
+  counters: Map<string, { sent: number | undefined; received: number | undefined }> | undefined;
+}
+
+interface EdgeMemory {
+  frames: number;
+  samples: { t: number; frames: number }[];
+}
+
+export function edgeKey(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+function linkEntryKey(link: LinkReport): string {
+  return `${link.direction}|${link.address}|${link.peer ?? ""}`;
+}
+
+function hostOf(address: string): string {
+  const match = /^\[?([^\]]*?)\]?:\d+$/.exec(address);
+  return (match ? match[1]! : address).toLowerCase();
+}
+
+export class NetworkWatch {
+  private readonly nodes = new Map<string, NodeMemory>();
+  private readonly edges = new Map<string, EdgeMemory>();
+  private layoutSignature = "";
+  private positions = new Map<string, Point>();
+
+  observe(description: NetworkDescription, readings: readonly NodeReading[], now: number, sourceError: string | null = null): NetworkView {
+    const urls = description.nodes.map((n) => n.url);
+    const readingByUrl = new Map(readings.map((r) => [r.url, r]));
+    for (const url of [...this.nodes.keys()]) if (!urls.includes(url)) this.nodes.delete(url);
+
+    // Who is who: ids from the source, then from the answers.
+    for (const watched of description.nodes) {
+      const memory = this.memory(watched.url);
+      if (watched.id) memory.id = watched.id;
+      const reading = readingByUrl.get(watched.url);
+      if (reading?.reachable) {
+        memory.id = reading.node;
+        memory.total = reading.total;
+        memory.count = reading.count;
+      }
+    }
+    const urlById = new Map<string, string>();
+    for (const url of urls) {
+      const id = this.nodes.get(url)!.id;
+      if (id !== null && !urlById.has(id)) urlById.set(id, url);
+    }
+    const urlByHost = new Map<string, string | null>();
+    for (const url of urls) {
+      const host = new URL(url).hostname.toLowerCase();
+      urlByHost.set(host, urlByHost.has(host) ? null : url);
+    }
+
+    const resolvePeer = (from: string, link: LinkReport): string | null => {
+      const memory = this.nodes.get(from)!;
+      if (link.peer !== null) memory.peerByAddress.set(link.address, link.peer);
+      const peerId = link.peer ?? memory.peerByAddress.get(link.address) ?? null;
+      if (peerId !== null) return urlById.get(peerId) ?? null;
+      // Never connected yet: in compose an address like "p2:7000" names the same host as http://p2:8080.
+      if (link.direction === "out") return urlByHost.get(hostOf(link.address)) ?? null;
+      return null;
+    };
+
+    // Links each node reports, grouped by the watched node at the other end.
+    const linksOf = new Map<string, Map<string, LinkReport[]>>();
+    const linkCounts = new Map<string, { up: number; total: number }>();
+    for (const url of urls) {
+      const reading = readingByUrl.get(url);
+      if (!reading?.reachable || reading.links === null) continue;
+      const byPeer = new Map<string, LinkReport[]>();
+      const distinct = new Map<string, boolean>();
+      for (const link of reading.links) {
+        const peerUrl = resolvePeer(url, link);
+        const peerKey = peerUrl ?? `address:${link.peer ?? link.address}`;
+        distinct.set(peerKey, (distinct.get(peerKey) ?? false) || link.state === "up");
+        if (peerUrl === null || peerUrl === url) continue;
+        const list = byPeer.get(peerUrl) ?? [];
+        list.push(link);
+        byPeer.set(peerUrl, list);
+        this.edges.set(edgeKey(url, peerUrl), this.edges.get(edgeKey(url, peerUrl)) ?? { frames: 0, samples: [] });
+      }
+      linksOf.set(url, byPeer);
+      linkCounts.set(url, { up: [...distinct.values()].filter(Boolean).length, total: distinct.size });
+    }
+
+    const cutBySource = new Set<string>();
+    for (const link of description.links ?? []) {
+      const a = urlById.get(link.a);
+      const b = urlById.get(link.b);
+      if (a === undefined || b === undefined || a === b) continue;
+      const key = edgeKey(a, b);
+      if (!this.edges.has(key)) this.edges.set(key, { frames: 0, samples: [] });
+      if (link.cut) cutBySource.add(key);
+    }
+
+    const edges: ViewEdge[] = [];
+    for (const [key, memory] of this.edges) {
+      const [a, b] = key.split(" ") as [string, string];
+      if (!urls.includes(a) || !urls.includes(b)) {
+        this.edges.delete(key);
+        continue;
+      }
+      const fromA = linksOf.get(a)?.get(b) ?? [];
+      const fromB = linksOf.get(b)?.get(a) ?? [];
+      const up = [...fromA, ...fromB].some((l) => l.state === "up");
+      const framesA = this.framesSince(a, fromA, linksOf.has(b));
+      const framesB = this.framesSince(b, fromB, linksOf.has(a));
+      if (framesA !== null || framesB !== null) {
+        const delta = (framesA ?? 0) + (framesB ?? 0);
+        memory.frames += delta;
+        memory.samples.push({ t: now, frames: memory.frames });
+      }
+      while (memory.samples.length > 2 && memory.samples[1]!.t <= now - FPS_WINDOW_MS) memory.samples.shift();
+      const first = memory.samples[0];
+      const last = memory.samples[memory.samples.length - 1];
+      const fps = first && last && last.t > first.t ? ((last.frames - first.frames) * 1000) / (last.t - first.t) : null;
+      edges.push({ key, a, b, state: up ? "up" : "down", cut: cutBySource.has(key), fps: fps === null ? null : Math.round(fps * 10) / 10 });
+    }
+
+    // Remember this poll's counters for the next one.
+    for (const url of urls) {
+      const memory = this.nodes.get(url)!;
+      const reading = readingByUrl.get(url);
+      if (!reading?.reachable || reading.links === null) {
+        memory.counters = undefined;
+        continue;
+      }
+      memory.counters = new Map(reading.links.map((l) => [linkEntryKey(l), { sent: l.framesSent, received: l.framesReceived }]));
+    }
+
+    // Nodes the source stopped or killed on purpose are not expected to answer.
+    const expected = description.nodes.filter((n) => n.status === undefined || n.status === "running").map((n) => n.url);
+    const agreement = this.agreement(urls, expected, readingByUrl);
+    this.relayout(urls, edges);
+
+    const nodes: ViewNode[] = description.nodes.map((watched) => {
+      const memory = this.nodes.get(watched.url)!;
+      const reading = readingByUrl.get(watched.url);
+      const reachable = reading?.reachable === true;
+      const counts = linkCounts.get(watched.url);
+      let status: NodeStatus = "unreachable";
+      let missing = 0;
+      if (reachable) {
+        if (reading.total === agreement.total && reading.count === agreement.count) status = "agree";
+        else if (agreement.count !== null && reading.count < agreement.count) {
+          status = "lag";
+          missing = agreement.count - reading.count;
+        } else status = "differs";
+      }
+      let note: string | null = null;
+      if (reading && !reading.reachable) note = watched.status && watched.status !== "running" ? `${watched.status}` : reading.error;
+      else if (reading?.reachable && reading.stateError) note = `no /state: ${reading.stateError}`;
+      const position = this.positions.get(watched.url) ?? { x: 0.5, y: 0.5 };
+      return {
+        key: watched.url,
+        id: memory.id,
+        url: watched.url,
+        reachable,
+        total: memory.total,
+        count: memory.count,
+        linksUp: counts?.up ?? null,
+        linksTotal: counts?.total ?? null,
+        status,
+        missing,
+        note,
+        x: position.x,
+        y: position.y,
+      };
+    });
+
+    return {
+      at: new Date(now).toISOString(),
+      title: description.title ?? "sumnet network",
+      step: description.step ?? null,
+      sourceError,
+      agreement,
+      nodes,
+      edges,
+    };
+  }
+
+  private memory(url: string): NodeMemory {
+    let memory = this.nodes.get(url);
+    if (!memory) {
+      memory = { id: null, total: null, count: null, peerByAddress: new Map(), counters: undefined };
+      this.nodes.set(url, memory);
+    }
+    return memory;
+  }
+
+  /**
+   * Frames that crossed the given link entries of one node since the previous poll: those it sent, plus those it
+   * received when the other end cannot be asked (so that each frame is counted once). Null when unknown.
+   */
+  private framesSince(url: string, links: readonly LinkReport[], otherEndReports: boolean): number | null {
+    const previous = this.nodes.get(url)?.counters;
+    if (links.length === 0 || previous === undefined) return null;
+    let frames = 0;
+    let known = false;
+    for (const link of links) {
+      const before = previous.get(linkEntryKey(link));
+      const fields: ("sent" | "received")[] = otherEndReports ? ["sent"] : ["sent", "received"];
+      for (const field of fields) {
+        const now = field === "sent" ? link.framesSent : link.framesReceived;
+        if (now === undefined) continue;
+        known = true;
+        const then = before?.[field];
+        // A link that appeared since the last poll, or whose counters restarted, counts from zero.
+        frames += then === undefined || now < then ? now : now - then;
+      }
+    }
+    return known ? frames : null;
+  }
+
+  private agreement(urls: readonly string[], expected: readonly string[], readingByUrl: ReadonlyMap<string, NodeReading>): Agreement {
+    const reachable = urls.map((u) => readingByUrl.get(u)).filter((r): r is Extract<NodeReading, { reachable: true }> => r?.reachable === true);
+    if (reachable.length === 0) return { agree: false, agreeing: 0, reachable: 0, nodes: urls.length, total: null, count: null };
+    // Reference: the most numbers; among those the most common total; then the smallest string, to be deterministic.
+    const votes = new Map<string, { total: string; count: number; n: number }>();
+    for (const r of reachable) {
+      const key = `${r.count} ${r.total}`;
+      const vote = votes.get(key) ?? { total: r.total, count: r.count, n: 0 };
+      vote.n++;
+      votes.set(key, vote);
+    }
+    const best = [...votes.values()].sort((x, y) => y.count - x.count || y.n - x.n || (x.total < y.total ? -1 : 1))[0]!;
+    return {
+      agree: best.n === reachable.length && expected.every((u) => readingByUrl.get(u)?.reachable === true),
+      agreeing: best.n,
+      reachable: reachable.length,
+      nodes: urls.length,
+      total: best.total,
+      count: best.count,
+    };
+  }
+
+  private relayout(urls: readonly string[], edges: readonly ViewEdge[]): void {
+    const signature = `${urls.join(",")}|${edges.map((e) => e.key).sort().join(",")}`;
+    if (signature === this.layoutSignature) return;
+    this.layoutSignature = signature;
+    this.positions = layoutNetwork(urls, edges.map((e) => [e.a, e.b] as const), this.positions);
+  }
+}

@@ -1,0 +1,258 @@
+// sumnet dashboard: receives network views from /events (Server-Sent Events) and draws them.
+// Hand-written, no dependencies. Elements are keyed and updated in place, so the picture does not flicker.
+"use strict";
+
+const SVG = "http://www.w3.org/2000/svg";
+const SCALE = 1000;
+const $ = (id) => document.getElementById(id);
+
+const drawn = { nodes: new Map(), edges: new Map(), labels: new Map() };
+let lastViewAt = 0;
+
+function el(name, attributes, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function set(node, attributes) {
+  for (const [k, v] of Object.entries(attributes)) {
+    const value = String(v);
+    if (node.getAttribute(k) !== value) node.setAttribute(k, value);
+  }
+}
+
+function text(node, value) {
+  if (node.textContent !== value) node.textContent = value;
+}
+
+/** Totals may have up to 1000 digits: keep the ends, say how long it is. */
+function shortTotal(total) {
+  if (total === null || total === undefined) return "?";
+  const digits = total.replace("-", "").length;
+  if (total.length <= 16) return total;
+  return `${total.slice(0, total.startsWith("-") ? 7 : 6)}…${total.slice(-4)} (${digits} digits)`;
+}
+
+function sizes(n) {
+  if (n <= 10) return { r: 36, idFont: 26, totalFont: 26, inside: true, showTotal: true, edge: 1.6 };
+  if (n <= 30) return { r: 22, idFont: 16, totalFont: 17, inside: true, showTotal: true, edge: 1.2 };
+  if (n <= 60) return { r: 13, idFont: 14, totalFont: 0, inside: false, showTotal: false, edge: 0.9 };
+  return { r: 9, idFont: 12, totalFont: 0, inside: false, showTotal: false, edge: 0.7 };
+}
+
+function nodeName(node) {
+  return node.id ?? node.url.replace(/^https?:\/\//, "");
+}
+
+function describeStatus(node) {
+  switch (node.status) {
+    case "agree": return "agrees";
+    case "lag": return `lags: ${node.missing} missing`;
+    case "differs": return "differs";
+    default: return "not answering";
+  }
+}
+
+function drawTopology(view) {
+  const s = sizes(view.nodes.length);
+  const byKey = new Map(view.nodes.map((n) => [n.key, n]));
+  const edgeLayer = $("edges");
+  const labelLayer = $("edge-labels");
+  const nodeLayer = $("nodes");
+  const showEdgeLabels = view.edges.length <= 40;
+
+  const seenEdges = new Set();
+  for (const edge of view.edges) {
+    const a = byKey.get(edge.a);
+    const b = byKey.get(edge.b);
+    if (!a || !b) continue;
+    seenEdges.add(edge.key);
+    let line = drawn.edges.get(edge.key);
+    if (!line) {
+      line = el("line", { class: "edge" }, edgeLayer);
+      el("title", {}, line);
+      drawn.edges.set(edge.key, line);
+    }
+    const fps = edge.fps ?? 0;
+    const width = edge.state === "up" ? (2 + Math.min(9, Math.log2(1 + fps) * 1.5)) * s.edge : 3 * s.edge;
+    set(line, {
+      x1: a.x * SCALE, y1: a.y * SCALE, x2: b.x * SCALE, y2: b.y * SCALE,
+      "stroke-width": width.toFixed(1),
+      "data-edge": `${nodeName(a)}-${nodeName(b)}`,
+      "data-state": edge.state,
+      "data-cut": edge.cut ? "yes" : "no",
+    });
+    const state = edge.state === "up" ? "up" : edge.cut ? "cut" : "down";
+    text(line.firstChild, `${nodeName(a)} ↔ ${nodeName(b)}: ${state}${edge.fps === null ? "" : `, ${edge.fps} frames/s`}`);
+
+    let label = drawn.labels.get(edge.key);
+    if (showEdgeLabels) {
+      if (!label) {
+        label = el("text", { class: "edge-label" }, labelLayer);
+        drawn.labels.set(edge.key, label);
+      }
+      set(label, { x: ((a.x + b.x) / 2) * SCALE, y: ((a.y + b.y) / 2) * SCALE, "data-state": edge.state });
+      text(label, edge.state === "up" ? (edge.fps === null ? "" : `${edge.fps} f/s`) : `✂ ${state}`);
+    } else if (label) {
+      label.remove();
+      drawn.labels.delete(edge.key);
+    }
+  }
+  for (const [key, line] of drawn.edges) {
+    if (seenEdges.has(key)) continue;
+    line.remove();
+    drawn.edges.delete(key);
+    drawn.labels.get(key)?.remove();
+    drawn.labels.delete(key);
+  }
+
+  const seenNodes = new Set();
+  for (const node of view.nodes) {
+    seenNodes.add(node.key);
+    let g = drawn.nodes.get(node.key);
+    if (!g) {
+      g = el("g", { class: "node" }, nodeLayer);
+      el("title", {}, g);
+      el("circle", {}, g);
+      el("text", { class: "label-id" }, g);
+      el("text", { class: "label-total" }, g);
+      drawn.nodes.set(node.key, g);
+    }
+    const [title, circle, idLabel, totalLabel] = g.children;
+    const x = node.x * SCALE;
+    const y = node.y * SCALE;
+    set(g, { "data-node": nodeName(node), "data-status": node.status, "data-total": node.total ?? "" });
+    set(circle, { cx: x, cy: y, r: s.r });
+    if (s.inside) {
+      set(idLabel, { x, y, "dominant-baseline": "central", "font-size": s.idFont, class: "label-id inside" });
+    } else {
+      set(idLabel, { x, y: y + s.r + s.idFont, "dominant-baseline": "auto", "font-size": s.idFont, class: "label-id" });
+    }
+    text(idLabel, nodeName(node));
+    set(totalLabel, { x, y: y + s.r + s.totalFont + 4, "font-size": s.totalFont });
+    text(totalLabel, s.showTotal ? (node.reachable ? `Σ ${shortTotal(node.total)}` : node.total === null ? "—" : `Σ ${shortTotal(node.total)} (stale)`) : "");
+    const links = node.linksTotal === null ? "links unknown (no /state)" : `links up ${node.linksUp}/${node.linksTotal}`;
+    text(title, `${nodeName(node)} (${node.url})\ntotal ${node.total ?? "?"}, ${node.count ?? "?"} numbers\n${links}\n${describeStatus(node)}${node.note ? `\n${node.note}` : ""}`);
+  }
+  for (const [key, g] of drawn.nodes) {
+    if (seenNodes.has(key)) continue;
+    g.remove();
+    drawn.nodes.delete(key);
+  }
+}
+
+function cell(row, value, className, title) {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  if (value instanceof Node) td.appendChild(value);
+  else td.textContent = value;
+  if (title) td.title = title;
+  row.appendChild(td);
+  return td;
+}
+
+function badge(kind, label) {
+  const span = document.createElement("span");
+  span.className = `badge ${kind}`;
+  span.textContent = label;
+  return span;
+}
+
+function drawTables(view) {
+  const byKey = new Map(view.nodes.map((n) => [n.key, n]));
+  const rows = view.nodes.map((node) => {
+    const row = document.createElement("tr");
+    row.dataset.node = nodeName(node);
+    row.dataset.status = node.status;
+    cell(row, nodeName(node), "", node.url);
+    cell(row, shortTotal(node.total), "num total", node.total ?? "");
+    cell(row, node.count === null ? "?" : String(node.count), "num");
+    cell(row, node.linksTotal === null ? "–" : `${node.linksUp}/${node.linksTotal}`, "num");
+    cell(row, badge(node.status, describeStatus(node)), "", node.note ?? "");
+    return row;
+  });
+  $("node-table").tBodies[0].replaceChildren(...rows);
+
+  const edges = [...view.edges].sort((x, y) => (x.state === y.state ? (y.fps ?? 0) - (x.fps ?? 0) : x.state === "down" ? -1 : 1));
+  const linkRows = edges.map((edge) => {
+    const row = document.createElement("tr");
+    const a = byKey.get(edge.a);
+    const b = byKey.get(edge.b);
+    cell(row, `${a ? nodeName(a) : "?"} ↔ ${b ? nodeName(b) : "?"}`);
+    cell(row, badge(edge.state, edge.state === "up" ? "up" : edge.cut ? "cut" : "down"));
+    cell(row, edge.fps === null ? "–" : String(edge.fps), "num");
+    return row;
+  });
+  $("link-table").tBodies[0].replaceChildren(...linkRows);
+  const down = view.edges.filter((e) => e.state === "down").length;
+  $("link-summary").textContent = `(${view.edges.length - down} up, ${down} down)`;
+}
+
+function drawHeader(view) {
+  document.title = `sumnet · ${view.title}`;
+  text($("title"), view.title);
+  const step = $("step");
+  step.hidden = !view.step;
+  if (view.step) text(step, `step ${view.step.index + 1} of ${view.step.count}: ${view.step.label}`);
+  const a = view.agreement;
+  const box = $("agreement");
+  let message;
+  if (a.reachable === 0) {
+    box.dataset.agree = "none";
+    message = a.nodes === 0 ? "no nodes to watch" : `none of ${a.nodes} nodes answers`;
+  } else if (a.agree) {
+    box.dataset.agree = "yes";
+    const note = a.reachable < a.nodes ? ` (${a.nodes - a.reachable} stopped)` : "";
+    message = `all ${a.reachable} nodes agree${note} · total ${shortTotal(a.total)} · ${a.count} numbers`;
+  } else {
+    box.dataset.agree = "no";
+    const lagging = view.nodes.filter((n) => n.status === "lag").length;
+    const silent = a.nodes - a.reachable;
+    const parts = [`${a.agreeing} of ${a.nodes} nodes agree on total ${shortTotal(a.total)} (${a.count} numbers)`];
+    if (lagging) parts.push(`${lagging} lagging`);
+    if (silent) parts.push(`${silent} not answering`);
+    message = parts.join(" · ");
+  }
+  text(box, message);
+  box.title = a.total ?? "";
+  const error = $("source-error");
+  error.hidden = !view.sourceError;
+  if (view.sourceError) text(error, view.sourceError);
+  text($("updated"), `updated ${new Date(view.at).toLocaleTimeString()}`);
+}
+
+function render(view) {
+  lastViewAt = Date.now();
+  drawHeader(view);
+  drawTopology(view);
+  drawTables(view);
+  document.body.dataset.updated = view.at;
+}
+
+function connect() {
+  const status = $("connection");
+  const events = new EventSource("/events");
+  events.addEventListener("open", () => {
+    status.dataset.state = "live";
+    status.textContent = "live";
+  });
+  events.addEventListener("view", (event) => {
+    status.dataset.state = "live";
+    status.textContent = "live";
+    render(JSON.parse(event.data));
+  });
+  events.addEventListener("error", () => {
+    status.dataset.state = "lost";
+    status.textContent = "reconnecting…";
+  });
+  setInterval(() => {
+    if (lastViewAt && Date.now() - lastViewAt > 3000 && status.dataset.state === "live") {
+      status.dataset.state = "lost";
+      status.textContent = "no update for 3 s";
+    }
+  }, 1000);
+}
+
+connect();
