@@ -1,0 +1,417 @@
+/**
+ * Turn a validated scenario into a plan: the initial network spec and every step with all choices made (random
+ * targets and values drawn from the seed, "all" resolved to concrete nodes and links). Walking the steps once also
+ * checks references: nodes that do not exist, are not running, or left; links that do not exist; joins of used ids.
+ * Because steps are deterministic, which nodes run at each step is known statically.
+ */
+import { deriveSeed, seededRandom } from "../random/seeded-random.js";
+import { full, grid, line, random, ring, star, tree, type Topology } from "../topology/generators.js";
+import {
+  CLEAN_LINK,
+  linkKey,
+  NODE_ID_PATTERN,
+  type LinkShape,
+  type LinkSpec,
+  type NetworkSpec,
+  type NodeSpec,
+} from "../runtime/runtime.js";
+import type { PathSegment, Problem } from "./issues.js";
+import {
+  durationMs,
+  stepKind,
+  type IntegerValue,
+  type NodeSettings,
+  type Scenario,
+  type ScenarioStep,
+  type StepKind,
+  type TopologySpec,
+} from "./schema.js";
+
+export interface PlannedInjection {
+  readonly node: string;
+  /** Canonical decimal strings. */
+  readonly values: readonly string[];
+}
+
+export type PlannedAction =
+  | { readonly kind: "inject"; readonly injections: readonly PlannedInjection[] }
+  | {
+      readonly kind: "expect";
+      readonly nodes: readonly string[];
+      readonly timeoutMs: number;
+      readonly total?: string | undefined;
+    }
+  | { readonly kind: "cut"; readonly links: readonly LinkSpec[] }
+  | { readonly kind: "restore"; readonly links: readonly LinkSpec[] }
+  | { readonly kind: "kill"; readonly nodes: readonly string[] }
+  | { readonly kind: "stop"; readonly nodes: readonly string[]; readonly timeoutMs: number }
+  | { readonly kind: "restart"; readonly nodes: readonly string[]; readonly hard: boolean; readonly timeoutMs: number }
+  | { readonly kind: "join"; readonly node: NodeSpec; readonly links: readonly LinkSpec[] }
+  | { readonly kind: "leave"; readonly nodes: readonly string[]; readonly timeoutMs: number }
+  | { readonly kind: "shape"; readonly links: readonly LinkSpec[]; readonly shape: LinkShape }
+  | { readonly kind: "sleep"; readonly ms: number };
+
+export interface PlannedStep {
+  /** 0-based position in `steps`. */
+  readonly index: number;
+  readonly kind: StepKind;
+  /** Short human description, e.g. `kill n3`, `inject 100 numbers at 5 nodes`. */
+  readonly label: string;
+  readonly action: PlannedAction;
+}
+
+export interface ScenarioPlan {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly seed: number;
+  readonly weight: number;
+  readonly network: NetworkSpec;
+  readonly steps: readonly PlannedStep[];
+  readonly timing: {
+    readonly expectTimeoutMs: number;
+    readonly healthTimeoutMs: number;
+    readonly stopTimeoutMs: number;
+    readonly pollIntervalMs: number;
+  };
+}
+
+export class PlanError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("\n"));
+    this.name = "PlanError";
+  }
+}
+
+export function canonicalInteger(v: IntegerValue): string {
+  return BigInt(v).toString();
+}
+
+export function buildTopology(t: TopologySpec, seed: number): Topology {
+  switch (t.type) {
+    case "line":
+      return line(t.nodes, t.prefix);
+    case "ring":
+      return ring(t.nodes, t.prefix);
+    case "star":
+      return star(t.nodes, t.prefix);
+    case "full":
+      return full(t.nodes, t.prefix);
+    case "tree":
+      return tree(t.nodes, t.branching, t.prefix);
+    case "grid":
+      return grid(t.width, t.height, t.prefix);
+    case "random":
+      return random(t.nodes, t.degree, t.seed ?? deriveSeed(seed, "topology"), t.prefix);
+    case "explicit":
+      return { nodes: t.nodes, links: t.links.map(([from, to]) => ({ from, to })) };
+  }
+}
+
+type Life = "running" | "stopped" | "removed";
+
+const asList = (v: string | readonly string[]): string[] => (typeof v === "string" ? [v] : [...v]);
+
+function nodeSpec(id: string, scenario: Scenario, own: NodeSettings | undefined): NodeSpec {
+  const d = scenario.defaults ?? {};
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...d.environment, ...own?.environment })) env[k] = String(v);
+  return {
+    id,
+    command: own?.command ?? d.command,
+    image: own?.image ?? d.image,
+    env,
+    dataDir: own?.dataDir ?? d.dataDir ?? false,
+    numbers: (own?.numbers ?? []).map(canonicalInteger),
+  };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+const nodesLabel = (nodes: readonly string[]): string =>
+  nodes.length <= 4 ? nodes.join(", ") : `${nodes.slice(0, 3).join(", ")} and ${nodes.length - 3} more`;
+const linksLabel = (links: readonly LinkSpec[]): string =>
+  links.length <= 3 ? links.map((l) => `${l.from}-${l.to}`).join(", ") : plural(links.length, "link");
+
+/** Build the plan, or throw PlanError listing every problem with its path. `seed` overrides the scenario's. */
+export function planScenario(scenario: Scenario, options: { seed?: number | undefined } = {}): ScenarioPlan {
+  const problems: Problem[] = [];
+  const problem = (path: PathSegment[], message: string): void => void problems.push({ path, message });
+  const seed = options.seed ?? scenario.seed ?? 1;
+  const d = scenario.defaults ?? {};
+  const timing = {
+    expectTimeoutMs: d.expectTimeout !== undefined ? durationMs(d.expectTimeout) : 10_000,
+    healthTimeoutMs: d.healthTimeout !== undefined ? durationMs(d.healthTimeout) : 15_000,
+    stopTimeoutMs: d.stopTimeout !== undefined ? durationMs(d.stopTimeout) : 5_000,
+    pollIntervalMs: d.pollInterval !== undefined ? Math.max(10, durationMs(d.pollInterval)) : 50,
+  };
+
+  const topology = buildTopology(scenario.topology, seed);
+  // Explicit topologies can be wrong; generated ones cannot.
+  const declared = new Set<string>();
+  topology.nodes.forEach((id, i) => {
+    if (declared.has(id)) problem(["topology", "nodes", i], `node "${id}" is listed twice`);
+    declared.add(id);
+  });
+  const links = new Map<string, LinkSpec>();
+  topology.links.forEach((l, i) => {
+    const at: PathSegment[] = ["topology", "links", i];
+    if (!declared.has(l.from)) problem([...at, 0], `unknown node "${l.from}" (not in topology.nodes)`);
+    if (!declared.has(l.to)) problem([...at, 1], `unknown node "${l.to}" (not in topology.nodes)`);
+    if (l.from === l.to) problem(at, `a node cannot link to itself`);
+    else if (links.has(linkKey(l.from, l.to))) problem(at, `more than one link between ${l.from} and ${l.to}`);
+    links.set(linkKey(l.from, l.to), l);
+  });
+  for (const id of Object.keys(scenario.nodes ?? {})) {
+    if (!NODE_ID_PATTERN.test(id)) problem(["nodes", id], `expected a node id (letters, digits, '.', '_', '-')`);
+    else if (!declared.has(id)) problem(["nodes", id], `unknown node "${id}" (not in the topology)`);
+  }
+
+  const network: NetworkSpec = {
+    name: scenario.name,
+    nodes: topology.nodes.map((id) => nodeSpec(id, scenario, scenario.nodes?.[id])),
+    links: [...links.values()],
+  };
+
+  const life = new Map<string, Life>(topology.nodes.map((id) => [id, "running"]));
+  const cut = new Map<string, LinkSpec>();
+  const running = (): string[] => [...life].filter(([, s]) => s === "running").map(([id]) => id);
+
+  const requireNode = (p: PathSegment[], id: string, need: "running" | "present" | "stopped-or-running"): boolean => {
+    const state = life.get(id);
+    if (state === undefined) {
+      problem(p, `unknown node "${id}"`);
+      return false;
+    }
+    if (state === "removed") {
+      problem(p, `node "${id}" has left the network by this step`);
+      return false;
+    }
+    if (need === "running" && state !== "running") {
+      problem(p, `node "${id}" is not running at this step (it was stopped or killed earlier)`);
+      return false;
+    }
+    return true;
+  };
+  const requireLink = (p: PathSegment[], a: string, b: string): LinkSpec | undefined => {
+    const l = links.get(linkKey(a, b));
+    if (!l) problem(p, `no link between "${a}" and "${b}" at this step`);
+    return l;
+  };
+  const resolveLinks = (p: PathSegment[], spec: "all" | readonly (readonly [string, string])[] | undefined): LinkSpec[] => {
+    if (spec === undefined || spec === "all") return [...links.values()];
+    const out: LinkSpec[] = [];
+    spec.forEach(([a, b], i) => {
+      const l = requireLink([...p, i], a, b);
+      if (l) out.push(l);
+    });
+    return out;
+  };
+
+  const steps: PlannedStep[] = [];
+  scenario.steps.forEach((raw: ScenarioStep, index) => {
+    const kind = stepKind(raw);
+    const at: PathSegment[] = ["steps", index, kind];
+    const named = (label: string, action: PlannedAction): void =>
+      void steps.push({ index, kind, label: raw.name ?? label, action });
+    const rng = seededRandom(deriveSeed(seed, `step${index}`));
+    switch (kind) {
+      case "inject": {
+        const s = (raw as Extract<ScenarioStep, { inject: unknown }>).inject;
+        let targets: string[];
+        const target = s.at ?? "all";
+        if (target === "all") targets = running();
+        else if (typeof target === "string" || Array.isArray(target)) {
+          targets = asList(target as string | string[]);
+          targets.forEach((id, i) => requireNode(typeof target === "string" ? [...at, "at"] : [...at, "at", i], id, "running"));
+        } else {
+          const live = running();
+          const pick = target as { random: number; seed?: number | undefined };
+          if (pick.random > live.length) {
+            problem([...at, "at", "random"], `expected at most ${live.length} (running nodes at this step), got ${pick.random}`);
+          }
+          const r = pick.seed !== undefined ? seededRandom(pick.seed) : rng.fork("targets");
+          targets = r.shuffle(live).slice(0, pick.random);
+        }
+        let values: string[];
+        if (s.values) values = s.values.map(canonicalInteger);
+        else {
+          const rv = s.random as NonNullable<typeof s.random>;
+          const min = BigInt(rv.min);
+          const max = BigInt(rv.max);
+          if (min > max) {
+            problem([...at, "random"], `expected min <= max, got min ${min} and max ${max}`);
+            values = [];
+          } else {
+            const r = rv.seed !== undefined ? seededRandom(rv.seed) : rng.fork("values");
+            values = Array.from({ length: rv.count }, () => r.bigint(min, max).toString());
+          }
+        }
+        const injections: PlannedInjection[] = s.distribute
+          ? targets
+              .map((node, i) => ({ node, values: values.filter((_, j) => j % targets.length === i) }))
+              .filter((inj) => inj.values.length > 0)
+          : targets.map((node) => ({ node, values }));
+        const count = injections.reduce((n, inj) => n + inj.values.length, 0);
+        named(`inject ${plural(count, "number")} at ${targets.length === 1 ? targets[0] : plural(targets.length, "node")}`, {
+          kind: "inject",
+          injections,
+        });
+        break;
+      }
+      case "expect": {
+        const s = (raw as Extract<ScenarioStep, { expect: unknown }>).expect;
+        let nodes: string[];
+        if (s.nodes === undefined) nodes = running();
+        else {
+          nodes = asList(s.nodes);
+          nodes.forEach((id, i) => requireNode(typeof s.nodes === "string" ? [...at, "nodes"] : [...at, "nodes", i], id, "running"));
+        }
+        const timeoutMs = s.timeout !== undefined ? durationMs(s.timeout) : timing.expectTimeoutMs;
+        const total = s.total !== undefined ? canonicalInteger(s.total) : undefined;
+        named(
+          `expect ${s.nodes === undefined ? "every node" : nodesLabel(nodes)} to agree${total !== undefined ? ` on ${total}` : ""}`,
+          { kind: "expect", nodes, timeoutMs, total },
+        );
+        break;
+      }
+      case "partition": {
+        const s = (raw as Extract<ScenarioStep, { partition: unknown }>).partition;
+        let toCut: LinkSpec[];
+        if (s.groups) {
+          const groupOf = new Map<string, number>();
+          s.groups.forEach((g, gi) =>
+            g.forEach((id, i) => {
+              if (!requireNode([...at, "groups", gi, i], id, "present")) return;
+              if (groupOf.has(id)) problem([...at, "groups", gi, i], `node "${id}" is in more than one group`);
+              groupOf.set(id, gi);
+            }),
+          );
+          const rest = s.groups.length;
+          const group = (id: string): number => groupOf.get(id) ?? rest;
+          toCut = [...links.values()].filter((l) => group(l.from) !== group(l.to));
+        } else {
+          toCut = resolveLinks([...at, "links"], s.links);
+        }
+        toCut = toCut.filter((l) => !cut.has(linkKey(l.from, l.to)));
+        for (const l of toCut) cut.set(linkKey(l.from, l.to), l);
+        named(s.groups ? `partition into ${s.groups.map((g) => `[${nodesLabel(g)}]`).join(" ")}` : `cut ${linksLabel(toCut)}`, {
+          kind: "cut",
+          links: toCut,
+        });
+        break;
+      }
+      case "heal": {
+        const s = (raw as Extract<ScenarioStep, { heal: unknown }>).heal;
+        const only = s !== null && s !== true && s.links ? resolveLinks([...at, "links"], s.links) : undefined;
+        const toRestore = only ? only.filter((l) => cut.has(linkKey(l.from, l.to))) : [...cut.values()];
+        for (const l of toRestore) cut.delete(linkKey(l.from, l.to));
+        named(only ? `heal ${linksLabel(toRestore)}` : `heal all (${plural(toRestore.length, "link")})`, {
+          kind: "restore",
+          links: toRestore,
+        });
+        break;
+      }
+      case "kill":
+      case "stop":
+      case "restart":
+      case "leave": {
+        const s = (raw as Record<string, unknown>)[kind] as
+          | string
+          | string[]
+          | { nodes: string | string[]; timeout?: number | string; hard?: boolean };
+        const obj = typeof s === "object" && !Array.isArray(s) ? s : undefined;
+        const nodes = asList(obj ? obj.nodes : (s as string | string[]));
+        const base = obj ? [...at, "nodes"] : at;
+        const single = typeof (obj ? obj.nodes : s) === "string";
+        const ok = nodes.filter((id, i) =>
+          requireNode(single ? base : [...base, i], id, kind === "kill" || kind === "stop" ? "running" : "present"),
+        );
+        const timeoutMs = obj?.timeout !== undefined ? durationMs(obj.timeout) : timing.stopTimeoutMs;
+        if (kind === "kill") {
+          ok.forEach((id) => life.set(id, "stopped"));
+          named(`kill ${nodesLabel(nodes)}`, { kind, nodes });
+        } else if (kind === "stop") {
+          ok.forEach((id) => life.set(id, "stopped"));
+          named(`stop ${nodesLabel(nodes)}`, { kind, nodes, timeoutMs });
+        } else if (kind === "restart") {
+          ok.forEach((id) => life.set(id, "running"));
+          const hard = obj?.hard ?? false;
+          named(`restart ${nodesLabel(nodes)}${hard ? " (hard)" : ""}`, { kind, nodes, hard, timeoutMs });
+        } else {
+          for (const id of ok) {
+            life.set(id, "removed");
+            for (const [k, l] of links) if (l.from === id || l.to === id) {
+              links.delete(k);
+              cut.delete(k);
+            }
+          }
+          named(`${nodesLabel(nodes)} leave${nodes.length === 1 ? "s" : ""}`, { kind, nodes, timeoutMs });
+        }
+        break;
+      }
+      case "join": {
+        const s = (raw as Extract<ScenarioStep, { join: unknown }>).join;
+        if (life.has(s.node)) problem([...at, "node"], `node "${s.node}" already exists (ids cannot be reused)`);
+        const newLinks: LinkSpec[] = [];
+        s.links.forEach((id, i) => {
+          if (requireNode([...at, "links", i], id, "present")) newLinks.push({ from: s.node, to: id });
+        });
+        const dup = new Set(s.links);
+        if (dup.size !== s.links.length) problem([...at, "links"], `a node is listed more than once`);
+        life.set(s.node, "running");
+        for (const l of newLinks) links.set(linkKey(l.from, l.to), l);
+        named(`${s.node} joins via ${s.links.length ? nodesLabel(s.links) : "no links"}`, {
+          kind: "join",
+          node: nodeSpec(s.node, scenario, s),
+          links: newLinks,
+        });
+        break;
+      }
+      case "latency": {
+        const s = (raw as Extract<ScenarioStep, { latency: unknown }>).latency;
+        const target = resolveLinks([...at, "links"], s.links);
+        const shape: LinkShape = s.clear
+          ? CLEAN_LINK
+          : {
+              delayMs: s.delay !== undefined ? durationMs(s.delay) : 0,
+              jitterMs: s.jitter !== undefined ? durationMs(s.jitter) : 0,
+              loss: s.loss ?? 0,
+            };
+        const which = s.links === undefined || s.links === "all" ? "all links" : linksLabel(target);
+        named(
+          s.clear
+            ? `clear latency on ${which}`
+            : `latency ${shape.delayMs}ms ±${shape.jitterMs}ms loss ${Math.round(shape.loss * 100)}% on ${which}`,
+          { kind: "shape", links: target, shape },
+        );
+        break;
+      }
+      case "sleep": {
+        const ms = durationMs((raw as Extract<ScenarioStep, { sleep: unknown }>).sleep);
+        named(`sleep ${ms} ms`, { kind: "sleep", ms });
+        break;
+      }
+    }
+  });
+
+  if (problems.length > 0) throw new PlanError(problems);
+  return {
+    name: scenario.name,
+    description: scenario.description,
+    seed,
+    weight: scenario.weight ?? 1,
+    network,
+    steps,
+    timing,
+  };
+}
+
+/** Reference problems of a scenario (empty when it can be planned). */
+export function checkScenario(scenario: Scenario): Problem[] {
+  try {
+    planScenario(scenario);
+    return [];
+  } catch (error) {
+    if (error instanceof PlanError) return [...error.problems];
+    throw error;
+  }
+}
