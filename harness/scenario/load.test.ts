@@ -27,7 +27,7 @@ describe("scenario loading", () => {
     for (const s of [yaml, json]) {
       const plan = planScenario(s);
       expect(plan.steps[0]?.action).toMatchObject({ kind: "inject", injections: [{ node: "n1" }] });
-      const action = plan.steps[0]?.action as { injections: { values: string[] }[] };
+      const action = plan.steps[0]?.action as unknown as { injections: { values: string[] }[] };
       expect(action.injections[0]?.values[0]).toBe("123456789012345678901234567890");
     }
   });
@@ -116,7 +116,7 @@ describe("planning", () => {
     expect(planScenario(scenario)).toEqual(a);
     const b = planScenario(scenario, { seed: 99 });
     expect(b.steps).not.toEqual(a.steps);
-    const inj = (a.steps[0]?.action as { injections: { node: string; values: string[] }[] }).injections;
+    const inj = (a.steps[0]?.action as unknown as { injections: { node: string; values: string[] }[] }).injections;
     expect(inj).toHaveLength(3);
     for (const i of inj) {
       expect(i.values).toHaveLength(5);
@@ -139,7 +139,7 @@ describe("planning", () => {
         { from: "n1", to: "n4" },
       ],
     });
-    expect(plan.steps[1]?.action).toEqual({ kind: "restore", links: (plan.steps[0]?.action as { links: unknown }).links });
+    expect(plan.steps[1]?.action).toEqual({ kind: "restore", links: (plan.steps[0]?.action as unknown as { links: unknown }).links });
   });
 
   it("expect without nodes means every node running at that step", () => {
@@ -150,8 +150,8 @@ describe("planning", () => {
         steps: [{ kill: "n2" }, { expect: {} }, { join: { node: "x", links: ["n1"] } }, { expect: {} }],
       }),
     );
-    expect((plan.steps[1]?.action as { nodes: string[] }).nodes).toEqual(["n1", "n3"]);
-    expect((plan.steps[3]?.action as { nodes: string[] }).nodes).toEqual(["n1", "n3", "x"]);
+    expect((plan.steps[1]?.action as unknown as { nodes: string[] }).nodes).toEqual(["n1", "n3"]);
+    expect((plan.steps[3]?.action as unknown as { nodes: string[] }).nodes).toEqual(["n1", "n3", "x"]);
   });
 });
 
