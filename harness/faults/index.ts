@@ -1,0 +1,1 @@
+export { LinkRelay, type LinkRelayOptions, type RelayStats, type RelayTarget } from "./link-relay.js";
