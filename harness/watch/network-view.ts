@@ -168,7 +168,8 @@ export class NetworkWatch {
 
     const edges: ViewEdge[] = [];
     for (const [key, memory] of this.edges) {
-      const [a, b] = key.split(" ") as [string, string];
+      // Name the ends in the source's order (n1-n2, not by URL), which is also the order edges are listed in.
+      const [a, b] = (key.split(" ") as [string, string]).sort((x, y) => urls.indexOf(x) - urls.indexOf(y)) as [string, string];
       if (!urls.includes(a) || !urls.includes(b)) {
         this.edges.delete(key);
         continue;
@@ -189,6 +190,8 @@ export class NetworkWatch {
       const fps = first && last && last.t > first.t ? ((last.frames - first.frames) * 1000) / (last.t - first.t) : null;
       edges.push({ key, a, b, state: up ? "up" : "down", cut: cutBySource.has(key), fps: fps === null ? null : Math.round(fps * 10) / 10 });
     }
+
+    edges.sort((x, y) => urls.indexOf(x.a) - urls.indexOf(y.a) || urls.indexOf(x.b) - urls.indexOf(y.b));
 
     // Remember this poll's counters for the next one.
     for (const url of urls) {

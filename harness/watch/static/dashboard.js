@@ -28,11 +28,12 @@ function text(node, value) {
 }
 
 /** Totals may have up to 1000 digits: keep the ends, say how long it is. */
-function shortTotal(total) {
+function shortTotal(total, withDigits = true) {
   if (total === null || total === undefined) return "?";
   const digits = total.replace("-", "").length;
   if (total.length <= 16) return total;
-  return `${total.slice(0, total.startsWith("-") ? 7 : 6)}…${total.slice(-4)} (${digits} digits)`;
+  const short = `${total.slice(0, total.startsWith("-") ? 7 : 6)}…${total.slice(-4)}`;
+  return withDigits ? `${short} (${digits} digits)` : short;
 }
 
 function sizes(n) {
@@ -132,7 +133,8 @@ function drawTopology(view) {
     }
     text(idLabel, nodeName(node));
     set(totalLabel, { x, y: y + s.r + s.totalFont + 4, "font-size": s.totalFont });
-    text(totalLabel, s.showTotal ? (node.reachable ? `Σ ${shortTotal(node.total)}` : node.total === null ? "—" : `Σ ${shortTotal(node.total)} (stale)`) : "");
+    const total = node.total === null ? "—" : `Σ ${shortTotal(node.total, false)}`;
+    text(totalLabel, s.showTotal ? (node.reachable || node.total === null ? total : `${total} (stale)`) : "");
     const links = node.linksTotal === null ? "links unknown (no /state)" : `links up ${node.linksUp}/${node.linksTotal}`;
     text(title, `${nodeName(node)} (${node.url})\ntotal ${node.total ?? "?"}, ${node.count ?? "?"} numbers\n${links}\n${describeStatus(node)}${node.note ? `\n${node.note}` : ""}`);
   }
