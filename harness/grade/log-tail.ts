@@ -13,15 +13,23 @@ export interface LogTailOptions {
 export function logTail(log: string, options: LogTailOptions = {}): string {
   const maxLines = options.lines ?? 30;
   const lineChars = options.lineChars ?? 300;
-  // Look only at the last part: a flooded log can be hundreds of megabytes.
-  const window = log.length > maxLines * lineChars * 2 ? log.slice(-maxLines * lineChars * 2) : log;
-  const lines = window.replace(/\r\n?/g, "\n").split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  const kept = lines.slice(-maxLines).map((line) => {
+  // Find the start of the last lines from the end: a flooded log can be hundreds of megabytes.
+  const text = log.endsWith("\n") ? log.slice(0, -1) : log;
+  let from = text.length;
+  let found = 0;
+  while (found < maxLines && from > 0) {
+    from = text.lastIndexOf("\n", from - 1);
+    found++;
+    if (from < 0) break;
+  }
+  const dropped = from > 0;
+  const lines = text.slice(from < 0 ? 0 : from + (dropped ? 1 : 0)).replace(/\r\n?/g, "\n").split("\n");
+  if (text === "") lines.length = 0;
+  const kept = lines.map((line) => {
     // eslint-disable-next-line no-control-regex
-    const printable = line.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?");
-    return printable.length > lineChars ? `${printable.slice(0, lineChars)}... (${printable.length} chars)` : printable;
+    const head = line.length > lineChars * 2 ? line.slice(0, lineChars * 2) : line;
+    const printable = head.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?");
+    return line.length > lineChars ? `${printable.slice(0, lineChars)}... (${line.length} chars)` : printable;
   });
-  const dropped = log.length > window.length || lines.length > maxLines;
   return (dropped ? "...\n" : "") + kept.join("\n");
 }

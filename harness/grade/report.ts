@@ -1,0 +1,161 @@
+/**
+ * The grade report: one zod schema that is the TypeScript type and the documentation of `report.json`, and the
+ * Markdown rendering a student reads (`report.md`).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+
+export const conformanceCheckSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.enum(["pass", "fail", "warn", "skip"]),
+  message: z.string(),
+});
+
+export const failingNodeSchema = z.object({
+  node: z.string(),
+  /** Why this node is named: what it reported against what was expected, or how it exited. */
+  reason: z.string(),
+  /** The end of its log (bounded, printable). */
+  logTail: z.string(),
+});
+
+export const scenarioGradeSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  weight: z.number().positive(),
+  /** `error`: the scenario could not run (bad file, runtime problem); `timeout`: the wall-clock limit was hit. */
+  status: z.enum(["pass", "fail", "error", "timeout", "skipped"]),
+  /** The checker's message (or what went wrong), in plain words. */
+  message: z.string(),
+  /** Longest wait for convergence over the scenario's expect steps, when they passed. */
+  convergenceMs: z.number().nonnegative().nullable(),
+  durationMs: z.number().nonnegative(),
+  /** Which nodes ran the reference peer (`--mix reference`). */
+  referenceNodes: z.array(z.string()),
+  failingNodes: z.array(failingNodeSchema),
+});
+
+export const gradeReportSchema = z.object({
+  /** What was graded: a command or an image. */
+  implementation: z.object({ kind: z.enum(["command", "image"]), value: z.string(), name: z.string() }),
+  runtime: z.string(),
+  mix: z.enum(["none", "reference"]),
+  sandbox: z.string().nullable(),
+  startedAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  conformance: z.object({
+    passed: z.boolean(),
+    checks: z.array(conformanceCheckSchema),
+    logTail: z.string(),
+    durationMs: z.number().nonnegative(),
+  }),
+  scenarios: z.array(scenarioGradeSchema),
+  score: z.object({
+    earned: z.number().nonnegative(),
+    possible: z.number().nonnegative(),
+    /** 0 to 100, rounded to one decimal; 0 when conformance failed hard enough that no scenario ran. */
+    percent: z.number().min(0).max(100),
+  }),
+  /** Conformance passed and every scenario passed. */
+  passed: z.boolean(),
+});
+
+export type ScenarioGrade = z.infer<typeof scenarioGradeSchema>;
+export type GradeReport = z.infer<typeof gradeReportSchema>;
+export type FailingNode = z.infer<typeof failingNodeSchema>;
+
+export function computeScore(scenarios: readonly ScenarioGrade[]): GradeReport["score"] {
+  const possible = scenarios.reduce((sum, s) => sum + s.weight, 0);
+  const earned = scenarios.filter((s) => s.status === "pass").reduce((sum, s) => sum + s.weight, 0);
+  const percent = possible === 0 ? 0 : Math.round((earned / possible) * 1000) / 10;
+  return { earned, possible, percent };
+}
+
+const ICON: Record<string, string> = {
+  pass: "PASS",
+  fail: "FAIL",
+  warn: "WARN",
+  skip: "SKIP",
+  error: "ERROR",
+  timeout: "TIMEOUT",
+  skipped: "SKIPPED",
+};
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function fence(text: string): string {
+  const body = text.trim() === "" ? "(empty log)" : text;
+  return "```text\n" + body.replace(/```/g, "'''") + "\n```";
+}
+
+function seconds(ms: number | null): string {
+  return ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function renderMarkdown(report: GradeReport): string {
+  const out: string[] = [];
+  const { implementation: impl, score } = report;
+  out.push(`# sumnet grade: ${impl.name}`);
+  out.push("");
+  out.push(
+    `**${report.passed ? "PASSED" : "FAILED"}**, score **${score.earned}/${score.possible} (${score.percent}%)**. ` +
+      `${impl.kind === "image" ? "Image" : "Command"} \`${impl.value}\`, runtime ${report.runtime}` +
+      `${report.mix === "reference" ? ", mixed with reference peers" : ""}, ${report.startedAt}, ` +
+      `took ${seconds(report.durationMs)}.`,
+  );
+  if (report.sandbox) out.push("", `Sandbox: ${report.sandbox}.`);
+  out.push("", "What the peer must do: PEER-CONTRACT.md.", "");
+
+  out.push(`## Conformance (one node): ${report.conformance.passed ? "PASS" : "FAIL"}`, "");
+  out.push("| check | result | details |", "| --- | --- | --- |");
+  for (const check of report.conformance.checks) {
+    out.push(`| ${cell(check.title)} | ${ICON[check.status]} | ${cell(check.message)} |`);
+  }
+  if (!report.conformance.passed) {
+    out.push("", "End of the node's log:", "", fence(report.conformance.logTail));
+  }
+  out.push("");
+
+  out.push("## Scenarios", "");
+  if (report.scenarios.length === 0) {
+    out.push("No scenario ran.", "");
+  } else {
+    out.push("| scenario | weight | result | converged in | details |", "| --- | --- | --- | --- | --- |");
+    for (const s of report.scenarios) {
+      out.push(
+        `| ${cell(s.name)} | ${s.weight} | ${ICON[s.status]} | ${seconds(s.convergenceMs)} | ` +
+          `${cell(firstLine(s.message))} |`,
+      );
+    }
+    out.push("");
+    for (const s of report.scenarios.filter((x) => x.status !== "pass" && x.status !== "skipped")) {
+      out.push(`### ${s.name}: ${ICON[s.status]}`, "");
+      out.push(`File \`${s.file}\`, ran ${seconds(s.durationMs)}.`, "");
+      if (s.referenceNodes.length > 0) out.push(`Reference peers: ${s.referenceNodes.join(", ")}.`, "");
+      out.push(fence(s.message), "");
+      for (const node of s.failingNodes) {
+        out.push(`#### ${node.node}: ${node.reason}`, "", fence(node.logTail), "");
+      }
+    }
+  }
+  return out.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
+/** Writes `report.json` and `report.md` into `dir`; returns their paths. */
+export async function writeReport(dir: string, report: GradeReport): Promise<{ json: string; markdown: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, "report.json");
+  const markdown = join(dir, "report.md");
+  await writeFile(json, JSON.stringify(gradeReportSchema.parse(report), null, 2) + "\n");
+  await writeFile(markdown, renderMarkdown(report));
+  return { json, markdown };
+}
