@@ -23,7 +23,7 @@ export interface LocalPeers extends AsyncDisposable {
   peers: LocalPeer[];
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
