@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { NetworkModel } from "./model.js";
+import { accepts, explain } from "./verdict.js";
+import { line } from "../topology/generators.js";
+
+const nodes = (ids: string[], dataDir = false, numbers: Record<string, string[]> = {}) =>
+  ids.map((id) => ({ id, dataDir, numbers: numbers[id] ?? [] }));
+
+function lineModel(n: number, dataDir = false, numbers: Record<string, string[]> = {}): NetworkModel {
+  const t = line(n);
+  return new NetworkModel(nodes([...t.nodes], dataDir, numbers), t.links);
+}
+
+describe("NetworkModel", () => {
+  it("numbers spread to every node of a connected network", () => {
+    const m = lineModel(4, false, { n4: ["100"] });
+    m.inject("n1", [1n, 2n], 0);
+    m.inject("n3", ["-5"], 1);
+    for (const id of ["n1", "n2", "n3", "n4"]) {
+      const e = m.expectation(id);
+      expect(e.total).toBe(98n);
+      expect(e.count).toBe(4);
+      expect(e.uncertain).toEqual([]);
+    }
+  });
+
+  it("after a partition each side keeps what it had and adds its own; heal merges", () => {
+    const m = lineModel(4);
+    m.inject("n1", [10n], 0);
+    const before = m.expectation("n4");
+    m.confirm(before, 10n, 1); // an expect step saw n4 at 10
+    m.cut([{ from: "n3", to: "n2" }]);
+    m.inject("n1", [1n], 2);
+    m.inject("n4", [1000n], 3);
+    expect(m.expectation("n2").total).toBe(11n);
+    expect(m.expectation("n3").total).toBe(1010n);
+    expect(m.expectation("n3").uncertain).toEqual([]);
+    m.restore([{ from: "n3", to: "n2" }]);
+    expect(m.expectation("n1").total).toBe(1011n);
+    expect(m.expectation("n4").total).toBe(1011n);
+  });
+
+  it("a number injected right before a partition may or may not have crossed", () => {
+    const m = lineModel(2);
+    m.inject("n1", [7n], 0);
+    m.cut([{ from: "n2", to: "n1" }]);
+    const e = m.expectation("n2");
+    expect(e.total).toBe(0n);
+    expect(e.uncertain.map((r) => r.value)).toEqual([7n]);
+    expect(accepts(e, { total: 0n, count: 0 })).toBe(true);
+    expect(accepts(e, { total: 7n, count: 1 })).toBe(true);
+    expect(accepts(e, { total: 14n, count: 2 })).toBe(false);
+    // Seen with it: from now on it is certain there.
+    m.confirm(e, 7n, 1);
+    expect(m.expectation("n2")).toMatchObject({ total: 7n, uncertain: [] });
+  });
+
+  it("kill without DATA_DIR loses the node's state; it relearns from its component on restart", () => {
+    const m = lineModel(3, false, { n3: ["5"] });
+    m.inject("n3", [1n], 0);
+    for (const id of ["n1", "n2", "n3"]) m.confirm(m.expectation(id), 6n, 2);
+    m.down("n3");
+    expect(m.expectation("n1").total).toBe(6n); // others keep what they learned
+    m.up("n3");
+    expect(m.expectation("n3")).toMatchObject({ total: 6n, count: 2, uncertain: [] });
+  });
+
+  it("an isolated node killed without DATA_DIR comes back with only its NUMBERS", () => {
+    const m = lineModel(2, false, { n2: ["5"] });
+    m.inject("n2", [1n], 0);
+    m.confirm(m.expectation("n1"), 6n, 2);
+    m.cut([{ from: "n2", to: "n1" }]);
+    m.down("n2");
+    m.up("n2");
+    expect(m.expectation("n2")).toMatchObject({ total: 5n, count: 1 });
+    expect(m.expectation("n1")).toMatchObject({ total: 6n, count: 2 });
+  });
+
+  it("with DATA_DIR a killed node keeps what it knew", () => {
+    const m = lineModel(2, true);
+    m.inject("n2", [3n], 0);
+    m.confirm(m.expectation("n2"), 3n, 1);
+    m.cut([{ from: "n2", to: "n1" }]);
+    m.down("n2");
+    m.up("n2");
+    expect(m.expectation("n2")).toMatchObject({ total: 3n, count: 1, uncertain: [] });
+  });
+
+  it("numbers injected at a node that dies without DATA_DIR before an expect are uncertain elsewhere", () => {
+    const m = lineModel(3);
+    m.inject("n1", [4n], 0);
+    m.down("n1");
+    const e = m.expectation("n3");
+    expect(e.total).toBe(0n);
+    expect(e.uncertain.map((r) => r.value)).toEqual([4n]);
+  });
+
+  it("join adds a node that learns everything; leave removes its links", () => {
+    const m = lineModel(2);
+    m.inject("n1", [1n], 0);
+    m.join({ id: "x", dataDir: false, numbers: ["2"] }, [{ from: "x", to: "n2" }]);
+    expect(m.expectation("x").total).toBe(3n);
+    expect(m.expectation("n1").total).toBe(3n);
+    m.leave("n2");
+    expect(m.expectation("x").component).toEqual(["x"]);
+  });
+});
+
+describe("verdicts", () => {
+  it("names what a lagging node misses and where it was injected", () => {
+    const m = lineModel(5);
+    m.inject("n1", [1n, 1n, 1n], 0);
+    m.inject("n5", [12n], 1);
+    const e = m.expectation("n4");
+    expect(accepts(e, { total: 12n, count: 1 })).toBe(false);
+    expect(explain(e, { total: 12n, count: 1 }, 10_000)).toBe(
+      "n4 reports 12, expected 15 (waited 10.0 s; missing 3 numbers injected at n1)",
+    );
+    expect(explain(e, { total: 12n }, 10_000)).toBe(
+      "n4 reports 12, expected 15 (waited 10.0 s; short by 3, the numbers injected at n1)",
+    );
+  });
+
+  it("calls out numbers counted twice", () => {
+    const m = lineModel(3);
+    m.inject("n1", [5n], 0);
+    m.inject("n2", [7n], 0);
+    const e = m.expectation("n3");
+    expect(explain(e, { total: 17n, count: 3 }, 2500)).toBe(
+      "n3 reports 17, expected 12 (waited 2.5 s; count 3, expected 2: 1 number more than exist in its part of the network; the surplus equals the numbers injected at n1: counted twice?)",
+    );
+  });
+
+  it("reports nodes that do not answer", () => {
+    const m = lineModel(2);
+    m.inject("n1", [5n], 0);
+    expect(explain(m.expectation("n2"), { error: "did not answer GET /total (ECONNREFUSED)" }, 1000)).toBe(
+      "n2 did not answer GET /total (ECONNREFUSED), expected 5 (waited 1.0 s)",
+    );
+  });
+
+  it("uses the count when the peer reports one", () => {
+    const m = lineModel(2);
+    m.inject("n1", [0n], 0);
+    const e = m.expectation("n2");
+    expect(accepts(e, { total: 0n, count: 1 })).toBe(true);
+    expect(accepts(e, { total: 0n, count: 2 })).toBe(false);
+    expect(accepts(e, { total: 0n })).toBe(true);
+  });
+});

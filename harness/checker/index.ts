@@ -1,0 +1,2 @@
+export { NetworkModel, type Expectation, type ModelNode, type NumberRecord } from "./model.js";
+export { accepts, explain, type TotalReport } from "./verdict.js";
