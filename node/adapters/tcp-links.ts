@@ -9,7 +9,6 @@ import type { Logger } from "../log.js";
 import type { PeerMetrics } from "./metrics.js";
 import {
   FrameDecoder,
-  FrameRejected,
   encodeDialerHandshake,
   encodeFrame,
   parseAcceptorHandshake,
@@ -305,21 +304,17 @@ export class TcpLinks {
       if (!link.up) return;
       link.bytesReceived += chunk.length;
       this.opts.metrics.bytesReceived += chunk.length;
-      let messages: WireMessage[];
-      try {
-        messages = decoder.push(chunk);
-      } catch (err) {
-        if (!(err instanceof FrameRejected)) throw err;
-        this.opts.metrics.reject(err.reason);
-        this.opts.log.warn("frame rejected", { peer, addr: link.address, reason: err.reason, detail: err.message });
-        this.shut(link);
-        return;
-      }
+      const { messages, error } = decoder.push(chunk);
       for (const m of messages) {
         if (!link.up) return;
         link.framesReceived++;
         this.opts.metrics.framesReceived++;
         this.opts.events.message(link.id, m);
+      }
+      if (error && link.up) {
+        this.opts.metrics.reject(error.reason);
+        this.opts.log.warn("frame rejected", { peer, addr: link.address, reason: error.reason, detail: error.message });
+        this.shut(link);
       }
     });
     this.opts.events.up(link.id, peer, link.direction);

@@ -68,34 +68,45 @@ function preview(text: string): string {
   return JSON.stringify(shown);
 }
 
+/** What one chunk of the stream completed: the messages, in order, and the reason to stop if a frame was bad. */
+export interface Decoded {
+  readonly messages: WireMessage[];
+  /** Set when the stream must be closed; messages before the bad frame are still good. */
+  readonly error?: FrameRejected;
+}
+
 /** Splits a byte stream into frames. Holds at most MAX_FRAME_BYTES of an unfinished frame. */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private pending = 0;
 
-  /** Returns the messages completed by this chunk; throws FrameRejected when the stream must be closed. */
-  push(chunk: Buffer): WireMessage[] {
-    const out: WireMessage[] = [];
+  push(chunk: Buffer): Decoded {
+    const messages: WireMessage[] = [];
     let start = 0;
-    for (;;) {
-      const end = chunk.indexOf(EOT, start);
-      if (end === -1) break;
-      const part = chunk.subarray(start, end);
-      const payload = this.chunks.length ? Buffer.concat([...this.chunks, part]) : part;
-      this.chunks = [];
-      this.pending = 0;
-      out.push(parseFrame(payload));
-      start = end + 1;
-    }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      this.pending += rest.length;
-      if (this.pending > MAX_FRAME_BYTES) {
-        throw new FrameRejected("oversize", `frame is over the limit of ${MAX_FRAME_BYTES} bytes`);
+    try {
+      for (;;) {
+        const end = chunk.indexOf(EOT, start);
+        if (end === -1) break;
+        const part = chunk.subarray(start, end);
+        const payload = this.chunks.length ? Buffer.concat([...this.chunks, part]) : part;
+        this.chunks = [];
+        this.pending = 0;
+        start = end + 1;
+        messages.push(parseFrame(payload));
       }
-      this.chunks.push(Buffer.from(rest));
+      if (start < chunk.length) {
+        const rest = chunk.subarray(start);
+        this.pending += rest.length;
+        if (this.pending > MAX_FRAME_BYTES) {
+          throw new FrameRejected("oversize", `frame is over the limit of ${MAX_FRAME_BYTES} bytes`);
+        }
+        this.chunks.push(Buffer.from(rest));
+      }
+    } catch (err) {
+      if (!(err instanceof FrameRejected)) throw err;
+      return { messages, error: err };
     }
-    return out;
+    return { messages };
   }
 }
 

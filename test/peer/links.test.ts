@@ -107,7 +107,7 @@ describe("links", () => {
     await new Promise((ok) => setTimeout(ok, 1200)); // a few anti-entropy rounds on every link
     await peers.converge({ total: 15n, count: 5 });
     expect(a.output).toContain("self link refused");
-    const state = await (await fetch(`${a.url}/state`)).json();
+    const state = (await (await fetch(`${a.url}/state`)).json()) as { links: { state: string }[] };
     expect(state.links.filter((l: { state: string }) => l.state === "up")).toHaveLength(3);
   });
 
