@@ -1,0 +1,1 @@
+export { getTotal, addNumbers, isHealthy, ControlError, TotalAnswer } from "./control-client.js";
