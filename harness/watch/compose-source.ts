@@ -2,7 +2,7 @@
  * `sumnet watch --compose`: the peers of a running docker compose project, found through the Docker API by the labels
  * compose puts on its containers, each watched at the host port its control API (8080) is published on.
  */
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { basename } from "node:path";
 import type { NetworkDescription, WatchSource } from "./watch-source.js";
 
@@ -15,10 +15,12 @@ export function defaultProjectName(cwd = process.cwd(), env = process.env): stri
   return env.COMPOSE_PROJECT_NAME ?? basename(cwd).toLowerCase().replace(/[^-_a-z0-9]/g, "");
 }
 
-export function composeSource(project = defaultProjectName(), docker = new Docker()): WatchSource {
+export function composeSource(project = defaultProjectName(), title?: string, docker?: Docker): WatchSource {
   let cached: { at: number; description: NetworkDescription } | undefined;
   return {
     async describe() {
+      // Loaded only here, so the dashboard image (which watches by URL) carries no Docker client.
+      docker ??= new (await import("dockerode")).default();
       // The set of containers rarely changes: ask the engine at most every 2 s, not on every poll.
       if (cached && Date.now() - cached.at < 2000) return cached.description;
       const containers = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
@@ -32,7 +34,7 @@ export function composeSource(project = defaultProjectName(), docker = new Docke
         .sort((a, b) => a.service.localeCompare(b.service, "en", { numeric: true }));
       if (containers.length === 0) throw new Error(`no containers of compose project "${project}" (start it with docker compose up, or pass --project NAME)`);
       const description: NetworkDescription = {
-        title: `compose project ${project}`,
+        title: title ?? `compose project ${project}`,
         nodes: nodes.map((c) => ({ url: `http://127.0.0.1:${c.port}`, status: c.running ? "running" : "stopped" })),
       };
       cached = { at: Date.now(), description };

@@ -79,6 +79,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Started
       });
       return;
     }
+    if (path === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", service: "sumnet dashboard" }));
+      return;
+    }
     if (path === "/view.json") {
       res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "application/json" }).end(JSON.stringify(poller.latest ?? null));
       return;

@@ -27,6 +27,7 @@ Views:
   --port N            dashboard port (default 8080; 0 picks a free one)
   --host ADDR         dashboard address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
   --interval MS       time between polls (default 400 with --web, 1000 otherwise)
+  --title TEXT        heading of the table and the page (default "sumnet network")
 
 Colour follows NO_COLOR (https://no-color.org) and is off when the output is not a terminal.
 
@@ -74,6 +75,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo): Pro
         port: { type: "string" },
         host: { type: "string" },
         interval: { type: "string" },
+        title: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -84,8 +86,8 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo): Pro
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (nodes go in --nodes URL,URL...)`);
     if (values.nodes !== undefined && values.compose) throw new UsageError("give either --nodes or --compose, not both");
     if (values.web && values.once) throw new UsageError("--once prints one table; it does not go with --web");
-    if (values.nodes !== undefined) source = nodeListSource(parseNodeList(values.nodes));
-    else if (values.compose) source = composeSource(values.project);
+    if (values.nodes !== undefined) source = nodeListSource(parseNodeList(values.nodes), values.title);
+    else if (values.compose) source = composeSource(values.project, values.title);
     else throw new UsageError("which nodes? give --nodes URL,URL... or --compose");
     options = {
       web: values.web,
