@@ -1,0 +1,116 @@
+/**
+ * The reference image: the root Dockerfile built from this checkout, tagged by a hash of what goes into it, so a
+ * changed peer source means a new tag (and a build), and an unchanged one is reused at once.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { dockerClient, loadTestcontainers } from "./engine.js";
+
+export const REFERENCE_IMAGE_REPOSITORY = "sumnet/peer";
+export const DEFAULT_NODE_IMAGE = "node:20-bookworm-slim";
+
+/** The folder holding sumnet's package.json and Dockerfile (works from `harness/` sources and from `dist/`). */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, "Dockerfile")) && existsSync(path.join(dir, "package.json"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error("cannot find sumnet's Dockerfile above " + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+
+/** Files whose content decides the image (mirrors what the Dockerfile copies). */
+async function imageInputs(root: string): Promise<string[]> {
+  const fixed = ["Dockerfile", ".dockerignore", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"];
+  const sources: string[] = [];
+  async function walk(rel: string): Promise<void> {
+    for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "test" && entry.name !== "fixtures") await walk(child);
+      } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) {
+        sources.push(child);
+      }
+    }
+  }
+  await walk("node");
+  return [...fixed.filter((f) => existsSync(path.join(root, f))), ...sources.sort()];
+}
+
+/** `sumnet/peer:src-<12 hex>` for the current sources and base image. */
+export async function referenceImageTag(root = packageRoot(), nodeImage = nodeImageFromEnvironment()): Promise<string> {
+  const hash = createHash("sha256").update(`NODE_IMAGE=${nodeImage}\n`);
+  for (const file of await imageInputs(root)) {
+    let content: Buffer | string = await readFile(path.join(root, file));
+    if (file === "package.json") {
+      // Scripts and metadata change often and do not change the image; the dependencies do.
+      const manifest = JSON.parse(content.toString("utf8")) as Record<string, unknown>;
+      content = JSON.stringify([manifest.dependencies, manifest.devDependencies, manifest.overrides]);
+    }
+    hash.update(`${file}\n`).update(content).update("\n");
+  }
+  return `${REFERENCE_IMAGE_REPOSITORY}:src-${hash.digest("hex").slice(0, 12)}`;
+}
+
+export function nodeImageFromEnvironment(): string {
+  return process.env.NODE_IMAGE?.trim() || DEFAULT_NODE_IMAGE;
+}
+
+const builds = new Map<string, Promise<string>>();
+
+export interface ReferenceImageOptions {
+  /** Base image (build argument NODE_IMAGE); default `$NODE_IMAGE` or node:20-bookworm-slim. */
+  readonly nodeImage?: string;
+  /** One line per event (build start, build done). */
+  readonly log?: (line: string) => void;
+}
+
+/** Returns the reference image's tag, building it first when the engine does not have it. */
+export async function ensureReferenceImage(options: ReferenceImageOptions = {}): Promise<string> {
+  const root = packageRoot();
+  const nodeImage = options.nodeImage ?? nodeImageFromEnvironment();
+  const tag = await referenceImageTag(root, nodeImage);
+  let build = builds.get(tag);
+  if (!build) {
+    build = buildIfMissing(root, tag, nodeImage, options.log ?? (() => undefined));
+    builds.set(tag, build);
+    build.catch(() => builds.delete(tag));
+  }
+  return build;
+}
+
+async function buildIfMissing(root: string, tag: string, nodeImage: string, log: (line: string) => void): Promise<string> {
+  const docker = await dockerClient();
+  if (await imageExists(docker, tag)) return tag;
+  if (!(await imageExists(docker, nodeImage))) {
+    log(`reference image: base ${nodeImage} is not local; the engine will try to pull it`);
+  }
+  log(`reference image: building ${tag} from ${root} (NODE_IMAGE=${nodeImage}); the first build takes about a minute`);
+  const started = Date.now();
+  const tc = await loadTestcontainers();
+  try {
+    await tc.GenericContainer.fromDockerfile(root).withBuildArgs({ NODE_IMAGE: nodeImage }).build(tag, { deleteOnExit: false });
+  } catch (error) {
+    throw new Error(
+      `building the reference image ${tag} failed: ${(error as Error).message}. ` +
+        `Without a registry, build a local base first and pass it: ` +
+        `NODE_IMAGE=$(docker/build-base-image.sh | tail -n 1)`,
+      { cause: error },
+    );
+  }
+  log(`reference image: built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return tag;
+}
+
+async function imageExists(docker: import("dockerode"), tag: string): Promise<boolean> {
+  try {
+    await docker.getImage(tag).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
