@@ -56,7 +56,8 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
   // Numbers given at start have identities fixed by node and position: restarts add nothing twice.
   replica.addLocal(config.numbers.map((value, i) => ({ origin: `${config.nodeId}@init`, seq: i + 1, value })));
 
-  let flushTimer: NodeJS.Timeout | undefined;
+  let flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let lastFlush = 0;
   let totalTimer: NodeJS.Timeout | undefined;
   let lastTotalLogged = 0;
   let stopping = false;
@@ -74,7 +75,14 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
 
   const flush = () => {
     flushTimer = undefined;
+    lastFlush = Date.now();
     apply(replica.flush());
+  };
+  // A push waits at most BATCH_MS. After a quiet spell it leaves at the end of this turn of the event loop (so a lone
+  // number crosses a hop without delay); under load, pushes gather for up to BATCH_MS into one frame per link.
+  const scheduleFlush = () => {
+    const wait = lastFlush + config.batchMs - Date.now();
+    flushTimer = wait > 0 ? setTimeout(flush, wait) : setImmediate(flush);
   };
 
   const apply = (outputs: readonly Output[]) => {
@@ -99,7 +107,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
           break;
       }
     }
-    if (!flushTimer && replica.hasPendingPushes) flushTimer = setTimeout(flush, config.batchMs);
+    if (!flushTimer && replica.hasPendingPushes) scheduleFlush();
   };
 
   const links: TcpLinks = new TcpLinks({
@@ -181,7 +189,8 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
       stopping = true;
       clearInterval(syncTimer);
       if (flushTimer) {
-        clearTimeout(flushTimer);
+        clearTimeout(flushTimer as NodeJS.Timeout);
+        clearImmediate(flushTimer as NodeJS.Immediate);
         flush();
       }
       if (totalTimer) {
