@@ -27,6 +27,11 @@ export interface ConformanceCheck {
 export interface ConformanceResult {
   /** True when no check failed (warnings allowed). */
   readonly passed: boolean;
+  /**
+   * True when the peer started and GET /total answered in the contract's shape: scenarios can judge it. When false,
+   * running scenarios would only produce the same failure many times, slowly.
+   */
+  readonly usable: boolean;
   readonly checks: readonly ConformanceCheck[];
   /** The end of the node's log (bounded, printable). */
   readonly logTail: string;
@@ -171,18 +176,20 @@ export async function checkConformance(options: ConformanceOptions): Promise<Con
         `(${describeError(error)}): a peer must listen on HTTP_PORT and serve GET /health once both its ports ` +
         `listen, ${CONTRACT}`,
     );
-    return { passed: false, checks, logTail: "", durationMs: Date.now() - started };
+    return { passed: false, usable: false, checks, logTail: "", durationMs: Date.now() - started };
   }
 
   let log = "";
+  let usable = false;
   try {
-    await runChecks(net, add, { timeoutMs, healthTimeoutMs, stopGraceMs });
+    usable = await runChecks(net, add, { timeoutMs, healthTimeoutMs, stopGraceMs });
   } finally {
     log = await net.readLog(NODE_ID).catch((error: unknown) => `(log unavailable: ${describeError(error)})`);
     await net[Symbol.asyncDispose]();
   }
   return {
     passed: checks.every((check) => check.status !== "fail"),
+    usable,
     checks,
     logTail: logTail(log),
     durationMs: Date.now() - started,
@@ -195,7 +202,7 @@ async function runChecks(
   net: StartedNetwork,
   add: Add,
   limits: { timeoutMs: number; healthTimeoutMs: number; stopGraceMs: number },
-): Promise<void> {
+): Promise<boolean> {
   const base = net.controlUrl(NODE_ID);
   const call = (method: "GET" | "POST", path: string, body?: string): Promise<HttpAnswer> =>
     request(`${base}${path}`, body === undefined ? { method } : { method, body }, limits.timeoutMs);
@@ -379,16 +386,17 @@ async function runChecks(
 
   // SIGTERM: gone within the grace period, else killed.
   const info = net.snapshot().nodes.find((n) => n.id === NODE_ID);
+  const usable = initial.state !== "broken";
   if (info?.status !== "running") {
     add("sigterm", "exits on SIGTERM", "fail", `the peer was no longer running before SIGTERM.${crashNote()}`);
-    return;
+    return usable;
   }
   const stopStarted = Date.now();
   try {
     await net.stopNode(NODE_ID, { timeoutMs: limits.stopGraceMs });
   } catch (error) {
     add("sigterm", "exits on SIGTERM", "fail", `stopping the peer failed: ${describeError(error)}`);
-    return;
+    return usable;
   }
   const tookMs = Date.now() - stopStarted;
   const exit = net.snapshot().nodes.find((n) => n.id === NODE_ID)?.lastExit;
@@ -405,6 +413,7 @@ async function runChecks(
     const how = exit?.signal ? `on signal ${exit.signal}` : `with code ${exit?.code ?? "?"}`;
     add("sigterm", "exits on SIGTERM", "pass", `exited ${how} after ${(tookMs / 1000).toFixed(1)} s`);
   }
+  return usable;
 }
 
 function safeJson(text: string): unknown {

@@ -1,0 +1,101 @@
+/**
+ * Conformance on the local runtime: the reference peer and the Python example pass; peers that break one rule each
+ * fail with words that name the rule. Real processes.
+ */
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { LocalRuntime, quoteWord } from "../runtime/local/index.js";
+import { checkConformance, type ConformanceResult } from "./conformance.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const pythonPeer = `python3 ${quoteWord(`${root}examples/python-peer/peer.py`)}`;
+const nonconforming = `python3 ${quoteWord(`${root}test/fixtures/nonconforming/nonconforming-peer.py`)}`;
+
+async function conformance(command: string | undefined, env: Record<string, string> = {}): Promise<ConformanceResult> {
+  return checkConformance({
+    runtime: new LocalRuntime(),
+    command,
+    env,
+    healthTimeoutMs: 10_000,
+    stopGraceMs: 2_000,
+  });
+}
+
+const failed = (result: ConformanceResult) =>
+  Object.fromEntries(result.checks.filter((c) => c.status === "fail").map((c) => [c.id, c.message]));
+
+describe("conformance", () => {
+  it("passes the reference peer", async () => {
+    const result = await conformance(undefined);
+    expect(failed(result)).toEqual({});
+    expect(result.passed).toBe(true);
+    expect(result.checks.map((c) => [c.id, c.status])).toEqual([
+      ["health", "pass"],
+      ["total-initial", "pass"],
+      ["post-valid", "pass"],
+      ["reject-invalid", "pass"],
+      ["reject-stores-nothing", "pass"],
+      ["unknown-route", "pass"],
+      ["sigterm", "pass"],
+    ]);
+  });
+
+  it("passes the Python example", async () => {
+    const result = await conformance(pythonPeer);
+    expect(failed(result)).toEqual({});
+    expect(result.passed).toBe(true);
+    expect(result.usable).toBe(true);
+  });
+
+  it("says GET /total answered 404", async () => {
+    const result = await conformance(nonconforming, { BREAK: "no-total" });
+    expect(result.passed).toBe(false);
+    expect(result.usable).toBe(false);
+    expect(failed(result)["total-initial"]).toBe(
+      "GET /total answered 404: a peer must serve GET /total, see PEER-CONTRACT.md",
+    );
+  });
+
+  it("says the total must be a decimal string", async () => {
+    const result = await conformance(nonconforming, { BREAK: "number-total" });
+    expect(failed(result)["total-initial"]).toMatch(/"total" must be a decimal string such as "42"/);
+  });
+
+  it("says which invalid value was accepted", async () => {
+    const result = await conformance(nonconforming, { BREAK: "accepts-floats" });
+    expect(failed(result)["reject-invalid"]).toMatch(
+      /^POST \/numbers with a float \(\{"value": 1.5\}\) answered 201; a number with an exponent \(\{"value": 1e3\}\) answered 201: a peer must answer 400 \{"error": "..."\} and store nothing/,
+    );
+    // Truncating 1.5 to 1 stored a number: the total after the rejections shows it.
+    expect(failed(result)["reject-stores-nothing"]).toMatch(/reported total .* expected total/);
+    expect(result.usable).toBe(true);
+  });
+
+  it("says NUMBERS were not counted", async () => {
+    const result = await conformance(nonconforming, { BREAK: "ignores-numbers" });
+    expect(failed(result)["total-initial"]).toBe(
+      "with NUMBERS=7,-2 and nothing posted (a peer must add the numbers in NUMBERS when it starts), GET /total " +
+        "reported total 0 count 0, expected total 5 count 2",
+    );
+    // Later checks judge POST from what the peer reports, so they pass.
+    expect(result.checks.find((c) => c.id === "post-valid")?.status).toBe("pass");
+  });
+
+  it("says the peer ignored SIGTERM", async () => {
+    const result = await conformance(nonconforming, { BREAK: "slow-exit" });
+    expect(failed(result)).toEqual({ sigterm: expect.stringMatching(/did not exit within 2 s of SIGTERM and was killed/) });
+  });
+
+  it("says the peer never answered /health", async () => {
+    const result = await checkConformance({
+      runtime: new LocalRuntime(),
+      command: nonconforming,
+      env: { BREAK: "never-healthy" },
+      healthTimeoutMs: 2_000,
+    });
+    expect(result.usable).toBe(false);
+    expect(failed(result).health).toMatch(
+      /^the peer did not answer GET \/health with 200 within 2 s of starting .*: a peer must listen on HTTP_PORT/,
+    );
+  });
+});
