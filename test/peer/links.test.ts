@@ -120,6 +120,27 @@ describe("links", () => {
     expect(peers.get("a").output).toMatch(/stopping signal=SIGTERM[\s\S]*stopped/);
   });
 
+  it("logs one event per line: configuration, links up and down with the peer's id, each change of the total", async () => {
+    peers = new PeerProcesses();
+    await peers.startAll([
+      { id: "a", env: { LOG_FORMAT: "json" } },
+      { id: "b", dials: ["a"], numbers: "1,2" },
+    ]);
+    await peers.converge({ total: 3n, count: 2 });
+    await peers.signal("b", "SIGTERM");
+    await waitUntil("link down logged", 5000, async () => peers.get("a").output.includes('"event":"link down"'));
+    const events = peers
+      .get("a")
+      .output.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ level: "info", node: "a", event: "started", peers: "(none)", data_dir: "(none)" });
+    expect(events).toContainEqual(expect.objectContaining({ event: "link up", peer: "b", dir: "in" }));
+    expect(events).toContainEqual(expect.objectContaining({ event: "total", total: "3", count: 2 }));
+    expect(events).toContainEqual(expect.objectContaining({ event: "link down", peer: "b" }));
+    expect(peers.get("b").output).toMatch(/ info  b total total=3 count=2$/m);
+  });
+
   it("an invalid configuration names the variable, the value and what is expected, and exits 2", async () => {
     const { spawnSync } = await import("node:child_process");
     const { PEER_MAIN } = await import("../support/peer-processes.js");
