@@ -1,0 +1,4 @@
+export { type Reporter, type SuiteSummary, summarize, combineReporters } from "./reporter.js";
+export { ConsoleReporter, wantsColor, formatDuration, type ConsoleReporterOptions } from "./console-reporter.js";
+export { JsonReporter, resultsDocument } from "./json-reporter.js";
+export { JunitReporter, junitXml, xmlEscape } from "./junit-reporter.js";

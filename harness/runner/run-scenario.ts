@@ -1,0 +1,421 @@
+/**
+ * Run one scenario: plan it, start its network on a runtime, play the steps while the checker's model follows the
+ * history, wait at every `expect` until each node reports what the model says (or the timeout passes), keep node logs
+ * of failed runs, and always tear the network down.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { accepts, explain, type Expectation } from "../checker/index.js";
+import { NetworkModel } from "../checker/model.js";
+import { addNumbers, getTotal, type TotalAnswer } from "../control/control-client.js";
+import type { Runtime, StartedNetwork } from "../runtime/runtime.js";
+import { LocalRuntime } from "../runtime/local/local-runtime.js";
+import { loadScenarioFile, validateScenario } from "../scenario/load.js";
+import { planScenario, type PlannedAction, type PlannedStep, type ScenarioPlan } from "../scenario/plan.js";
+import type { Scenario } from "../scenario/schema.js";
+import type { ConvergencePoint, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
+
+export interface RunOptions {
+  /** The runtime to use (default: a LocalRuntime with `peerCommand`). */
+  readonly runtime?: Runtime;
+  /** Peer command line for the default local runtime (default: the reference peer). */
+  readonly peerCommand?: string;
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** Where node logs are written (`<resultsDir>/<scenario>/<node>.log`). Default: `results/` in the working dir. */
+  readonly resultsDir?: string;
+  /** Keep node logs for `failed` scenarios (default), `always`, or `never`. */
+  readonly keepLogs?: "failed" | "always" | "never";
+  /** Hooks for reporters, dashboards, graders. */
+  readonly observer?: RunObserver;
+  /** Multiplies every expect timeout (e.g. 2 on a slow CI machine). Default 1. */
+  readonly timeoutScale?: number;
+  /** Stops the run between steps (the network is torn down). */
+  readonly signal?: AbortSignal;
+}
+
+/** Values per POST /numbers (keeps bodies far below the 1 MiB limit even for 1000-digit numbers). */
+const BATCH = 250;
+/** Concurrent HTTP requests to peers. */
+const CONCURRENCY = 32;
+
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  });
+  await Promise.all(workers);
+}
+
+export function scenarioSlug(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80) || "scenario";
+}
+
+class StepFailure extends Error {}
+
+interface Context {
+  readonly plan: ScenarioPlan;
+  readonly network: StartedNetwork;
+  readonly model: NetworkModel;
+  readonly observer: RunObserver | undefined;
+  readonly timeoutScale: number;
+  /** Nodes that exited on their own, with why. */
+  readonly crashed: Map<string, string>;
+}
+
+interface Outcome {
+  readonly waitedMs: number;
+  readonly checks?: NodeCheck[];
+  readonly timeline?: ConvergencePoint[];
+}
+
+async function waitFor<T>(promise: Promise<T>, waited: { ms: number }): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await promise;
+  } finally {
+    waited.ms += performance.now() - t0;
+  }
+}
+
+async function expectStep(
+  ctx: Context,
+  step: PlannedStep,
+  action: Extract<PlannedAction, { kind: "expect" }>,
+): Promise<Outcome> {
+  const { model, network, plan } = ctx;
+  for (const id of action.nodes) {
+    const why = ctx.crashed.get(id);
+    if (why) throw new StepFailure(`${id} is not running: ${why}`);
+  }
+  const expectations = new Map<string, Expectation>(action.nodes.map((id) => [id, model.expectation(id)]));
+  if (action.total !== undefined) {
+    const wrong = [...expectations.values()].filter((e) => e.uncertain.length > 0 || e.total.toString() !== action.total);
+    if (wrong.length > 0) {
+      const e = wrong[0] as Expectation;
+      throw new StepFailure(
+        `the scenario says total ${action.total}, but what it injected gives ${e.total}${e.uncertain.length ? ` (plus up to ${e.uncertain.length} uncertain numbers)` : ""} at ${e.node}: fix the scenario`,
+      );
+    }
+  }
+  const timeoutMs = action.timeoutMs * ctx.timeoutScale;
+  const started = performance.now();
+  const last = new Map<string, TotalAnswer | { error: string }>();
+  const timeline: ConvergencePoint[] = [];
+  const urls = new Map(action.nodes.map((id) => [id, network.controlUrl(id)]));
+  for (;;) {
+    const roundStart = performance.now();
+    await eachLimited(action.nodes, CONCURRENCY, async (id) => {
+      try {
+        last.set(id, await getTotal(urls.get(id) as string, Math.max(500, Math.min(2000, timeoutMs))));
+      } catch (error) {
+        const why = ctx.crashed.get(id);
+        last.set(id, { error: why ? `is not running: ${why}` : (error as Error).message });
+      }
+    });
+    const agreeing = action.nodes.filter((id) => {
+      const r = last.get(id);
+      return r !== undefined && !("error" in r) && accepts(expectations.get(id) as Expectation, r);
+    });
+    const elapsed = performance.now() - started;
+    timeline.push({ atMs: Math.round(elapsed), agreeing: agreeing.length, of: action.nodes.length });
+    if (agreeing.length === action.nodes.length) break;
+    const lagging = action.nodes.filter((id) => !agreeing.includes(id));
+    ctx.observer?.progress?.(step, { elapsedMs: elapsed, agreeing: agreeing.length, of: action.nodes.length, lagging: lagging.slice(0, 5) });
+    if (elapsed >= timeoutMs) {
+      const checks = checksOf(action.nodes, expectations, last, elapsed);
+      const bad = checks.filter((c) => !c.ok);
+      const head = `${bad.length} of ${action.nodes.length} node${action.nodes.length === 1 ? "" : "s"} did not report the expected total within ${(timeoutMs / 1000).toFixed(1)} s`;
+      const lines = bad.slice(0, 10).map((c) => c.message as string);
+      if (bad.length > 10) lines.push(`... and ${bad.length - 10} more`);
+      const failure = new StepFailure(`${head}:\n${lines.join("\n")}`) as StepFailure & { outcome?: Outcome };
+      failure.outcome = { waitedMs: elapsed, checks, timeline };
+      throw failure;
+    }
+    // Poll again after the interval, counted from the start of this round.
+    const pause = plan.timing.pollIntervalMs - (performance.now() - roundStart);
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+  }
+  const waitedMs = performance.now() - started;
+  for (const id of action.nodes) {
+    const r = last.get(id) as TotalAnswer;
+    model.confirm(expectations.get(id) as Expectation, r.total, r.count);
+  }
+  return { waitedMs, checks: checksOf(action.nodes, expectations, last, waitedMs), timeline };
+}
+
+function checksOf(
+  nodes: readonly string[],
+  expectations: Map<string, Expectation>,
+  last: Map<string, TotalAnswer | { error: string }>,
+  waitedMs: number,
+): NodeCheck[] {
+  return nodes.map((id) => {
+    const e = expectations.get(id) as Expectation;
+    const r = last.get(id) ?? { error: "was not asked" };
+    const ok = !("error" in r) && accepts(e, r);
+    return {
+      node: id,
+      expected: e.total.toString(),
+      expectedCount: e.count,
+      uncertain: e.uncertain.length,
+      reported: "error" in r ? undefined : r.total.toString(),
+      reportedCount: "error" in r ? undefined : r.count,
+      ok,
+      message: ok ? undefined : explain(e, r, waitedMs),
+    };
+  });
+}
+
+async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
+  const { network, model, plan } = ctx;
+  const a = step.action;
+  const waited = { ms: 0 };
+  const timing = plan.timing;
+  switch (a.kind) {
+    case "inject": {
+      const jobs = a.injections.flatMap((inj) => {
+        const chunks: string[][] = [];
+        for (let i = 0; i < inj.values.length; i += BATCH) chunks.push(inj.values.slice(i, i + BATCH));
+        return chunks.map((values) => ({ node: inj.node, values }));
+      });
+      const failures: string[] = [];
+      await waitFor(
+        eachLimited(jobs, CONCURRENCY, async (job) => {
+          try {
+            await addNumbers(network.controlUrl(job.node), job.values);
+            model.inject(job.node, job.values, step.index);
+          } catch (error) {
+            const why = ctx.crashed.get(job.node);
+            failures.push(`${job.node} ${why ? `is not running: ${why}` : (error as Error).message}`);
+          }
+        }),
+        waited,
+      );
+      if (failures.length > 0) throw new StepFailure(failures.join("\n"));
+      return { waitedMs: waited.ms };
+    }
+    case "expect":
+      return expectStep(ctx, step, a);
+    case "cut":
+      model.cut(a.links);
+      for (const l of a.links) await network.cutLink(l.from, l.to);
+      return { waitedMs: 0 };
+    case "restore":
+      model.restore(a.links);
+      for (const l of a.links) await network.restoreLink(l.from, l.to);
+      return { waitedMs: 0 };
+    case "kill":
+      await waitFor(Promise.all(a.nodes.map((id) => network.killNode(id))), waited);
+      for (const id of a.nodes) {
+        ctx.crashed.delete(id);
+        model.down(id);
+      }
+      return { waitedMs: waited.ms };
+    case "stop":
+      await waitFor(Promise.all(a.nodes.map((id) => network.stopNode(id, { timeoutMs: a.timeoutMs }))), waited);
+      for (const id of a.nodes) {
+        ctx.crashed.delete(id);
+        model.down(id);
+      }
+      return { waitedMs: waited.ms };
+    case "restart": {
+      const status = new Map(network.snapshot().nodes.map((n) => [n.id, n.status]));
+      for (const id of a.nodes) if (model.isRunning(id)) model.down(id);
+      await waitFor(
+        Promise.all(
+          a.nodes.map((id) =>
+            status.get(id) === "running"
+              ? network.restartNode(id, { hard: a.hard, timeoutMs: a.timeoutMs, healthTimeoutMs: timing.healthTimeoutMs })
+              : network.startNode(id, { healthTimeoutMs: timing.healthTimeoutMs }),
+          ),
+        ),
+        waited,
+      );
+      for (const id of a.nodes) {
+        ctx.crashed.delete(id);
+        model.up(id);
+      }
+      return { waitedMs: waited.ms };
+    }
+    case "join":
+      await waitFor(network.addNode(a.node, a.links, { healthTimeoutMs: timing.healthTimeoutMs }), waited);
+      model.join(a.node, a.links);
+      return { waitedMs: waited.ms };
+    case "leave":
+      await waitFor(Promise.all(a.nodes.map((id) => network.removeNode(id, { timeoutMs: a.timeoutMs }))), waited);
+      for (const id of a.nodes) {
+        ctx.crashed.delete(id);
+        model.leave(id);
+      }
+      return { waitedMs: waited.ms };
+    case "shape":
+      for (const l of a.links) await network.shapeLink(l.from, l.to, a.shape);
+      return { waitedMs: 0 };
+    case "sleep":
+      await waitFor(new Promise((r) => setTimeout(r, a.ms)), waited);
+      return { waitedMs: waited.ms };
+  }
+}
+
+/** Accepts a file path, a scenario object (validated here), or a plan. */
+export type ScenarioInput = string | Scenario | Record<string, unknown>;
+
+/**
+ * Run a scenario from a file (YAML/JSON) or an object. Throws ScenarioError/PlanError for an invalid scenario;
+ * otherwise resolves with a result whose `status` says whether every step passed (it never throws for a failing
+ * peer). The network is always torn down.
+ */
+export async function runScenario(input: ScenarioInput, options: RunOptions = {}): Promise<ScenarioResult> {
+  let scenario: Scenario;
+  let file: string | undefined;
+  if (typeof input === "string") {
+    const loaded = await loadScenarioFile(input);
+    scenario = loaded.scenario;
+    file = loaded.file;
+  } else {
+    scenario = validateScenario(input);
+  }
+  const plan = planScenario(scenario, { seed: options.seed });
+  return runPlan(plan, { ...options, file });
+}
+
+/** Run an already planned scenario. */
+export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?: string | undefined } = {}): Promise<ScenarioResult> {
+  const observer = options.observer;
+  const runtime = options.runtime ?? new LocalRuntime({ peerCommand: options.peerCommand });
+  const runStarted = performance.now();
+  const results: StepResult[] = [];
+  let failure: string | undefined;
+  let logsDir: string | undefined;
+  observer?.scenarioStart?.({ plan, file: options.file });
+
+  const startLabel = `start ${plan.network.nodes.length} node${plan.network.nodes.length === 1 ? "" : "s"}, ${plan.network.links.length} link${plan.network.links.length === 1 ? "" : "s"} (${runtime.name})`;
+  observer?.stepStart?.({ index: -1, kind: "start", label: startLabel });
+  const t0 = performance.now();
+  let network: StartedNetwork | undefined;
+  try {
+    network = await runtime.start(plan.network, {
+      healthTimeoutMs: plan.timing.healthTimeoutMs,
+      seed: plan.seed,
+      signal: options.signal,
+    });
+  } catch (error) {
+    failure = `the network did not start: ${(error as Error).message}`;
+  }
+  const startMs = performance.now() - t0;
+  const startResult: StepResult = {
+    index: -1,
+    kind: "start",
+    label: startLabel,
+    status: failure ? "failed" : "passed",
+    durationMs: startMs,
+    waitedMs: startMs,
+    message: failure,
+  };
+  results.push(startResult);
+  observer?.stepEnd?.(startResult);
+
+  try {
+    if (network) {
+      observer?.networkStarted?.(network, plan);
+      const crashed = new Map<string, string>();
+      const unsubscribe = network.subscribe((e) => {
+        if (e.type === "node" && e.node.status === "exited") {
+          const x = e.node.lastExit;
+          crashed.set(e.node.id, `it exited on its own (code ${x?.code ?? "?"}${x?.signal ? `, signal ${x.signal}` : ""})`);
+        }
+      });
+      const ctx: Context = {
+        plan,
+        network,
+        model: new NetworkModel(plan.network.nodes, plan.network.links),
+        observer,
+        timeoutScale: options.timeoutScale ?? 1,
+        crashed,
+      };
+      try {
+        for (const step of plan.steps) {
+          if (failure || options.signal?.aborted) {
+            const skipped: StepResult = {
+              index: step.index,
+              kind: step.kind,
+              label: step.label,
+              status: "skipped",
+              durationMs: 0,
+              waitedMs: 0,
+              message: options.signal?.aborted && !failure ? "aborted" : undefined,
+            };
+            results.push(skipped);
+            observer?.stepEnd?.(skipped);
+            continue;
+          }
+          observer?.stepStart?.(step);
+          const s0 = performance.now();
+          let outcome: Outcome = { waitedMs: 0 };
+          let message: string | undefined;
+          try {
+            outcome = await runStep(ctx, step);
+          } catch (error) {
+            message = (error as Error).message;
+            outcome = (error as { outcome?: Outcome }).outcome ?? outcome;
+            failure = `step ${step.index + 1} (${step.label}): ${message}`;
+          }
+          const result: StepResult = {
+            index: step.index,
+            kind: step.kind,
+            label: step.label,
+            status: message === undefined ? "passed" : "failed",
+            durationMs: performance.now() - s0,
+            waitedMs: outcome.waitedMs,
+            message,
+            checks: outcome.checks,
+            timeline: outcome.timeline,
+          };
+          results.push(result);
+          observer?.stepEnd?.(result);
+        }
+        if (options.signal?.aborted && !failure) failure = "aborted";
+      } finally {
+        unsubscribe();
+      }
+    } else {
+      for (const step of plan.steps) {
+        const skipped: StepResult = { index: step.index, kind: step.kind, label: step.label, status: "skipped", durationMs: 0, waitedMs: 0 };
+        results.push(skipped);
+        observer?.stepEnd?.(skipped);
+      }
+    }
+    const keep = options.keepLogs ?? "failed";
+    if (network && (keep === "always" || (keep === "failed" && failure))) {
+      logsDir = path.resolve(options.resultsDir ?? "results", scenarioSlug(plan.name));
+      await network.collectLogs(logsDir);
+    }
+  } finally {
+    await network?.[Symbol.asyncDispose]();
+  }
+
+  const result: ScenarioResult = {
+    name: plan.name,
+    file: options.file,
+    status: failure ? "failed" : "passed",
+    runtime: runtime.name,
+    seed: plan.seed,
+    weight: plan.weight,
+    nodes: plan.network.nodes.length,
+    links: plan.network.links.length,
+    durationMs: performance.now() - runStarted,
+    failure,
+    steps: results,
+    logsDir,
+  };
+  if (logsDir) await writeResultFile(logsDir, result);
+  observer?.scenarioEnd?.(result);
+  return result;
+}
+
+async function writeResultFile(dir: string, result: ScenarioResult): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+}
