@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { dockerClient, loadTestcontainers } from "./engine.js";
@@ -83,9 +84,40 @@ export async function ensureReferenceImage(options: ReferenceImageOptions = {}):
   return build;
 }
 
+/**
+ * One build per tag on this machine at a time: parallel test workers or parallel `sumnet run`s wait for the first
+ * build instead of repeating it. A lock older than 20 minutes is taken as abandoned.
+ */
+async function withBuildLock<T>(tag: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), `sumnet-build-${tag.replace(/[^A-Za-z0-9_.-]/g, "_")}.lock`);
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
+      if (age > 20 * 60_000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
 async function buildIfMissing(root: string, tag: string, nodeImage: string, log: (line: string) => void): Promise<string> {
   const docker = await dockerClient();
   if (await imageExists(docker, tag)) return tag;
+  return withBuildLock(tag, async () => {
+    if (await imageExists(docker, tag)) return tag;
+    return build(docker, root, tag, nodeImage, log);
+  });
+}
+
+async function build(docker: import("dockerode"), root: string, tag: string, nodeImage: string, log: (line: string) => void): Promise<string> {
   if (!(await imageExists(docker, nodeImage))) {
     log(`reference image: base ${nodeImage} is not local; the engine will try to pull it`);
   }

@@ -1,0 +1,64 @@
+/**
+ * Whether the docker suites run: they need a Docker engine. Without one they are skipped with a printed reason,
+ * unless REQUIRE_DOCKER=1 (CI), which turns the missing engine into a failing test.
+ */
+import { describe, it } from "vitest";
+import { engineAvailability } from "../../harness/runtime/docker/engine.js";
+
+export interface DockerGate {
+  readonly available: boolean;
+  readonly reason: string;
+}
+
+export async function dockerGate(suite: string): Promise<DockerGate> {
+  const availability = await engineAvailability();
+  if (availability.available) return { available: true, reason: "" };
+  const required = process.env.REQUIRE_DOCKER === "1";
+  if (!required) console.warn(`skipping ${suite}: ${availability.reason} (set REQUIRE_DOCKER=1 to fail instead)`);
+  describe.skipIf(!required)(`${suite} (REQUIRE_DOCKER=1)`, () => {
+    it("needs a Docker engine", () => {
+      throw new Error(`REQUIRE_DOCKER=1 but ${availability.reason}`);
+    });
+  });
+  return { available: false, reason: availability.reason };
+}
+
+/** Polls until `probe` returns a value (not undefined), or fails with what it last saw. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+export interface TotalAnswer {
+  readonly node: string;
+  readonly total: string;
+  readonly count: number;
+}
+
+export async function getTotal(controlUrl: string): Promise<TotalAnswer> {
+  const response = await fetch(`${controlUrl}/total`, { signal: AbortSignal.timeout(3000) });
+  if (response.status !== 200) throw new Error(`GET ${controlUrl}/total answered ${response.status}`);
+  return (await response.json()) as TotalAnswer;
+}
+
+export async function postNumber(controlUrl: string, value: number | string): Promise<void> {
+  const response = await fetch(`${controlUrl}/numbers`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ value }),
+    signal: AbortSignal.timeout(3000),
+  });
+  if (response.status !== 201) throw new Error(`POST ${controlUrl}/numbers answered ${response.status}: ${await response.text()}`);
+}
