@@ -27,6 +27,10 @@ describe("the dashboard image (harness/watch/Dockerfile)", () => {
         if (specifier.startsWith("node:")) continue;
         expect(allowed, `${name} imports ${specifier}`).toContain(specifier);
       }
+      // The image's build context is this folder alone: only types may come from elsewhere in the harness.
+      for (const m of text.matchAll(/^import (?!type )[^;]*?from "(\.\.\/[^"]*)"/gm)) {
+        expect.fail(`${name} imports ${m[1]} at run time; the dashboard image cannot bundle it (use import type)`);
+      }
     }
   });
 });

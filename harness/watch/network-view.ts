@@ -5,12 +5,15 @@
  */
 import { layoutNetwork, type Point } from "./layout.js";
 import type { LinkReport, NodeReading } from "./node-reading.js";
-import type { NetworkDescription } from "./watch-source.js";
+import type { NetworkDescription, WatchedNode } from "./watch-source.js";
 
 export type NodeStatus = "agree" | "lag" | "differs" | "unreachable";
 
 export interface ViewNode {
-  /** Stable identity in the view: the node's URL (ids are only learnt from answers, and may collide). */
+  /**
+   * Stable identity in the view: the id the source gave (the harness knows ids; stable across restarts on new ports),
+   * else the node's URL (ids learnt from answers may collide).
+   */
   key: string;
   id: string | null;
   url: string;
@@ -78,6 +81,10 @@ interface EdgeMemory {
   samples: { t: number; frames: number }[];
 }
 
+function nodeKey(node: WatchedNode): string {
+  return node.id ?? node.url;
+}
+
 export function edgeKey(a: string, b: string): string {
   return a < b ? `${a} ${b}` : `${b} ${a}`;
 }
@@ -98,68 +105,70 @@ export class NetworkWatch {
   private positions = new Map<string, Point>();
 
   observe(description: NetworkDescription, readings: readonly NodeReading[], now: number, sourceError: string | null = null): NetworkView {
-    const urls = description.nodes.map((n) => n.url);
-    const readingByUrl = new Map(readings.map((r) => [r.url, r]));
-    for (const url of [...this.nodes.keys()]) if (!urls.includes(url)) this.nodes.delete(url);
+    // A node's key is its id when the source knows it (the harness: stable across restarts), else its URL.
+    const keys = description.nodes.map(nodeKey);
+    const byUrl = new Map(readings.map((r) => [r.url, r]));
+    const readingByKey = new Map(description.nodes.map((n) => [nodeKey(n), byUrl.get(n.url)] as const));
+    for (const key of [...this.nodes.keys()]) if (!keys.includes(key)) this.nodes.delete(key);
 
     // Who is who: ids from the source, then from the answers.
     for (const watched of description.nodes) {
-      const memory = this.memory(watched.url);
+      const memory = this.memory(nodeKey(watched));
       if (watched.id) memory.id = watched.id;
-      const reading = readingByUrl.get(watched.url);
+      const reading = readingByKey.get(nodeKey(watched));
       if (reading?.reachable) {
         memory.id = reading.node;
         memory.total = reading.total;
         memory.count = reading.count;
       }
     }
-    const urlById = new Map<string, string>();
-    for (const url of urls) {
-      const id = this.nodes.get(url)!.id;
-      if (id !== null && !urlById.has(id)) urlById.set(id, url);
+    const keyById = new Map<string, string>();
+    for (const key of keys) {
+      const id = this.nodes.get(key)!.id;
+      if (id !== null && !keyById.has(id)) keyById.set(id, key);
     }
-    const urlByHost = new Map<string, string | null>();
-    for (const url of urls) {
-      const host = new URL(url).hostname.toLowerCase();
-      urlByHost.set(host, urlByHost.has(host) ? null : url);
+    const keyByHost = new Map<string, string | null>();
+    for (const watched of description.nodes) {
+      const host = new URL(watched.url).hostname.toLowerCase();
+      keyByHost.set(host, keyByHost.has(host) ? null : nodeKey(watched));
     }
 
     const resolvePeer = (from: string, link: LinkReport): string | null => {
       const memory = this.nodes.get(from)!;
       if (link.peer !== null) memory.peerByAddress.set(link.address, link.peer);
       const peerId = link.peer ?? memory.peerByAddress.get(link.address) ?? null;
-      if (peerId !== null) return urlById.get(peerId) ?? null;
+      if (peerId !== null) return keyById.get(peerId) ?? null;
       // Never connected yet: in compose an address like "p2:7000" names the same host as http://p2:8080.
-      if (link.direction === "out") return urlByHost.get(hostOf(link.address)) ?? null;
+      if (link.direction === "out") return keyByHost.get(hostOf(link.address)) ?? null;
       return null;
     };
 
     // Links each node reports, grouped by the watched node at the other end.
     const linksOf = new Map<string, Map<string, LinkReport[]>>();
     const linkCounts = new Map<string, { up: number; total: number }>();
-    for (const url of urls) {
-      const reading = readingByUrl.get(url);
+    for (const key of keys) {
+      const reading = readingByKey.get(key);
       if (!reading?.reachable || reading.links === null) continue;
       const byPeer = new Map<string, LinkReport[]>();
       const distinct = new Map<string, boolean>();
       for (const link of reading.links) {
-        const peerUrl = resolvePeer(url, link);
-        const peerKey = peerUrl ?? `address:${link.peer ?? link.address}`;
-        distinct.set(peerKey, (distinct.get(peerKey) ?? false) || link.state === "up");
-        if (peerUrl === null || peerUrl === url) continue;
-        const list = byPeer.get(peerUrl) ?? [];
+        const peer = resolvePeer(key, link);
+        const distinctKey = peer ?? `address:${link.peer ?? link.address}`;
+        distinct.set(distinctKey, (distinct.get(distinctKey) ?? false) || link.state === "up");
+        if (peer === null || peer === key) continue;
+        const list = byPeer.get(peer) ?? [];
         list.push(link);
-        byPeer.set(peerUrl, list);
-        this.edges.set(edgeKey(url, peerUrl), this.edges.get(edgeKey(url, peerUrl)) ?? { frames: 0, samples: [] });
+        byPeer.set(peer, list);
+        this.edges.set(edgeKey(key, peer), this.edges.get(edgeKey(key, peer)) ?? { frames: 0, samples: [] });
       }
-      linksOf.set(url, byPeer);
-      linkCounts.set(url, { up: [...distinct.values()].filter(Boolean).length, total: distinct.size });
+      linksOf.set(key, byPeer);
+      linkCounts.set(key, { up: [...distinct.values()].filter(Boolean).length, total: distinct.size });
     }
 
     const cutBySource = new Set<string>();
     for (const link of description.links ?? []) {
-      const a = urlById.get(link.a);
-      const b = urlById.get(link.b);
+      const a = keyById.get(link.a);
+      const b = keyById.get(link.b);
       if (a === undefined || b === undefined || a === b) continue;
       const key = edgeKey(a, b);
       if (!this.edges.has(key)) this.edges.set(key, { frames: 0, samples: [] });
@@ -169,8 +178,8 @@ export class NetworkWatch {
     const edges: ViewEdge[] = [];
     for (const [key, memory] of this.edges) {
       // Name the ends in the source's order (n1-n2, not by URL), which is also the order edges are listed in.
-      const [a, b] = (key.split(" ") as [string, string]).sort((x, y) => urls.indexOf(x) - urls.indexOf(y)) as [string, string];
-      if (!urls.includes(a) || !urls.includes(b)) {
+      const [a, b] = (key.split(" ") as [string, string]).sort((x, y) => keys.indexOf(x) - keys.indexOf(y)) as [string, string];
+      if (!keys.includes(a) || !keys.includes(b)) {
         this.edges.delete(key);
         continue;
       }
@@ -191,12 +200,12 @@ export class NetworkWatch {
       edges.push({ key, a, b, state: up ? "up" : "down", cut: cutBySource.has(key), fps: fps === null ? null : Math.round(fps * 10) / 10 });
     }
 
-    edges.sort((x, y) => urls.indexOf(x.a) - urls.indexOf(y.a) || urls.indexOf(x.b) - urls.indexOf(y.b));
+    edges.sort((x, y) => keys.indexOf(x.a) - keys.indexOf(y.a) || keys.indexOf(x.b) - keys.indexOf(y.b));
 
     // Remember this poll's counters for the next one.
-    for (const url of urls) {
-      const memory = this.nodes.get(url)!;
-      const reading = readingByUrl.get(url);
+    for (const key of keys) {
+      const memory = this.nodes.get(key)!;
+      const reading = readingByKey.get(key);
       if (!reading?.reachable || reading.links === null) {
         memory.counters = undefined;
         continue;
@@ -205,15 +214,16 @@ export class NetworkWatch {
     }
 
     // Nodes the source stopped or killed on purpose are not expected to answer.
-    const expected = description.nodes.filter((n) => n.status === undefined || n.status === "running").map((n) => n.url);
-    const agreement = this.agreement(urls, expected, readingByUrl);
-    this.relayout(urls, edges);
+    const expected = description.nodes.filter((n) => n.status === undefined || n.status === "running").map(nodeKey);
+    const agreement = this.agreement(keys, expected, readingByKey);
+    this.relayout(keys, edges);
 
     const nodes: ViewNode[] = description.nodes.map((watched) => {
-      const memory = this.nodes.get(watched.url)!;
-      const reading = readingByUrl.get(watched.url);
+      const key = nodeKey(watched);
+      const memory = this.nodes.get(key)!;
+      const reading = readingByKey.get(key);
       const reachable = reading?.reachable === true;
-      const counts = linkCounts.get(watched.url);
+      const counts = linkCounts.get(key);
       let status: NodeStatus = "unreachable";
       let missing = 0;
       if (reachable) {
@@ -226,9 +236,9 @@ export class NetworkWatch {
       let note: string | null = null;
       if (reading && !reading.reachable) note = watched.status && watched.status !== "running" ? `${watched.status}` : reading.error;
       else if (reading?.reachable && reading.stateError) note = `no /state: ${reading.stateError}`;
-      const position = this.positions.get(watched.url) ?? { x: 0.5, y: 0.5 };
+      const position = this.positions.get(key) ?? { x: 0.5, y: 0.5 };
       return {
-        key: watched.url,
+        key,
         id: memory.id,
         url: watched.url,
         reachable,
@@ -288,9 +298,9 @@ export class NetworkWatch {
     return known ? frames : null;
   }
 
-  private agreement(urls: readonly string[], expected: readonly string[], readingByUrl: ReadonlyMap<string, NodeReading>): Agreement {
-    const reachable = urls.map((u) => readingByUrl.get(u)).filter((r): r is Extract<NodeReading, { reachable: true }> => r?.reachable === true);
-    if (reachable.length === 0) return { agree: false, agreeing: 0, reachable: 0, nodes: urls.length, total: null, count: null };
+  private agreement(keys: readonly string[], expected: readonly string[], readingByKey: ReadonlyMap<string, NodeReading | undefined>): Agreement {
+    const reachable = keys.map((k) => readingByKey.get(k)).filter((r): r is Extract<NodeReading, { reachable: true }> => r?.reachable === true);
+    if (reachable.length === 0) return { agree: false, agreeing: 0, reachable: 0, nodes: keys.length, total: null, count: null };
     // Reference: the most numbers; among those the most common total; then the smallest string, to be deterministic.
     const votes = new Map<string, { total: string; count: number; n: number }>();
     for (const r of reachable) {
@@ -301,19 +311,19 @@ export class NetworkWatch {
     }
     const best = [...votes.values()].sort((x, y) => y.count - x.count || y.n - x.n || (x.total < y.total ? -1 : 1))[0]!;
     return {
-      agree: best.n === reachable.length && expected.every((u) => readingByUrl.get(u)?.reachable === true),
+      agree: best.n === reachable.length && expected.every((k) => readingByKey.get(k)?.reachable === true),
       agreeing: best.n,
       reachable: reachable.length,
-      nodes: urls.length,
+      nodes: keys.length,
       total: best.total,
       count: best.count,
     };
   }
 
-  private relayout(urls: readonly string[], edges: readonly ViewEdge[]): void {
-    const signature = `${urls.join(",")}|${edges.map((e) => e.key).sort().join(",")}`;
+  private relayout(keys: readonly string[], edges: readonly ViewEdge[]): void {
+    const signature = `${keys.join(",")}|${edges.map((e) => e.key).sort().join(",")}`;
     if (signature === this.layoutSignature) return;
     this.layoutSignature = signature;
-    this.positions = layoutNetwork(urls, edges.map((e) => [e.a, e.b] as const), this.positions);
+    this.positions = layoutNetwork(keys, edges.map((e) => [e.a, e.b] as const), this.positions);
   }
 }

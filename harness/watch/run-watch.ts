@@ -1,0 +1,91 @@
+/**
+ * `sumnet run --watch`: the dashboard on the network of the scenario being run. `RunWatch` is both a RunObserver (the
+ * runner tells it which network is up and which step runs) and the dashboard's WatchSource (it describes that
+ * network from the runtime's snapshot: node ids, control URLs, what the harness stopped, which links it cut).
+ *
+ *   const watch = await startRunDashboard({ port: 8080 });
+ *   await runScenario(file, { observer: watch.observer });   // (combine with the reporter's observer)
+ *   await watch.close();
+ */
+import type { ExpectProgress, RunObserver, ScenarioResult, StepResult } from "../runner/result.js";
+import type { StartedNetwork } from "../runtime/runtime.js";
+import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
+import { startDashboard, type StartedDashboard } from "./dashboard-server.js";
+import type { NetworkDescription, WatchSource } from "./watch-source.js";
+
+type StepInfo = NonNullable<NetworkDescription["step"]>;
+
+export class RunWatch implements WatchSource, RunObserver {
+  private network: StartedNetwork | undefined;
+  private title = "sumnet run: starting";
+  private stepCount = 0;
+  private step: StepInfo | undefined;
+  private lastResult: string | undefined;
+
+  scenarioStart(info: { readonly plan: ScenarioPlan }): void {
+    this.title = `scenario ${info.plan.name}`;
+    this.stepCount = info.plan.steps.length;
+    this.step = { index: 0, count: this.stepCount, label: "starting the network" };
+    this.network = undefined;
+  }
+
+  networkStarted(network: StartedNetwork, plan: ScenarioPlan): void {
+    this.network = network;
+    this.stepCount = plan.steps.length;
+  }
+
+  stepStart(step: PlannedStep | { readonly index: -1; readonly kind: "start"; readonly label: string }): void {
+    if (step.index < 0) this.step = { index: 0, count: this.stepCount, label: `starting the network: ${step.label}` };
+    else this.step = { index: step.index, count: this.stepCount, label: step.label };
+  }
+
+  progress(step: PlannedStep, progress: ExpectProgress): void {
+    const lagging = progress.lagging.length > 0 ? `; waiting for ${progress.lagging.join(", ")}` : "";
+    this.step = {
+      index: step.index,
+      count: this.stepCount,
+      label: `${step.label} (${progress.agreeing} of ${progress.of} as expected after ${(progress.elapsedMs / 1000).toFixed(1)} s${lagging})`,
+    };
+  }
+
+  stepEnd(result: StepResult): void {
+    if (result.status === "failed" && this.step) this.step = { ...this.step, label: `${result.label}: FAILED${result.message ? ` - ${result.message}` : ""}` };
+  }
+
+  scenarioEnd(result: ScenarioResult): void {
+    this.lastResult = `${result.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)} s`;
+    this.network = undefined;
+    this.step = undefined;
+    this.title = `last: ${this.lastResult}`;
+  }
+
+  describe(): NetworkDescription {
+    const network = this.network;
+    if (!network) return { title: this.title, nodes: [], ...(this.step ? { step: this.step } : {}) };
+    const snapshot = network.snapshot();
+    return {
+      title: this.title,
+      ...(this.step ? { step: this.step } : {}),
+      nodes: snapshot.nodes
+        .filter((n) => n.status !== "removed")
+        // "exited" (a crash) stays "running": the harness did not mean it, so it counts against agreement.
+        .map((n) => ({ id: n.id, url: n.controlUrl, status: n.status === "stopped" ? ("stopped" as const) : ("running" as const) })),
+      links: snapshot.links.map((l) => ({ a: l.from, b: l.to, cut: l.cut })),
+    };
+  }
+}
+
+export interface RunDashboard extends AsyncDisposable {
+  observer: RunWatch;
+  dashboard: StartedDashboard;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the dashboard for `sumnet run --watch`; pass `observer` to the runner. */
+export async function startRunDashboard(options: { port?: number; host?: string; intervalMs?: number } = {}): Promise<RunDashboard> {
+  const observer = new RunWatch();
+  const dashboard = await startDashboard({ ...options, source: observer });
+  const close = () => dashboard.close();
+  return { observer, dashboard, url: dashboard.url, close, [Symbol.asyncDispose]: close };
+}
