@@ -13,6 +13,7 @@ import {
   encodeFrame,
   parseAcceptorHandshake,
   parseDialerHandshake,
+  type HandshakeResult,
 } from "../wire/frames.js";
 import type { WireMessage } from "../wire/messages.js";
 
@@ -117,12 +118,9 @@ export class TcpLinks {
   send(id: number, message: WireMessage): void {
     const link = this.links.get(id);
     if (!link || !link.up || link.socket.destroyed) return;
-    const frame = encodeFrame(message);
-    link.socket.write(frame);
+    this.write(link, encodeFrame(message));
     link.framesSent++;
-    link.bytesSent += frame.length;
     this.opts.metrics.framesSent++;
-    this.opts.metrics.bytesSent += frame.length;
   }
 
   close(id: number, reason: string): void {
@@ -202,34 +200,15 @@ export class TcpLinks {
       socket.destroy();
       return;
     }
-    const address = `${socket.remoteAddress}:${socket.remotePort}`;
-    const link = this.register(socket, "in", address);
-    const timer = setTimeout(() => {
-      this.opts.metrics.reject("handshake");
-      this.opts.log.warn("handshake timeout", { addr: address, dir: "in", after_ms: HANDSHAKE_TIMEOUT_MS });
-      socket.destroy();
-    }, HANDSHAKE_TIMEOUT_MS);
-    socket.once("data", (chunk: Buffer) => {
-      clearTimeout(timer);
-      link.bytesReceived += chunk.length;
-      this.opts.metrics.bytesReceived += chunk.length;
-      const hs = parseDialerHandshake(chunk);
-      if (!hs.ok) {
-        this.opts.metrics.reject("handshake");
-        this.opts.log.warn("handshake rejected", { addr: address, dir: "in", reason: hs.error });
-        socket.destroy();
-        return;
-      }
-      const reply = Buffer.from(this.opts.nodeId, "utf8");
-      socket.write(reply);
-      link.bytesSent += reply.length;
-      this.opts.metrics.bytesSent += reply.length;
-      if (hs.id === this.opts.nodeId) {
-        this.opts.log.warn("self link refused", { addr: address, dir: "in", reason: "the dialer has this peer's id" });
+    const link = this.register(socket, "in", `${socket.remoteAddress}:${socket.remotePort}`);
+    const timer = this.awaitHandshake(link, parseDialerHandshake, (id) => {
+      this.write(link, Buffer.from(this.opts.nodeId, "utf8"));
+      if (id === this.opts.nodeId) {
+        this.opts.log.warn("self link refused", { addr: link.address, dir: "in", reason: "the dialer has this peer's id" });
         socket.end();
         return;
       }
-      this.established(link, hs.id);
+      this.established(link, id);
     });
     socket.once("close", () => {
       clearTimeout(timer);
@@ -240,45 +219,23 @@ export class TcpLinks {
   private dial(dialer: Dialer): void {
     if (this.stopping) return;
     const { host, port } = dialer.target;
-    const address = `${host}:${port}`;
     const socket = net.connect({ host, port });
-    const link = this.register(socket, "out", address);
+    const link = this.register(socket, "out", `${host}:${port}`);
     dialer.link = link;
     let timer: NodeJS.Timeout | undefined;
     socket.once("connect", () => {
-      const hello = encodeDialerHandshake(this.opts.nodeId, this.listenPort);
-      socket.write(hello);
-      link.bytesSent += hello.length;
-      this.opts.metrics.bytesSent += hello.length;
-      timer = setTimeout(() => {
-        this.opts.metrics.reject("handshake");
-        this.opts.log.warn("handshake timeout", { addr: address, dir: "out", after_ms: HANDSHAKE_TIMEOUT_MS });
-        socket.destroy();
-      }, HANDSHAKE_TIMEOUT_MS);
-      socket.once("data", (chunk: Buffer) => {
-        clearTimeout(timer);
-        link.bytesReceived += chunk.length;
-        this.opts.metrics.bytesReceived += chunk.length;
-        const hs = parseAcceptorHandshake(chunk);
-        if (!hs.ok) {
-          this.opts.metrics.reject("handshake");
-          this.opts.log.warn("handshake rejected", { addr: address, dir: "out", reason: hs.error });
-          socket.destroy();
-          return;
-        }
-        if (hs.id === this.opts.nodeId) {
+      this.write(link, encodeDialerHandshake(this.opts.nodeId, this.listenPort));
+      timer = this.awaitHandshake(link, parseAcceptorHandshake, (id) => {
+        if (id === this.opts.nodeId) {
           dialer.self = true;
-          this.opts.log.warn("self link refused", {
-            addr: address,
-            dir: "out",
-            reason: "the peer there has this peer's id; not redialing it",
-          });
+          const reason = "the peer there has this peer's id; not redialing it";
+          this.opts.log.warn("self link refused", { addr: link.address, dir: "out", reason });
           socket.destroy();
           return;
         }
         dialer.attempt = 0;
-        dialer.lastPeer = hs.id;
-        this.established(link, hs.id);
+        dialer.lastPeer = id;
+        this.established(link, id);
       });
     });
     socket.once("close", () => {
@@ -289,10 +246,47 @@ export class TcpLinks {
       if (this.stopping || dialer.self) return;
       const delay = backoff(dialer.attempt++);
       if (!wasUp && dialer.attempt === 1) {
-        this.opts.log.info("dial failed", { addr: address, retry_ms: delay });
+        this.opts.log.info("dial failed", { addr: link.address, retry_ms: delay });
       }
       dialer.timer = setTimeout(() => this.dial(dialer), delay);
     });
+  }
+
+  /**
+   * Reads the other side's handshake: its first chunk, as p2pnetwork reads it with one recv. A connection that sends
+   * none within HANDSHAKE_TIMEOUT_MS, or a malformed one, is closed and counted. Returns the timer to clear on close.
+   */
+  private awaitHandshake(
+    link: Link,
+    parse: (chunk: Buffer) => HandshakeResult,
+    accepted: (id: string) => void,
+  ): NodeJS.Timeout {
+    const fields = { addr: link.address, dir: link.direction };
+    const timer = setTimeout(() => {
+      this.opts.metrics.reject("handshake");
+      this.opts.log.warn("handshake timeout", { ...fields, after_ms: HANDSHAKE_TIMEOUT_MS });
+      link.socket.destroy();
+    }, HANDSHAKE_TIMEOUT_MS);
+    link.socket.once("data", (chunk: Buffer) => {
+      clearTimeout(timer);
+      link.bytesReceived += chunk.length;
+      this.opts.metrics.bytesReceived += chunk.length;
+      const hs = parse(chunk);
+      if (!hs.ok) {
+        this.opts.metrics.reject("handshake");
+        this.opts.log.warn("handshake rejected", { ...fields, reason: hs.error });
+        link.socket.destroy();
+        return;
+      }
+      accepted(hs.id);
+    });
+    return timer;
+  }
+
+  private write(link: Link, bytes: Buffer): void {
+    link.socket.write(bytes);
+    link.bytesSent += bytes.length;
+    this.opts.metrics.bytesSent += bytes.length;
   }
 
   private established(link: Link, peer: string): void {

@@ -121,12 +121,8 @@ const ACCEPTOR_HANDSHAKE = /^[^\s:\x00-\x1f\x04]{1,256}$/;
 export type HandshakeResult = { ok: true; id: string; port?: number } | { ok: false; error: string };
 
 export function parseDialerHandshake(bytes: Buffer): HandshakeResult {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, error: "handshake is not valid UTF-8" };
-  }
+  const text = decodeHandshake(bytes);
+  if (typeof text !== "string") return text;
   const m = DIALER_HANDSHAKE.exec(text);
   if (!m) return { ok: false, error: `handshake ${preview(text)} is not '<id>:<port>'` };
   const port = Number(m[2]);
@@ -135,12 +131,16 @@ export function parseDialerHandshake(bytes: Buffer): HandshakeResult {
 }
 
 export function parseAcceptorHandshake(bytes: Buffer): HandshakeResult {
-  let text: string;
+  const text = decodeHandshake(bytes);
+  if (typeof text !== "string") return text;
+  if (!ACCEPTOR_HANDSHAKE.test(text)) return { ok: false, error: `handshake ${preview(text)} is not an id` };
+  return { ok: true, id: text };
+}
+
+function decodeHandshake(bytes: Buffer): string | { ok: false; error: string } {
   try {
-    text = utf8.decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     return { ok: false, error: "handshake is not valid UTF-8" };
   }
-  if (!ACCEPTOR_HANDSHAKE.test(text)) return { ok: false, error: `handshake ${preview(text)} is not an id` };
-  return { ok: true, id: text };
 }
