@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { runScenario } from "../runner/run-scenario.js";
+import type { NetworkView } from "./network-view.js";
+import { renderResultsPage } from "./results-page.js";
+import { startRunDashboard, type RunDashboard } from "./run-watch.js";
+
+describe("sumnet run --watch", () => {
+  let watch: RunDashboard | undefined;
+  afterEach(async () => {
+    await watch?.close();
+  });
+
+  it("shows the scenario's network, its current step and the links the harness cut; then renders the results page", async () => {
+    watch = await startRunDashboard({ port: 0, intervalMs: 250 });
+    const seen: NetworkView[] = [];
+    watch.dashboard.poller.subscribe((view) => seen.push(view));
+    const result = await runScenario(
+      {
+        name: "watched partition",
+        topology: { type: "line", nodes: 4 },
+        steps: [
+          { inject: { at: "n1", values: [1, 2, 3] } },
+          { expect: {} },
+          { partition: { groups: [["n1", "n2"], ["n3", "n4"]] } },
+          { inject: { at: "n4", values: [100] } },
+          { sleep: "2s" },
+          { heal: true },
+          { expect: {} },
+        ],
+      },
+      { observer: watch.observer },
+    );
+    expect(result.status).toBe("passed");
+
+    // While partitioned: four nodes by id, the n2-n3 link drawn cut by the harness, the sleep step named.
+    const partitioned = seen.find((v) => v.edges.some((e) => e.cut && e.state === "down") && v.step?.label.startsWith("sleep"));
+    expect(partitioned, "a view during the sleep after the partition").toBeDefined();
+    expect(partitioned!.title).toBe("scenario watched partition");
+    expect(partitioned!.step).toMatchObject({ index: 4, count: 7 });
+    expect(partitioned!.nodes.map((n) => n.id)).toEqual(["n1", "n2", "n3", "n4"]);
+    expect(partitioned!.edges.map((e) => `${e.a}-${e.b}:${e.state}${e.cut ? ":cut" : ""}`)).toEqual(["n1-n2:up", "n2-n3:down:cut", "n3-n4:up"]);
+    // Each side agrees on its own total; the page says the whole network does not.
+    expect(partitioned!.agreement.agree).toBe(false);
+    expect(Object.fromEntries(partitioned!.nodes.map((n) => [n.id, n.total]))).toEqual({ n1: "6", n2: "6", n3: "106", n4: "106" });
+
+    // After the run the dashboard says which scenario ended how, and shows no network.
+    await expect.poll(() => watch!.dashboard.poller.latest?.title, { timeout: 5000 }).toMatch(/^last: watched partition passed in/);
+
+    const html = renderResultsPage(result);
+    expect(html.match(/<svg class="timeline"/g)).toHaveLength(2);
+    expect(html).toContain("all 4 nodes as expected after");
+  });
+});
