@@ -20,6 +20,8 @@ import type { WireMessage } from "../wire/messages.js";
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 5000;
+/** A peer that stops reading must not make this one buffer without end: past this, its link is closed. */
+export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 export type Direction = "in" | "out";
 
@@ -118,6 +120,10 @@ export class TcpLinks {
   send(id: number, message: WireMessage): void {
     const link = this.links.get(id);
     if (!link || !link.up || link.socket.destroyed) return;
+    if (link.socket.writableLength > MAX_UNSENT_BYTES) {
+      this.close(id, `the peer has not read ${link.socket.writableLength} bytes sent to it`);
+      return;
+    }
     this.write(link, encodeFrame(message));
     link.framesSent++;
     this.opts.metrics.framesSent++;
