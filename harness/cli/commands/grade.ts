@@ -1,0 +1,162 @@
+import path from "node:path";
+import chalk from "chalk";
+import { errorRow, implementationOf, reportLink, summaryRow, writeSummary, type SummaryRow } from "../../grade/batch.js";
+import { grade, type Implementation } from "../../grade/grade.js";
+import type { GradeReport } from "../../grade/report.js";
+import { readSubmissions, SubmissionsError } from "../../grade/submissions.js";
+import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
+
+const usage = `Usage: sumnet grade (--peer-command CMD | --image IMG | --submissions DIR) [options]
+
+Grade an implementation of the peer contract (PEER-CONTRACT.md): a conformance check on one node, then every
+scenario with a wall-clock limit, a score (scenario weights, default 1 each), and a report in Markdown and JSON.
+
+What to grade (exactly one):
+  --peer-command CMD   a command that starts one peer (every node a process on this machine)
+  --image IMG          a container image (every node a sandboxed container; needs a Docker engine)
+  --submissions DIR    every submission in DIR: images.txt ("<name> <image>" per line) and/or folders with a
+                       "command" file; writes DIR's summary (summary.md, summary.csv) and a report per submission
+
+Options:
+  --scenarios PATH     scenario file or folder (repeatable; default scenarios/)
+  --out DIR            where reports go (default results/grade)
+  --mix reference      run about half the nodes of each scenario as reference peers (checks PROTOCOL.md)
+  --timeout SECONDS    wall-clock limit per scenario (default: from the scenario's own timeouts, plus 30 s)
+  --seed N             override every scenario's seed
+  --memory MIB         memory limit per container (default 256)     [--image]
+  --cpus N             CPU limit per container (default 0.5)        [--image]
+  --pids N             process limit per container (default 128)    [--image]
+  -h, --help           show this help
+
+Reports: <out>/report.md and <out>/report.json (per scenario: pass/fail, the checker's message, convergence time,
+the end of each failing node's log); node logs of failing scenarios in <out>/scenarios/.
+
+Exit codes: 0 everything passed, 1 something failed (or a submission could not be graded), 2 usage error.`;
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} expects a positive number, got "${value}"`, usage);
+  return n;
+}
+
+function printReportSummary(report: GradeReport, files: { markdown: string; json: string }): void {
+  const { score } = report;
+  const verdict = report.passed ? chalk.green("PASSED") : chalk.red("FAILED");
+  process.stdout.write(
+    `${verdict} ${report.implementation.name}: score ${score.earned}/${score.possible} (${score.percent}%), ` +
+      `conformance ${report.conformance.passed ? "pass" : chalk.red("fail")}, ` +
+      `${report.scenarios.filter((s) => s.status === "pass").length}/${report.scenarios.length} scenarios\n` +
+      `report: ${files.markdown}\n        ${files.json}\n`,
+  );
+}
+
+export const gradeCommand: CliCommand = {
+  name: "grade",
+  summary: "grade an implementation (command or image) against the contract and the scenarios",
+  usage,
+  async run(argv) {
+    const args = parseCommandArgs(
+      argv,
+      {
+        "peer-command": { type: "string" },
+        image: { type: "string" },
+        submissions: { type: "string" },
+        scenarios: { type: "string", multiple: true },
+        out: { type: "string" },
+        mix: { type: "string" },
+        timeout: { type: "string" },
+        seed: { type: "string" },
+        memory: { type: "string" },
+        cpus: { type: "string" },
+        pids: { type: "string" },
+      },
+      usage,
+      false,
+    );
+    if (!args) return EXIT.ok;
+    const v = args.values;
+    if (process.env.NO_COLOR) chalk.level = 0;
+    const chosen = [v["peer-command"], v.image, v.submissions].filter((x) => x !== undefined);
+    if (chosen.length !== 1) {
+      throw new UsageError("give exactly one of --peer-command CMD, --image IMG or --submissions DIR", usage);
+    }
+    if (v.mix !== undefined && v.mix !== "reference") {
+      throw new UsageError(`--mix accepts only "reference", got "${v.mix}"`, usage);
+    }
+    const timeoutS = positiveNumber("timeout", v.timeout);
+    const memory = positiveNumber("memory", v.memory);
+    const cpus = positiveNumber("cpus", v.cpus);
+    const pids = positiveNumber("pids", v.pids);
+    const sandbox = {
+      memoryMiB: Math.round(memory ?? 256),
+      cpus: cpus ?? 0.5,
+      pids: Math.round(pids ?? 128),
+      tmpMiB: 32,
+      logMiB: 8,
+    };
+    const common = {
+      scenarios: v.scenarios ?? ["scenarios"],
+      mix: v.mix === "reference" ? ("reference" as const) : ("none" as const),
+      seed: integerOption("seed", v.seed, usage),
+      scenarioTimeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
+      sandbox,
+      log: (line: string) => process.stdout.write(`${line}\n`),
+    };
+    const controller = new AbortController();
+    const onInterrupt = (): void => controller.abort();
+    process.once("SIGINT", onInterrupt);
+    try {
+      if (v.submissions === undefined) {
+        const implementation: Implementation =
+          v.image !== undefined ? { kind: "image", image: v.image } : { kind: "command", command: v["peer-command"] as string };
+        const { report, files } = await grade({
+          ...common,
+          implementation,
+          outDir: v.out ?? path.join("results", "grade"),
+          signal: controller.signal,
+        });
+        printReportSummary(report, files);
+        return report.passed ? EXIT.ok : EXIT.failed;
+      }
+
+      let submissions;
+      try {
+        submissions = await readSubmissions(v.submissions);
+      } catch (error) {
+        if (error instanceof SubmissionsError) throw new UsageError(error.message, usage);
+        throw error;
+      }
+      const outDir = path.resolve(v.out ?? path.join("results", "grade"));
+      const rows: SummaryRow[] = [];
+      for (const submission of submissions) {
+        if (controller.signal.aborted) break;
+        const implementation = implementationOf(submission);
+        const shown = submission.kind === "image" ? submission.image : `${submission.name}/command: ${submission.command}`;
+        process.stdout.write(`\n== ${submission.name} (${shown})\n`);
+        try {
+          const { report, files } = await grade({
+            ...common,
+            implementation,
+            name: submission.name,
+            outDir: path.join(outDir, submission.name),
+            signal: controller.signal,
+          });
+          printReportSummary(report, files);
+          rows.push(summaryRow(submission.name, shown, report, reportLink(outDir, files.markdown)));
+        } catch (error) {
+          process.stdout.write(`${chalk.red("NOT GRADED")} ${submission.name}: ${(error as Error).message}\n`);
+          rows.push(errorRow(submission.name, shown, (error as Error).message));
+        }
+      }
+      const summary = await writeSummary(outDir, rows);
+      process.stdout.write(
+        `\n${rows.filter((r) => r.passed).length} of ${rows.length} submissions pass everything.\n` +
+          `summary: ${summary.markdown}\n         ${summary.csv}\n`,
+      );
+      return rows.length === submissions.length && rows.every((r) => r.passed) ? EXIT.ok : EXIT.failed;
+    } finally {
+      process.off("SIGINT", onInterrupt);
+    }
+  },
+};

@@ -1,0 +1,319 @@
+/**
+ * Grade one implementation of the peer contract: conformance on one node first, then every scenario (each with a
+ * wall-clock limit) through the harness runner, then a score and a report in Markdown and JSON.
+ *
+ * The implementation is a command (local runtime: every node a process) or an image (docker runtime: every node a
+ * sandboxed container, see sandbox.ts). With `mix: "reference"` about half the nodes of every scenario run the
+ * reference peer (mix.ts).
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import type { ScenarioResult, StepResult } from "../runner/result.js";
+import { runPlan, scenarioSlug } from "../runner/run-scenario.js";
+import { DockerRuntime, ensureReferenceImage } from "../runtime/docker/index.js";
+import { LocalRuntime, referencePeerCommand } from "../runtime/local/index.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { findScenarioFiles, loadScenarioFile, planScenario, type Scenario } from "../scenario/index.js";
+import { checkConformance } from "./conformance.js";
+import { logTail } from "./log-tail.js";
+import { mixWithReference, type ReferencePeer } from "./mix.js";
+import { computeScore, writeReport, type FailingNode, type GradeReport, type ScenarioGrade } from "./report.js";
+import { DEFAULT_SANDBOX, describeSandbox, sandboxHostConfig, type SandboxPolicy } from "./sandbox.js";
+import { scenarioTimeLimitMs } from "./time-limit.js";
+
+export type Implementation =
+  | { readonly kind: "command"; readonly command: string }
+  | { readonly kind: "image"; readonly image: string };
+
+export interface GradeOptions {
+  readonly implementation: Implementation;
+  /** Name in the report (default: the command or image). */
+  readonly name?: string;
+  /** Scenario files or folders (default `scenarios/`). */
+  readonly scenarios?: readonly string[];
+  /** Where `report.md`, `report.json` and the failing scenarios' logs go. */
+  readonly outDir: string;
+  readonly mix?: "none" | "reference";
+  /** Overrides every scenario's seed. */
+  readonly seed?: number;
+  /** Wall-clock limit per scenario in ms (default: computed from the scenario's own timeouts, see time-limit.ts). */
+  readonly scenarioTimeoutMs?: number;
+  /** Limits for containers (docker runtime only). */
+  readonly sandbox?: SandboxPolicy;
+  /** Base image to build the reference image from, when `mix` needs it on docker (default `$NODE_IMAGE`). */
+  readonly nodeImage?: string;
+  /** Progress lines for a console (one per event). */
+  readonly log?: (line: string) => void;
+  /** Stops grading between scenarios (Ctrl-C); what ran is still reported. */
+  readonly signal?: AbortSignal;
+}
+
+/** How long to wait for a run that was aborted at its wall-clock limit to tear its network down. */
+const TEARDOWN_GRACE_MS = 60_000;
+
+function runtimeFor(options: GradeOptions): { runtime: Runtime; sandbox: string | null } {
+  const impl = options.implementation;
+  if (impl.kind === "command") return { runtime: new LocalRuntime({ peerCommand: impl.command }), sandbox: null };
+  const policy = options.sandbox ?? DEFAULT_SANDBOX;
+  return {
+    runtime: new DockerRuntime({
+      image: impl.image,
+      hostConfig: sandboxHostConfig(policy),
+      ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}),
+      log: options.log,
+    }),
+    sandbox: describeSandbox(policy),
+  };
+}
+
+async function referencePeerFor(options: GradeOptions): Promise<ReferencePeer> {
+  if (options.implementation.kind === "command") return { command: referencePeerCommand() };
+  return { image: await ensureReferenceImage({ ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}) }) };
+}
+
+export async function grade(options: GradeOptions): Promise<{ report: GradeReport; files: { json: string; markdown: string } }> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const log = options.log ?? (() => undefined);
+  const impl = options.implementation;
+  const value = impl.kind === "command" ? impl.command : impl.image;
+  const { runtime, sandbox } = runtimeFor(options);
+  const outDir = path.resolve(options.outDir);
+
+  log(`conformance: one node of ${value}`);
+  const conformance = await checkConformance({
+    runtime,
+    ...(impl.kind === "command" ? { command: impl.command } : { image: impl.image }),
+  });
+  for (const check of conformance.checks) log(`  ${check.status.padEnd(4)} ${check.title}: ${check.message}`);
+
+  const files = await findScenarioFiles(options.scenarios ?? ["scenarios"]);
+  const scenarios: ScenarioGrade[] = [];
+  const reference = options.mix === "reference" && conformance.usable ? await referencePeerFor(options) : undefined;
+
+  for (const file of files) {
+    if (!conformance.usable || options.signal?.aborted) {
+      const name = await scenarioName(file);
+      scenarios.push({
+        name,
+        file,
+        weight: await scenarioWeight(file),
+        status: "skipped",
+        message: options.signal?.aborted
+          ? "not run: grading was interrupted"
+          : "not run: the conformance check could not start the peer or read GET /total (see above)",
+        convergenceMs: null,
+        durationMs: 0,
+        referenceNodes: [],
+        failingNodes: [],
+      });
+      continue;
+    }
+    const graded = await gradeScenario(file, runtime, reference, outDir, options);
+    log(
+      `${graded.status.toUpperCase().padEnd(7)} ${graded.name} (${(graded.durationMs / 1000).toFixed(1)} s)` +
+        (graded.status === "pass" ? "" : `: ${graded.message.split("\n")[0]}`),
+    );
+    scenarios.push(graded);
+  }
+
+  const score = computeScore(scenarios);
+  const report: GradeReport = {
+    implementation: { kind: impl.kind, value, name: options.name ?? value },
+    runtime: runtime.name,
+    mix: options.mix ?? "none",
+    sandbox,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    conformance: {
+      passed: conformance.passed,
+      checks: [...conformance.checks],
+      logTail: conformance.logTail,
+      durationMs: conformance.durationMs,
+    },
+    scenarios,
+    score,
+    passed: conformance.passed && scenarios.length > 0 && scenarios.every((s) => s.status === "pass"),
+  };
+  const written = await writeReport(outDir, report);
+  return { report, files: written };
+}
+
+async function scenarioName(file: string): Promise<string> {
+  try {
+    return (await loadScenarioFile(file)).scenario.name;
+  } catch {
+    return path.basename(file);
+  }
+}
+
+async function scenarioWeight(file: string): Promise<number> {
+  try {
+    return (await loadScenarioFile(file)).scenario.weight ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+async function gradeScenario(
+  file: string,
+  runtime: Runtime,
+  reference: ReferencePeer | undefined,
+  outDir: string,
+  options: GradeOptions,
+): Promise<ScenarioGrade> {
+  const started = performance.now();
+  let scenario: Scenario;
+  let referenceNodes: readonly string[] = [];
+  try {
+    scenario = (await loadScenarioFile(file)).scenario;
+    if (reference) ({ scenario, referenceNodes } = mixWithReference(scenario, reference, options.seed));
+  } catch (error) {
+    return errorGrade(file, path.basename(file), 1, `the scenario file is invalid: ${(error as Error).message}`, started);
+  }
+  const weight = scenario.weight ?? 1;
+  let plan;
+  try {
+    plan = planScenario(scenario, { seed: options.seed });
+  } catch (error) {
+    return errorGrade(file, scenario.name, weight, `the scenario is invalid: ${(error as Error).message}`, started);
+  }
+
+  const limitMs = options.scenarioTimeoutMs ?? scenarioTimeLimitMs(plan);
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, limitMs);
+  const run = runPlan(plan, {
+    runtime,
+    file,
+    resultsDir: path.join(outDir, "scenarios"),
+    keepLogs: "failed",
+    signal: controller.signal,
+  });
+  let result: ScenarioResult;
+  try {
+    result = await new Promise<ScenarioResult>((resolve, reject) => {
+      run.then(resolve, reject);
+      // The runner stops between steps; a step that never returns must not hang the grader.
+      controller.signal.addEventListener(
+        "abort",
+        () => setTimeout(() => reject(new Error(`the run did not stop within ${TEARDOWN_GRACE_MS / 1000} s of its time limit`)), TEARDOWN_GRACE_MS).unref(),
+        { once: true },
+      );
+    });
+  } catch (error) {
+    return errorGrade(
+      file,
+      scenario.name,
+      weight,
+      timedOut
+        ? `did not finish within its wall-clock limit of ${(limitMs / 1000).toFixed(0)} s, and ${(error as Error).message}`
+        : `the harness could not run it: ${(error as Error).message}`,
+      started,
+      timedOut ? "timeout" : "error",
+    );
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+
+  const failedStep = result.steps.find((s) => s.status === "failed");
+  const status: ScenarioGrade["status"] =
+    result.status === "passed" ? "pass" : timedOut ? "timeout" : "fail";
+  let message: string;
+  if (status === "pass") {
+    message = "every expect step converged";
+  } else if (timedOut) {
+    message =
+      `did not finish within its wall-clock limit of ${(limitMs / 1000).toFixed(0)} s` +
+      (result.failure && result.failure !== "aborted" ? `; ${result.failure}` : "");
+  } else {
+    message = explainExits(result.failure ?? "failed", options);
+  }
+  return {
+    name: scenario.name,
+    file,
+    weight,
+    status,
+    message,
+    convergenceMs: convergence(result.steps),
+    durationMs: Math.round(performance.now() - started),
+    referenceNodes: [...referenceNodes],
+    failingNodes: status === "pass" ? [] : await failingNodes(result, failedStep),
+  };
+}
+
+function errorGrade(
+  file: string,
+  name: string,
+  weight: number,
+  message: string,
+  started: number,
+  status: "error" | "timeout" = "error",
+): ScenarioGrade {
+  return {
+    name,
+    file,
+    weight,
+    status,
+    message,
+    convergenceMs: null,
+    durationMs: Math.round(performance.now() - started),
+    referenceNodes: [],
+    failingNodes: [],
+  };
+}
+
+/** The longest an expect step waited before every node agreed; null when none passed. */
+function convergence(steps: readonly StepResult[]): number | null {
+  const waits = steps.filter((s) => s.kind === "expect" && s.status === "passed").map((s) => s.waitedMs);
+  return waits.length === 0 ? null : Math.round(Math.max(...waits));
+}
+
+/** Exit codes mean little to a student; say what they usually mean here. */
+function explainExits(message: string, options: GradeOptions): string {
+  const sandboxed = options.implementation.kind === "image";
+  const memory = (options.sandbox ?? DEFAULT_SANDBOX).memoryMiB;
+  return message.replace(/\(code 137(, signal SIGKILL)?\)|\(code null, signal SIGKILL\)/g, (m) =>
+    sandboxed
+      ? `${m}: killed, usually by the sandbox's memory limit of ${memory} MiB`
+      : `${m}: killed (SIGKILL)`,
+  );
+}
+
+/** Nodes named by the failing step, with the reason and the end of each one's log. */
+async function failingNodes(result: ScenarioResult, step: StepResult | undefined): Promise<FailingNode[]> {
+  const reasons = new Map<string, string>();
+  for (const check of step?.checks ?? []) if (!check.ok) reasons.set(check.node, check.message ?? "did not agree");
+  // Steps without per-node checks (a crash, a failed start): name the nodes the message mentions.
+  if (reasons.size === 0 && step?.message) {
+    for (const line of step.message.split("\n")) {
+      const node = /^([A-Za-z0-9._-]+) /.exec(line)?.[1];
+      if (node && (result.logsDir === undefined || (await exists(path.join(result.logsDir, `${node}.log`)))))
+        reasons.set(node, line.slice(node.length + 1));
+    }
+  }
+  const nodes: FailingNode[] = [];
+  for (const [node, reason] of [...reasons].slice(0, 10)) {
+    const text = result.logsDir
+      ? await readFile(path.join(result.logsDir, `${node}.log`), "utf8").catch(() => "(no log kept)")
+      : "(no log kept)";
+    nodes.push({ node, reason, logTail: logTail(text) });
+  }
+  return nodes;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return readFile(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+export { scenarioSlug };
