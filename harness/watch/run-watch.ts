@@ -1,13 +1,14 @@
 /**
- * `sumnet run --watch`: the dashboard on the network of the scenario being run. `RunWatch` is both a RunObserver (the
+ * `sumnet run --watch`: the dashboard on the network of the scenario being run. `RunWatch` is both a Reporter (the
  * runner tells it which network is up and which step runs) and the dashboard's WatchSource (it describes that
  * network from the runtime's snapshot: node ids, control URLs, what the harness stopped, which links it cut).
  *
  *   const watch = await startRunDashboard({ port: 8080 });
- *   await runScenario(file, { observer: watch.observer });   // (combine with the reporter's observer)
+ *   await runScenario(file, { observer: watch.observer });   // or runSuite(..., { reporter: combineReporters([.., watch.observer]) })
  *   await watch.close();
  */
-import type { ExpectProgress, RunObserver, ScenarioResult, StepResult } from "../runner/result.js";
+import type { Reporter, SuiteSummary } from "../reporters/reporter.js";
+import type { ExpectProgress, ScenarioResult, StepResult } from "../runner/result.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
 import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
 import { startDashboard, type StartedDashboard } from "./dashboard-server.js";
@@ -15,7 +16,7 @@ import type { NetworkDescription, WatchSource } from "./watch-source.js";
 
 type StepInfo = NonNullable<NetworkDescription["step"]>;
 
-export class RunWatch implements WatchSource, RunObserver {
+export class RunWatch implements WatchSource, Reporter {
   private network: StartedNetwork | undefined;
   private title = "sumnet run: starting";
   private stepCount = 0;
@@ -57,6 +58,10 @@ export class RunWatch implements WatchSource, RunObserver {
     this.network = undefined;
     this.step = undefined;
     this.title = `last: ${this.lastResult}`;
+  }
+
+  async suiteEnd(_results: readonly ScenarioResult[], summary: SuiteSummary): Promise<void> {
+    this.title = `run finished: ${summary.passed} passed, ${summary.failed} failed${this.lastResult ? ` (last: ${this.lastResult})` : ""}`;
   }
 
   describe(): NetworkDescription {
