@@ -1,0 +1,146 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { runSuite } from "../../runner/run-suite.js";
+import { formatProblem, ScenarioError } from "../../scenario/load.js";
+import { LocalRuntime } from "../../runtime/local/local-runtime.js";
+import { packageRoot } from "../../runtime/local/reference-peer.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import { combineReporters, type Reporter } from "../../reporters/reporter.js";
+import { ConsoleReporter } from "../../reporters/console-reporter.js";
+import { JsonReporter } from "../../reporters/json-reporter.js";
+import { JunitReporter } from "../../reporters/junit-reporter.js";
+import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
+
+const usage = `Usage: sumnet run [FILES|DIRS...] [options]
+
+Run scenario files (YAML or JSON): start each network, play its steps, check every node's total.
+With no FILES it runs ./scenarios (or the scenarios shipped with sumnet).
+
+Options:
+  --runtime local|docker  where nodes run (default local: processes on 127.0.0.1)
+  --peer-command CMD      peer command line for the local runtime (default: the reference peer,
+                          node dist/node/main.js); e.g. --peer-command "python3 peer.py"
+  --image IMG             peer image for the docker runtime (default: the reference image)
+  --reporter NAME         console (default), json or junit
+  --out PATH              write the json/junit report to PATH (console output stays on stdout)
+  --filter TEXT           only scenarios whose name or file contains TEXT
+  --seed N                seed for everything random (overrides the scenarios' seeds)
+  --results DIR           where node logs of failed scenarios go (default results/run-<time>)
+  --keep-logs WHEN        failed (default), always or never
+  --timeout-scale X       multiply every expect timeout (e.g. 2 on a slow machine)
+  -h, --help              show this help
+
+Exit codes: 0 every scenario passed, 1 a scenario failed, 2 invalid input or usage.`;
+
+export interface RunCommandOptions {
+  readonly runtime: string;
+  readonly peerCommand?: string | undefined;
+  readonly image?: string | undefined;
+}
+
+/** The runtime named by --runtime; docker is loaded only when asked for. */
+export async function createRuntime(o: RunCommandOptions): Promise<Runtime> {
+  if (o.runtime === "local") {
+    if (o.image) throw new UsageError("--image applies to --runtime docker; use --peer-command with the local runtime", usage);
+    return new LocalRuntime({ peerCommand: o.peerCommand });
+  }
+  if (o.runtime === "docker") {
+    if (o.peerCommand) throw new UsageError("--peer-command applies to --runtime local; use --image with docker", usage);
+    const specifier = "../../runtime/docker/index.js";
+    let mod: { createDockerRuntime?: (options: { image?: string; log?: (line: string) => void }) => Runtime };
+    try {
+      mod = (await import(specifier)) as typeof mod;
+    } catch (error) {
+      throw new UsageError(`the docker runtime is not available in this build (${(error as Error).message})`);
+    }
+    if (typeof mod.createDockerRuntime !== "function") {
+      throw new UsageError("the docker runtime module does not export createDockerRuntime");
+    }
+    return mod.createDockerRuntime({ image: o.image, log: (line) => process.stderr.write(`${line}\n`) });
+  }
+  throw new UsageError(`--runtime expects local or docker, got "${o.runtime}"`, usage);
+}
+
+function defaultScenarioDirs(): string[] {
+  if (existsSync("scenarios")) return ["scenarios"];
+  return [path.join(packageRoot(), "scenarios")];
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
+}
+
+export const runCommand: CliCommand = {
+  name: "run",
+  summary: "run scenario files and check every node's total",
+  usage,
+  async run(argv) {
+    const args = parseCommandArgs(
+      argv,
+      {
+        runtime: { type: "string", default: "local" },
+        "peer-command": { type: "string" },
+        image: { type: "string" },
+        reporter: { type: "string", default: "console" },
+        out: { type: "string" },
+        filter: { type: "string" },
+        seed: { type: "string" },
+        results: { type: "string" },
+        "keep-logs": { type: "string", default: "failed" },
+        "timeout-scale": { type: "string" },
+      },
+      usage,
+    );
+    if (!args) return EXIT.ok;
+    const v = args.values;
+    const seed = integerOption("seed", v.seed, usage);
+    const reporterName = v.reporter as string;
+    if (!["console", "json", "junit"].includes(reporterName)) {
+      throw new UsageError(`--reporter expects console, json or junit, got "${reporterName}"`, usage);
+    }
+    const keepLogs = v["keep-logs"] as string;
+    if (!["failed", "always", "never"].includes(keepLogs)) {
+      throw new UsageError(`--keep-logs expects failed, always or never, got "${keepLogs}"`, usage);
+    }
+    let timeoutScale: number | undefined;
+    if (v["timeout-scale"] !== undefined) {
+      timeoutScale = Number(v["timeout-scale"]);
+      if (!(timeoutScale > 0)) throw new UsageError(`--timeout-scale expects a positive number, got "${v["timeout-scale"]}"`, usage);
+    }
+    if (v.out && reporterName === "console") throw new UsageError("--out needs --reporter json or junit", usage);
+
+    const reporters: Reporter[] = [];
+    if (reporterName === "console" || v.out) reporters.push(new ConsoleReporter());
+    if (reporterName === "json") reporters.push(new JsonReporter(v.out));
+    if (reporterName === "junit") reporters.push(new JunitReporter(v.out));
+
+    const runtime = await createRuntime({ runtime: v.runtime as string, peerCommand: v["peer-command"], image: v.image });
+    const paths = (args.positionals as string[]).length > 0 ? (args.positionals as string[]) : defaultScenarioDirs();
+    const abort = new AbortController();
+    const onSigint = (): void => abort.abort();
+    process.once("SIGINT", onSigint);
+    try {
+      const { summary } = await runSuite(paths, {
+        runtime,
+        seed,
+        filter: v.filter,
+        reporter: combineReporters(reporters),
+        resultsDir: v.results ?? path.join("results", `run-${timestamp()}`),
+        keepLogs: keepLogs as "failed" | "always" | "never",
+        timeoutScale,
+        signal: abort.signal,
+      });
+      if (summary.total === 0) {
+        process.stderr.write(`no scenario matched${v.filter ? ` --filter "${v.filter}"` : ""}\n`);
+        return EXIT.usage;
+      }
+      return summary.failed === 0 ? EXIT.ok : EXIT.failed;
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      for (const p of error.problems) process.stderr.write(`${formatProblem(p)}\n`);
+      return EXIT.usage;
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
+  },
+};

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * `sumnet`: build, watch, test and grade peer-to-peer networks that keep a shared total.
+ * Exit codes: 0 success, 1 a check failed, 2 invalid input or usage.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { COMMANDS } from "./commands.js";
+import { EXIT, UsageError } from "./usage.js";
+import { packageRoot } from "../runtime/local/reference-peer.js";
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export function mainUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: sumnet <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Run "sumnet <command> --help" for a command's options.
+Options: -h, --help  show this help;  --version  print the version
+
+Exit codes: 0 success, 1 a check failed, 2 invalid input or usage.`;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${mainUsage()}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`sumnet: unknown command "${name}"\n\n${mainUsage()}\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`sumnet ${name}: ${error.message}\n`);
+      if (error.usage) process.stderr.write(`\n${error.usage}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`sumnet: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
