@@ -19,22 +19,33 @@ export interface DockerRuntimeOptions {
   readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
   /** One line per runtime event worth telling a user (image builds). Default: none. */
   readonly log?: ((line: string) => void) | undefined;
+  /**
+   * On SIGINT/SIGTERM while a network of this runtime exists: remove everything and exit 130/143 (default,
+   * so Ctrl-C never leaves containers behind), only remove everything (the caller decides about exiting), or do
+   * nothing (the caller disposes the network itself).
+   */
+  readonly onSignal?: SignalPolicy | undefined;
 }
 
-/** Networks not yet disposed, in this process: disposed on SIGINT/SIGTERM. */
-const activeNetworks = new Set<StartedDockerNetwork>();
+export type SignalPolicy = "dispose-and-exit" | "dispose" | "ignore";
+
+/** Networks not yet disposed, in this process, with what to do on SIGINT/SIGTERM. */
+const activeNetworks = new Map<StartedDockerNetwork, SignalPolicy>();
 let signalHandlersInstalled = false;
 
 function onSignal(signal: NodeJS.Signals): void {
-  // Exit like an unhandled signal would, unless someone else (the CLI) handles it and decides.
-  const othersListen = process.listenerCount(signal) > 1;
-  void Promise.allSettled([...activeNetworks].map((network) => network[Symbol.asyncDispose]())).then(() => {
-    if (!othersListen) process.exit(signal === "SIGINT" ? 130 : 143);
+  const networks = [...activeNetworks];
+  const mustExit = networks.some(([, policy]) => policy === "dispose-and-exit");
+  void Promise.allSettled(
+    networks.filter(([, policy]) => policy !== "ignore").map(([network]) => network[Symbol.asyncDispose]()),
+  ).then(() => {
+    // Listening to a signal replaces Node's default (exit), so exit the way a shell expects after Ctrl-C.
+    if (mustExit) process.exit(signal === "SIGINT" ? 130 : 143);
   });
 }
 
-function trackNetwork(network: StartedDockerNetwork): void {
-  activeNetworks.add(network);
+function trackNetwork(network: StartedDockerNetwork, policy: SignalPolicy): void {
+  activeNetworks.set(network, policy);
   if (!signalHandlersInstalled) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
@@ -105,7 +116,7 @@ export class DockerRuntime implements Runtime {
       seed: options.seed ?? 1,
       onDisposed: () => forgetNetwork(network),
     });
-    trackNetwork(network);
+    trackNetwork(network, this.options.onSignal ?? "dispose-and-exit");
     try {
       await network.launch(spec.nodes, spec.links, options.healthTimeoutMs ?? 15_000, options.signal);
     } catch (error) {

@@ -2,6 +2,8 @@
  * Leftovers: containers and networks labelled `sumnet.run` that outlived their run (the harness was SIGKILLed, the
  * machine lost power, a dispose failed). `sumnet clean` lists and removes them.
  */
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import type Docker from "dockerode";
 import { LABEL_NETWORK, LABEL_PID, LABEL_RUN } from "./labels.js";
 
@@ -14,6 +16,8 @@ export interface Leftover {
   readonly network: string;
   /** True when the harness process that created it still runs on this machine (its run may be live). */
   readonly ownerAlive: boolean;
+  /** Host folders of the node's DATA_DIR (bind mounts the runtime created), removed with the container. */
+  readonly dataDirs: readonly string[];
 }
 
 export interface FindLeftoversOptions {
@@ -47,6 +51,9 @@ export async function findLeftovers(docker: Docker, options: FindLeftoversOption
       run: c.Labels[LABEL_RUN] ?? "",
       network: c.Labels[LABEL_NETWORK] ?? "",
       ownerAlive: owner(c.Labels),
+      dataDirs: (c.Mounts ?? [])
+        .map((m) => m.Source)
+        .filter((source) => path.basename(source).startsWith(`sumnet-${c.Labels[LABEL_RUN]}-`)),
     })),
     ...networks.map((n) => ({
       kind: "network" as const,
@@ -55,6 +62,7 @@ export async function findLeftovers(docker: Docker, options: FindLeftoversOption
       run: n.Labels?.[LABEL_RUN] ?? "",
       network: n.Labels?.[LABEL_NETWORK] ?? "",
       ownerAlive: owner(n.Labels),
+      dataDirs: [],
     })),
   ];
 }
@@ -80,7 +88,12 @@ export async function removeLeftovers(docker: Docker, leftovers: readonly Leftov
   await Promise.all(
     leftovers
       .filter((l) => l.kind === "container")
-      .map((l) => attempt(l, () => docker.getContainer(l.id).remove({ force: true, v: true }))),
+      .map((l) =>
+        attempt(l, async () => {
+          await docker.getContainer(l.id).remove({ force: true, v: true });
+          await Promise.all(l.dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+        }),
+      ),
   );
   await Promise.all(
     leftovers.filter((l) => l.kind === "network").map((l) => attempt(l, () => docker.getNetwork(l.id).remove())),
