@@ -121,6 +121,13 @@ function quote(body: string, max = 120): string {
   return oneLine.length > max ? `${oneLine.slice(0, max)}...` : oneLine || "(empty)";
 }
 
+/** A huge integer cut to its ends, so that a message stays readable. */
+function shortInteger(value: string | bigint): string {
+  const text = value.toString();
+  const digits = text.replace(/^-/, "").length;
+  return digits > 40 ? `${text.slice(0, 15)}...${text.slice(-10)} (${digits} digits)` : text;
+}
+
 function zodProblems(error: z.ZodError): string {
   return error.issues.map((issue) => `"${issue.path.join(".") || "body"}" ${issue.message}`).join("; ");
 }
@@ -272,12 +279,12 @@ async function runChecks(
         id,
         title,
         "fail",
-        `${context}, GET /total reported total ${total} count ${count}, expected total ${expectedTotal} count ` +
-          `${expectedCount}`,
+        `${context}, GET /total reported total ${shortInteger(total)} count ${count}, expected total ` +
+          `${shortInteger(expectedTotal)} count ${expectedCount}`,
       );
       return { state: "wrong", total: BigInt(total), count };
     }
-    add(id, title, "pass", `total ${total} count ${count}`);
+    add(id, title, "pass", `total ${shortInteger(total)} count ${count}`);
     return { state: "ok", total: BigInt(total), count };
   };
 

@@ -245,7 +245,10 @@ async function gradeScenario(
     convergenceMs: convergence(result.steps),
     durationMs: Math.round(performance.now() - started),
     referenceNodes: [...referenceNodes],
-    failingNodes: status === "pass" ? [] : await failingNodes(result, failedStep),
+    failingNodes:
+      status === "pass"
+        ? []
+        : (await failingNodes(result, failedStep)).map((n) => ({ ...n, reason: explainExits(n.reason, options) })),
   };
 }
 
@@ -290,7 +293,9 @@ function explainExits(message: string, options: GradeOptions): string {
 /** Nodes named by the failing step, with the reason and the end of each one's log. */
 async function failingNodes(result: ScenarioResult, step: StepResult | undefined): Promise<FailingNode[]> {
   const reasons = new Map<string, string>();
-  for (const check of step?.checks ?? []) if (!check.ok) reasons.set(check.node, check.message ?? "did not agree");
+  for (const check of step?.checks ?? []) {
+    if (!check.ok) reasons.set(check.node, (check.message ?? "did not agree").replace(new RegExp(`^${check.node} `), ""));
+  }
   // Steps without per-node checks (a crash, a failed start): name the nodes the message mentions.
   if (reasons.size === 0 && step?.message) {
     for (const line of step.message.split("\n")) {
