@@ -10,6 +10,7 @@ import { addCommand } from "./commands/add.js";
 import { totalCommand } from "./commands/total.js";
 import { consoleCommand } from "./commands/console.js";
 import { peerCommand } from "./commands/peer.js";
+import { gradeCommand } from "./commands/grade.js";
 
 export const COMMANDS: readonly CliCommand[] = [
   runCommand,
@@ -19,4 +20,5 @@ export const COMMANDS: readonly CliCommand[] = [
   totalCommand,
   consoleCommand,
   peerCommand,
+  gradeCommand,
 ];
