@@ -10,6 +10,7 @@ import { addCommand } from "./commands/add.js";
 import { totalCommand } from "./commands/total.js";
 import { consoleCommand } from "./commands/console.js";
 import { peerCommand } from "./commands/peer.js";
+import { cleanCommand } from "./commands/clean.js";
 import { gradeCommand } from "./commands/grade.js";
 
 export const COMMANDS: readonly CliCommand[] = [
