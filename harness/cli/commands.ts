@@ -22,4 +22,5 @@ export const COMMANDS: readonly CliCommand[] = [
   consoleCommand,
   peerCommand,
   gradeCommand,
+  cleanCommand,
 ];
