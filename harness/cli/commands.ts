@@ -10,8 +10,9 @@ import { addCommand } from "./commands/add.js";
 import { totalCommand } from "./commands/total.js";
 import { consoleCommand } from "./commands/console.js";
 import { peerCommand } from "./commands/peer.js";
-import { cleanCommand } from "./commands/clean.js";
 import { gradeCommand } from "./commands/grade.js";
+import { watchCommand } from "./commands/watch.js";
+import { cleanCommand } from "./commands/clean.js";
 
 export const COMMANDS: readonly CliCommand[] = [
   runCommand,
@@ -22,5 +23,6 @@ export const COMMANDS: readonly CliCommand[] = [
   consoleCommand,
   peerCommand,
   gradeCommand,
+  watchCommand,
   cleanCommand,
 ];

@@ -10,6 +10,8 @@ import { ConsoleReporter } from "../../reporters/console-reporter.js";
 import { JsonReporter } from "../../reporters/json-reporter.js";
 import { JunitReporter } from "../../reporters/junit-reporter.js";
 import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
+import { HtmlReporter } from "../../watch/html-reporter.js";
+import { startRunDashboard, type RunDashboard } from "../../watch/run-watch.js";
 
 const usage = `Usage: sumnet run [FILES|DIRS...] [options]
 
@@ -28,6 +30,9 @@ Options:
   --results DIR           where node logs of failed scenarios go (default results/run-<time>)
   --keep-logs WHEN        failed (default), always or never
   --timeout-scale X       multiply every expect timeout (e.g. 2 on a slow machine)
+  --watch                 serve the live dashboard of the running scenario's network (http://127.0.0.1:8080)
+  --watch-port N          port of that dashboard (default 8080)
+  --html FILE             also write the HTML results page (step log, convergence timelines) to FILE
   -h, --help              show this help
 
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 invalid input or usage.`;
@@ -88,6 +93,9 @@ export const runCommand: CliCommand = {
         results: { type: "string" },
         "keep-logs": { type: "string", default: "failed" },
         "timeout-scale": { type: "string" },
+        watch: { type: "boolean" },
+        "watch-port": { type: "string" },
+        html: { type: "string" },
       },
       usage,
     );
@@ -113,9 +121,21 @@ export const runCommand: CliCommand = {
     if (reporterName === "console" || v.out) reporters.push(new ConsoleReporter());
     if (reporterName === "json") reporters.push(new JsonReporter(v.out));
     if (reporterName === "junit") reporters.push(new JunitReporter(v.out));
+    if (v.html) reporters.push(new HtmlReporter(v.html));
 
     const runtime = await createRuntime({ runtime: v.runtime as string, peerCommand: v["peer-command"], image: v.image });
     const paths = (args.positionals as string[]).length > 0 ? (args.positionals as string[]) : defaultScenarioDirs();
+    const watchPort = integerOption("watch-port", v["watch-port"], usage) ?? 8080;
+    let dashboard: RunDashboard | undefined;
+    if (v.watch) {
+      try {
+        dashboard = await startRunDashboard({ port: watchPort });
+      } catch (error) {
+        throw new UsageError(`--watch: cannot serve the dashboard on port ${watchPort} (${(error as Error).message})`, usage);
+      }
+      process.stderr.write(`dashboard ${dashboard.url}\n`);
+      reporters.push(dashboard.observer);
+    }
     const abort = new AbortController();
     const onSigint = (): void => abort.abort();
     process.once("SIGINT", onSigint);
@@ -141,6 +161,7 @@ export const runCommand: CliCommand = {
       return EXIT.usage;
     } finally {
       process.off("SIGINT", onSigint);
+      await dashboard?.close();
     }
   },
 };
