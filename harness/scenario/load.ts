@@ -65,7 +65,7 @@ function locate(doc: Document | undefined, lines: LineCounter | undefined, p: re
 /** Parse and validate scenario text. `file` is only used in messages. Throws ScenarioError. */
 export function parseScenarioText(text: string, file: string): Scenario {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { intAsBigInt: true, lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { intAsBigInt: true, lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       doc.errors.map((e) => ({
@@ -73,7 +73,7 @@ export function parseScenarioText(text: string, file: string): Scenario {
         line: e.linePos?.[0].line ?? 0,
         column: e.linePos?.[0].col ?? 0,
         path: [],
-        message: `not valid YAML/JSON: ${e.message.split("\n")[0]}`,
+        message: `not valid YAML/JSON: ${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`,
       })),
     );
   }
