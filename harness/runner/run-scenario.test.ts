@@ -1,0 +1,94 @@
+/**
+ * runScenario as a library: the example for users who put sumnet scenarios into their own vitest suites.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScenario } from "../index.js";
+import { referencePeerScript } from "../runtime/local/reference-peer.js";
+import { ScenarioError } from "../scenario/load.js";
+import type { RunObserver } from "./result.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+let results: string;
+
+beforeAll(async () => {
+  if (!existsSync(referencePeerScript())) throw new Error(`${referencePeerScript()} is missing: run npm run build`);
+  results = await mkdtemp(path.join(os.tmpdir(), "sumnet-results-"));
+});
+afterAll(async () => {
+  await rm(results, { recursive: true, force: true });
+});
+
+describe("runScenario", () => {
+  it("runs a scenario file from the library and reports every step (example for your own suites)", async () => {
+    const result = await runScenario(path.join(root, "scenarios/01-line-basic.yaml"));
+    expect(result.failure).toBeUndefined();
+    expect(result.status).toBe("passed");
+    expect(result.steps.map((s) => [s.kind, s.status])).toEqual([
+      ["start", "passed"],
+      ["inject", "passed"],
+      ["inject", "passed"],
+      ["expect", "passed"],
+      ["inject", "passed"],
+      ["expect", "passed"],
+    ]);
+    const expectStep = result.steps[3];
+    expect(expectStep?.checks?.every((c) => c.ok && c.reported === "16" && c.reportedCount === 4)).toBe(true);
+    expect(expectStep?.timeline?.at(-1)).toMatchObject({ agreeing: 5, of: 5 });
+    expect(result.logsDir).toBeUndefined(); // logs are kept for failures only
+  });
+
+  it("runs a scenario object, tells observers about each step, and keeps logs and result.json of a failure", async () => {
+    const events: string[] = [];
+    const observer: RunObserver = {
+      networkStarted: (net) => events.push(`network ${net.snapshot().nodes.length}`),
+      stepEnd: (s) => events.push(`${s.kind} ${s.status}`),
+      scenarioEnd: (r) => events.push(`end ${r.status}`),
+    };
+    const result = await runScenario(
+      {
+        name: "stop-then-expect-wrong",
+        topology: { type: "line", nodes: 2 },
+        defaults: { expectTimeout: "1s" },
+        steps: [{ inject: { at: "n1", values: [2] } }, { expect: {} }, { expect: { total: 3 } }, { sleep: 10 }],
+      },
+      { observer, resultsDir: results },
+    );
+    expect(result.status).toBe("failed");
+    expect(result.failure).toBe(
+      "step 3 (expect every node to agree on 3): the scenario says total 3, but what it injected gives 2 at n1: fix the scenario",
+    );
+    expect(events).toEqual([
+      "start passed",
+      "network 2",
+      "inject passed",
+      "expect passed",
+      "expect failed",
+      "sleep skipped",
+      "end failed",
+    ]);
+    expect(result.logsDir).toBe(path.join(results, "stop-then-expect-wrong"));
+    expect((await readdir(result.logsDir as string)).sort()).toEqual(["n1.log", "n2.log", "result.json"]);
+    expect(await readFile(path.join(result.logsDir as string, "n1.log"), "utf8")).toMatch(/link up/);
+  });
+
+  it("rejects invalid scenarios with located problems instead of running them", async () => {
+    await expect(runScenario({ name: "bad", topology: { type: "line", nodes: 2 }, steps: [{ kill: "n9" }] })).rejects.toThrow(
+      ScenarioError,
+    );
+  });
+
+  it("fails cleanly when the peer command cannot start", async () => {
+    const result = await runScenario(
+      { name: "no-peer", topology: { type: "line", nodes: 1 }, steps: [{ expect: {} }] },
+      { peerCommand: "/nonexistent/peer", keepLogs: "never" },
+    );
+    expect(result.status).toBe("failed");
+    expect(result.failure).toMatch(/^the network did not start: n1 exited before it was healthy/);
+    expect(result.steps.map((s) => s.status)).toEqual(["failed", "skipped"]);
+  });
+});
