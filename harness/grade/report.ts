@@ -124,7 +124,7 @@ export function renderMarkdown(report: GradeReport): string {
   if (report.scenarios.length === 0) {
     out.push("No scenario ran.", "");
   } else {
-    out.push("| scenario | weight | result | converged in | details |", "| --- | --- | --- | --- | --- |");
+    out.push("| scenario | weight | result | slowest convergence | details |", "| --- | --- | --- | --- | --- |");
     for (const s of report.scenarios) {
       out.push(
         `| ${cell(s.name)} | ${s.weight} | ${ICON[s.status]} | ${seconds(s.convergenceMs)} | ` +
@@ -145,9 +145,11 @@ export function renderMarkdown(report: GradeReport): string {
   return out.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
 }
 
+/** The gist of a message for a table cell: its first line, and the first detail when the line ends with ":". */
 function firstLine(text: string): string {
-  const line = text.split("\n")[0] ?? "";
-  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+  const [head = "", next] = text.split("\n");
+  const line = head.endsWith(":") && next ? `${head} ${next}` : head;
+  return line.length > 240 ? `${line.slice(0, 240)}...` : line;
 }
 
 /** Writes `report.json` and `report.md` into `dir`; returns their paths. */
