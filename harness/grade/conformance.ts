@@ -106,9 +106,9 @@ async function request(
   return { status: response.status, body };
 }
 
-function describeError(error: unknown): string {
+function describeError(error: unknown, timeoutMs?: number): string {
   if (error instanceof Error) {
-    if (error.name === "TimeoutError") return "no answer in time";
+    if (error.name === "TimeoutError") return timeoutMs ? `no answer within ${timeoutMs / 1000} s` : "no answer in time";
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof Error) return `${error.message} (${cause.message})`;
     return error.message;
@@ -211,6 +211,7 @@ async function runChecks(
   limits: { timeoutMs: number; healthTimeoutMs: number; stopGraceMs: number },
 ): Promise<boolean> {
   const base = net.controlUrl(NODE_ID);
+  const why = (error: unknown): string => describeError(error, limits.timeoutMs);
   const call = (method: "GET" | "POST", path: string, body?: string): Promise<HttpAnswer> =>
     request(`${base}${path}`, body === undefined ? { method } : { method, body }, limits.timeoutMs);
 
@@ -243,7 +244,7 @@ async function runChecks(
       add("health", "GET /health", "pass", "answers 200 {\"status\":\"ok\"}");
     }
   } catch (error) {
-    add("health", "GET /health", "fail", `GET /health failed: ${describeError(error)}.${crashNote()}`);
+    add("health", "GET /health", "fail", `GET /health failed: ${why(error)}.${crashNote()}`);
   }
 
   // GET /total before any POST: NUMBERS=7,-2 must be counted.
@@ -255,7 +256,7 @@ async function runChecks(
     try {
       answer = await call("GET", "/total");
     } catch (error) {
-      add(id, title, "fail", `GET /total failed: ${describeError(error)}.${crashNote()}`);
+      add(id, title, "fail", `GET /total failed: ${why(error)}.${crashNote()}`);
       return { state: "broken" };
     }
     if (answer.status !== 200) {
@@ -329,7 +330,7 @@ async function runChecks(
           "post-valid",
           "POST /numbers accepts integers",
           "fail",
-          `POST /numbers with ${quote(post.body, 60)} failed: ${describeError(error)}.${crashNote()}`,
+          `POST /numbers with ${quote(post.body, 60)} failed: ${why(error)}.${crashNote()}`,
         );
         break;
       }
@@ -351,7 +352,7 @@ async function runChecks(
         const answer = await call("POST", "/numbers", post.body);
         if (answer.status !== 400) accepted.push(`${post.what} (${quote(post.body, 40)}) answered ${answer.status}`);
       } catch (error) {
-        broken = `POST /numbers with ${post.what} failed: ${describeError(error)}.${crashNote()}`;
+        broken = `POST /numbers with ${post.what} failed: ${why(error)}.${crashNote()}`;
         break;
       }
     }
@@ -388,7 +389,7 @@ async function runChecks(
         `GET /no-such-route answered ${answer.status}: the contract asks for 404 on unknown routes`,
       );
   } catch (error) {
-    add("unknown-route", "unknown route answers 404", "warn", `GET /no-such-route failed: ${describeError(error)}`);
+    add("unknown-route", "unknown route answers 404", "warn", `GET /no-such-route failed: ${why(error)}`);
   }
 
   // SIGTERM: gone within the grace period, else killed.
@@ -402,7 +403,7 @@ async function runChecks(
   try {
     await net.stopNode(NODE_ID, { timeoutMs: limits.stopGraceMs });
   } catch (error) {
-    add("sigterm", "exits on SIGTERM", "fail", `stopping the peer failed: ${describeError(error)}`);
+    add("sigterm", "exits on SIGTERM", "fail", `stopping the peer failed: ${why(error)}`);
     return usable;
   }
   const tookMs = Date.now() - stopStarted;

@@ -6,26 +6,18 @@
 import { stat } from "node:fs/promises";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildHostileImages,
-  dockerAvailability,
-  pythonBaseImage,
-  type HostileBehaviour,
-} from "../../test/fixtures/hostile/images.js";
+import { dockerGate } from "../../test/docker/docker-gate.js";
+import { buildHostileImages, pythonBaseImage, type HostileBehaviour } from "../../test/fixtures/hostile/images.js";
 import { sandboxHostConfig, sandboxPolicySchema, SANDBOX_NETWORK } from "./sandbox.js";
 
-const availability = await dockerAvailability();
-if (!availability.available) {
-  if (process.env.REQUIRE_DOCKER === "1") throw new Error(`REQUIRE_DOCKER=1 but ${availability.reason}`);
-  console.warn(`skipping sandbox tests: ${availability.reason} (set REQUIRE_DOCKER=1 to fail instead)`);
-}
+const gate = await dockerGate("sandbox tests");
 
 const LABEL = "sumnet.test";
 const RUN = `sandbox-${process.pid}-${Date.now().toString(36)}`;
 // Small limits keep the test cheap on a 2-core machine.
 const policy = sandboxPolicySchema.parse({ memoryMiB: 96, cpus: 0.25, pids: 32, logMiB: 2 });
 
-describe.skipIf(!availability.available)("sandbox for untrusted images", () => {
+describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
   const docker = new Docker();
   let images: Record<HostileBehaviour, string>;
   let base: string;

@@ -1,0 +1,145 @@
+/**
+ * `sumnet grade --image` on the docker runtime, every container sandboxed: the Python example's image passes (alone
+ * and mixed with reference peers); hostile images (memory hog, process ignoring SIGTERM, log flood, fork bomb, a
+ * peer that hangs) are contained, the grader survives each and reports it as a failure with the reason; nothing is
+ * left behind. Small scenario (two nodes) and small limits keep it cheap on 2 cores.
+ * Needs a Docker engine: skipped with a printed reason without one, unless REQUIRE_DOCKER=1.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dockerGate } from "../../test/docker/docker-gate.js";
+import { buildHostileImages, buildPythonPeerImage, type HostileBehaviour } from "../../test/fixtures/hostile/images.js";
+import { gradeReportSchema, type GradeReport } from "./report.js";
+
+const gate = await dockerGate("grading on docker");
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = path.join(root, "dist/harness/cli/main.js");
+const pair = path.join(root, "test/fixtures/grading/pair/pair.yaml");
+const killRestart = path.join(root, "test/fixtures/grading/scenarios/kill-restart.yaml");
+
+function sumnet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function readReport(dir: string): Promise<GradeReport> {
+  return gradeReportSchema.parse(JSON.parse(await readFile(path.join(dir, "report.json"), "utf8")));
+}
+
+describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime)", () => {
+  const docker = new Docker();
+  let tmp: string;
+  let pythonImage: string;
+  let hostile: Record<HostileBehaviour, string>;
+
+  beforeAll(async () => {
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build`);
+    tmp = await mkdtemp(path.join(os.tmpdir(), "sumnet-grade-docker-"));
+    pythonImage = await buildPythonPeerImage();
+    hostile = await buildHostileImages();
+  }, 300_000);
+
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  /** Containers of an image that still exist (the grader must remove everything it started). */
+  async function leftovers(image: string): Promise<number> {
+    return (await docker.listContainers({ all: true, filters: { ancestor: [image] } })).length;
+  }
+
+  it("passes the Python example's image", async () => {
+    const out = path.join(tmp, "python");
+    const run = await sumnet(["grade", "--image", pythonImage, "--scenarios", pair, "--scenarios", killRestart, "--out", out]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = await readReport(out);
+    expect(report.runtime).toBe("docker");
+    expect(report.sandbox).toMatch(/^capabilities dropped, no-new-privileges, read-only root filesystem/);
+    expect(report.conformance.passed).toBe(true);
+    expect(report.scenarios.map((s) => [s.name, s.status])).toEqual([
+      ["pair", "pass"],
+      ["kill-restart", "pass"],
+    ]);
+    expect(await leftovers(pythonImage)).toBe(0);
+  }, 240_000);
+
+  it("passes the Python example's image mixed with the reference image", async () => {
+    const out = path.join(tmp, "python-mix");
+    const run = await sumnet(["grade", "--image", pythonImage, "--scenarios", pair, "--mix", "reference", "--out", out]);
+    expect(run.code).toBe(0);
+    const [scenario] = (await readReport(out)).scenarios;
+    expect(scenario?.status).toBe("pass");
+    expect(scenario?.referenceNodes).toEqual(["n2"]);
+  }, 300_000);
+
+  async function gradeHostile(behaviour: HostileBehaviour, extra: string[] = []): Promise<GradeReport> {
+    const out = path.join(tmp, behaviour);
+    const run = await sumnet(["grade", "--image", hostile[behaviour], "--scenarios", pair, "--out", out, ...extra]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain("FAILED");
+    const report = await readReport(out);
+    expect(report.passed).toBe(false);
+    expect(await leftovers(hostile[behaviour])).toBe(0);
+    return report;
+  }
+
+  it("reports a memory hog killed at the memory limit", async () => {
+    const report = await gradeHostile("memory-hog", ["--memory", "64"]);
+    const [scenario] = report.scenarios;
+    expect(scenario?.status).toBe("fail");
+    expect(scenario?.message).toMatch(/is not running: it exited on its own \(code 137.*\): killed, usually by the sandbox's memory limit of 64 MiB/);
+    expect(scenario?.failingNodes[0]?.logTail).toContain("memory hog: allocating without end");
+  }, 240_000);
+
+  it("reports a peer that ignores SIGTERM", async () => {
+    const report = await gradeHostile("ignore-signals");
+    const sigterm = report.conformance.checks.find((c) => c.id === "sigterm");
+    expect(sigterm?.status).toBe("fail");
+    expect(sigterm?.message).toMatch(/^the peer did not exit within 3 s of SIGTERM and was killed/);
+  }, 240_000);
+
+  it("survives a log flood: bounded logs on disk and in the report", async () => {
+    const report = await gradeHostile("log-flood");
+    const [scenario] = report.scenarios;
+    expect(scenario?.status).toBe("fail");
+    for (const node of scenario?.failingNodes ?? []) {
+      const lines = node.logTail.split("\n");
+      expect(lines.length).toBeLessThanOrEqual(31);
+      for (const line of lines) expect(line.length).toBeLessThan(400);
+    }
+    // The engine keeps at most the sandbox's log size (8 MiB) per container; the kept copies are no bigger.
+    const logs = path.join(tmp, "log-flood", "scenarios", "pair");
+    for (const file of (await readdir(logs)).filter((f) => f.endsWith(".log"))) {
+      expect((await stat(path.join(logs, file))).size).toBeLessThanOrEqual(9 * 1024 * 1024);
+    }
+  }, 240_000);
+
+  it("survives a fork bomb and removes its containers", async () => {
+    const report = await gradeHostile("fork-bomb", ["--pids", "32"]);
+    expect(report.scenarios[0]?.status).toMatch(/^(fail|timeout)$/);
+  }, 240_000);
+
+  it("reports a peer that stops answering", async () => {
+    const report = await gradeHostile("hang");
+    const failed = report.conformance.checks.filter((c) => c.status === "fail");
+    expect(failed.map((c) => c.id)).toContain("total-initial");
+    expect(failed.find((c) => c.id === "total-initial")?.message).toBe("GET /total failed: no answer within 5 s.");
+    // Unusable peer: scenarios are not run, and say why.
+    expect(report.scenarios[0]?.status).toBe("skipped");
+    expect(report.scenarios[0]?.message).toMatch(/conformance check could not start the peer or read GET \/total/);
+  }, 240_000);
+});
