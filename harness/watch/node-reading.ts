@@ -105,6 +105,7 @@ export async function readNode(baseUrl: string, timeoutMs = 1000): Promise<NodeR
     const t = parsed.data;
     return { url: baseUrl, reachable: true, node: t.node, total: t.total, count: t.count, links: null, stateError };
   } catch (error) {
-    return { url: baseUrl, reachable: false, error: `GET ${base}/total: ${describeError(error)}` };
+    const message = error instanceof UnexpectedResponse ? error.message : `GET ${base}/total: ${describeError(error)}`;
+    return { url: baseUrl, reachable: false, error: message };
   }
 }
