@@ -33,7 +33,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     const leftovers = await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${RUN}`] } });
     await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
     await network?.remove().catch(() => undefined);
-  }, 60_000);
+  }, 150_000);
 
   async function run(name: string, image: string, cmd?: string[]): Promise<Docker.Container> {
     const container = await docker.createContainer({
@@ -48,7 +48,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     return container;
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();
@@ -74,7 +74,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     return Buffer.concat(chunks).toString("utf8");
   }
 
-  it("drops every capability and forbids new privileges", async () => {
+  it("drops every capability and forbids new privileges", { timeout: 120_000 }, async () => {
     const out = await probe(
       "privileges",
       "import re; s=open('/proc/self/status').read();" +
@@ -85,7 +85,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     expect(out).toContain("NoNewPrivs 1");
   });
 
-  it("attaches containers only to an internal network", async () => {
+  it("attaches containers only to an internal network", { timeout: 120_000 }, async () => {
     // Probing a route outside would send traffic off this machine, so check what the engine enforces instead:
     // an internal network (no NAT, forwarding out of its bridge dropped) and no default bridge.
     const container = await run("network", base, ["python3", "-c", "import time; time.sleep(30)"]);
@@ -95,7 +95,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     await container.remove({ force: true });
   });
 
-  it("has a read-only root filesystem and a writable /tmp", async () => {
+  it("has a read-only root filesystem and a writable /tmp", { timeout: 120_000 }, async () => {
     const out = await probe(
       "readonly",
       "import os\n" +
@@ -117,7 +117,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     });
     expect(pids).toBeLessThanOrEqual(policy.pids);
     await container.remove({ force: true });
-  }, 60_000);
+  }, 150_000);
 
   it("OOM-kills a memory hog at the memory limit", async () => {
     const container = await run("memory-hog", images["memory-hog"]);
@@ -127,7 +127,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     });
     expect(state.OOMKilled).toBe(true);
     expect(state.ExitCode).toBe(137);
-  }, 60_000);
+  }, 150_000);
 
   it("keeps a log flood's log within the log limit", async () => {
     const container = await run("log-flood", images["log-flood"]);
@@ -139,7 +139,7 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     // json-file rotates at max-size with max-file 1: never much more than the limit.
     expect(size).toBeLessThanOrEqual(policy.logMiB * 1024 * 1024 * 1.25);
     await container.remove({ force: true });
-  }, 60_000);
+  }, 150_000);
 
   it("kills a process that ignores SIGTERM after the stop timeout", async () => {
     const container = await run("ignore-signals", images["ignore-signals"]);
@@ -151,5 +151,5 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
     const state = (await container.inspect()).State;
     expect(state.Running).toBe(false);
     expect(state.ExitCode).toBe(137); // SIGKILL: it did not exit on SIGTERM
-  }, 60_000);
+  }, 150_000);
 });
