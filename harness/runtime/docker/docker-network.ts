@@ -39,6 +39,7 @@ import {
 } from "../runtime.js";
 import { readContainerLog } from "./container-log.js";
 import { LABEL_NODE, LABEL_RUN } from "./labels.js";
+import { removeNetwork } from "./network-removal.js";
 import { startPeerContainer } from "./peer-container.js";
 
 /** Ports inside every container: each container has its own address, so the contract's defaults never clash. */
@@ -290,22 +291,20 @@ export class StartedDockerNetwork implements StartedNetwork {
       });
     const ids = new Set(labelled.map((c) => c.Id));
     for (const record of this.nodes.values()) if (record.container) ids.add(record.container.id);
-    await Promise.all(
-      [...ids].map((id) =>
-        docker
-          .getContainer(id)
-          .remove({ force: true, v: true })
-          .catch((e: Error & { statusCode?: number }) => {
-            if (e.statusCode !== 404) problems.push(`container ${id.slice(0, 12)}: ${e.message}`);
-          }),
-      ),
+    // Kill everything first (parallel, fast), then remove a few at a time: fifty concurrent forced removals of
+    // running containers can leave a stale endpoint behind in engine 20.10, and then the network cannot go.
+    await Promise.all([...ids].map((id) => docker.getContainer(id).kill({ signal: "SIGKILL" }).catch(() => undefined)));
+    await eachLimited([...ids], 8, (id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch((e: Error & { statusCode?: number }) => {
+          if (e.statusCode !== 404) problems.push(`container ${id.slice(0, 12)}: ${e.message}`);
+        }),
     );
-    await docker
-      .getNetwork(this.ctx.networkId)
-      .remove()
-      .catch((e: Error & { statusCode?: number }) => {
-        if (e.statusCode !== 404) problems.push(`network ${this.ctx.networkName}: ${e.message}`);
-      });
+    await removeNetwork(docker, this.ctx.networkId).catch((e: Error) => {
+      problems.push(`network ${this.ctx.networkName}: ${e.message}`);
+    });
     await Promise.all(
       [...this.nodes.values()].map(async (record) => {
         if (record.hostDataDir) await rm(record.hostDataDir, { recursive: true, force: true }).catch(() => undefined);
@@ -519,6 +518,15 @@ export class StartedDockerNetwork implements StartedNetwork {
       }
     }
   }
+}
+
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -6,6 +6,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { LABEL_NETWORK, LABEL_PID, LABEL_RUN } from "./labels.js";
+import { removeNetwork } from "./network-removal.js";
 
 export interface Leftover {
   readonly kind: "container" | "network";
@@ -96,7 +97,7 @@ export async function removeLeftovers(docker: Docker, leftovers: readonly Leftov
       ),
   );
   await Promise.all(
-    leftovers.filter((l) => l.kind === "network").map((l) => attempt(l, () => docker.getNetwork(l.id).remove())),
+    leftovers.filter((l) => l.kind === "network").map((l) => attempt(l, () => removeNetwork(docker, l.id))),
   );
   return { removed, failed };
 }
