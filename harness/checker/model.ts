@@ -6,6 +6,7 @@
  *
  * - `certain`: numbers the node knows for sure: injected at it (acknowledged), in its NUMBERS, or verified at an
  *   `expect` step (its reported total showed them);
+ * (Both sets may be shared between nodes and are replaced, never modified in place.)
  * - `possible`: numbers that may have reached it: everything that was known anywhere in its component while it was
  *   connected there (e.g. a number injected at n1 right before a partition may or may not have crossed).
  *
@@ -56,6 +57,8 @@ export interface Expectation {
   readonly uncertain: readonly NumberRecord[];
   readonly total: bigint;
   readonly count: number;
+  /** Ids of `certain` (shared with the model; do not modify). */
+  readonly certainIds: ReadonlySet<number>;
 }
 
 export class NetworkModel {
@@ -109,17 +112,26 @@ export class NetworkModel {
     return !!s && s.running && !s.removed;
   }
 
-  /** Before connectivity shrinks: whatever anyone in a component knows may have reached all of it. */
+  /**
+   * Before connectivity changes: whatever anyone in a component knows may have reached all of it. Nodes of a
+   * component share one `possible` set, so `possible` sets are never mutated in place (see addPossible).
+   */
   private spreadPossible(): void {
     for (const c of this.components()) {
+      // certain is always a subset of possible, and shared sets need merging once.
+      const sets = new Set(c.map((id) => this.state(id).possible));
+      if (sets.size === 1) continue;
       const union = new Set<number>();
-      for (const id of c) {
-        const s = this.state(id);
-        for (const x of s.possible) union.add(x);
-        for (const x of s.certain) union.add(x);
-      }
-      for (const id of c) this.state(id).possible = new Set(union);
+      for (const set of sets) for (const x of set) union.add(x);
+      for (const id of c) this.state(id).possible = union;
     }
+  }
+
+  /** Copy-on-write: `possible` sets may be shared between nodes. */
+  private addPossible(s: NodeState, ids: Iterable<number>): void {
+    const next = new Set(s.possible);
+    for (const id of ids) next.add(id);
+    s.possible = next;
   }
 
   /** Numbers acknowledged by `node` (POST answered 201). */
@@ -127,10 +139,8 @@ export class NetworkModel {
     const s = this.state(node);
     if (!s.running) throw new Error(`model: inject at ${node}, which is not running`);
     const added = values.map((v) => this.newRecord(BigInt(v), node, step, "inject"));
-    for (const r of added) {
-      s.certain.add(r.id);
-      s.possible.add(r.id);
-    }
+    s.certain = new Set([...s.certain, ...added.map((r) => r.id)]);
+    this.addPossible(s, added.map((r) => r.id));
     return added;
   }
 
@@ -165,10 +175,8 @@ export class NetworkModel {
     this.spreadPossible();
     const s = this.state(node);
     s.running = true;
-    for (const r of s.init) {
-      s.certain.add(r.id);
-      s.possible.add(r.id);
-    }
+    s.certain = new Set([...s.certain, ...s.init.map((r) => r.id)]);
+    this.addPossible(s, s.init.map((r) => r.id));
   }
 
   join(node: ModelNode, links: readonly LinkSpec[]): void {
@@ -188,26 +196,44 @@ export class NetworkModel {
 
   /** What `node` must report once its component has converged. */
   expectation(node: string): Expectation {
+    const e = this.expectations([node]).get(node);
+    if (!e) throw new Error(`model: ${node} is not running`);
+    return e;
+  }
+
+  /** Expectations of several nodes at once (one pass over the network, however many nodes). */
+  expectations(nodes: readonly string[]): Map<string, Expectation> {
     this.spreadPossible();
-    const component = this.components().find((c) => c.includes(node));
-    if (!component) throw new Error(`model: ${node} is not running`);
-    const certain = new Set<number>();
-    const possible = new Set<number>();
-    for (const id of component) {
-      const s = this.state(id);
-      for (const x of s.certain) certain.add(x);
-      for (const x of s.possible) possible.add(x);
+    const out = new Map<string, Expectation>();
+    const wanted = new Set(nodes);
+    for (const component of this.components()) {
+      if (!component.some((id) => wanted.has(id))) continue;
+      // Sets are shared between nodes (copy-on-write): merge each distinct set once.
+      const certainSets = new Set(component.map((id) => this.state(id).certain));
+      const possibleSets = new Set(component.map((id) => this.state(id).possible));
+      const certain = certainSets.size === 1 ? ([...certainSets][0] as Set<number>) : new Set<number>();
+      if (certainSets.size > 1) for (const set of certainSets) for (const x of set) certain.add(x);
+      const possible = possibleSets.size === 1 ? ([...possibleSets][0] as Set<number>) : new Set<number>();
+      if (possibleSets.size > 1) for (const set of possibleSets) for (const x of set) possible.add(x);
+      const certainRecords = [...certain].sort((a, b) => a - b).map((id) => this.record(id));
+      const uncertain = [...possible].filter((x) => !certain.has(x)).sort((a, b) => a - b).map((id) => this.record(id));
+      const total = certainRecords.reduce((sum, r) => sum + r.value, 0n);
+      for (const node of component) {
+        if (wanted.has(node)) {
+          out.set(node, {
+            node,
+            component,
+            certain: certainRecords,
+            uncertain,
+            total,
+            count: certainRecords.length,
+            certainIds: certain,
+          });
+        }
+      }
     }
-    const certainRecords = [...certain].sort((a, b) => a - b).map((id) => this.record(id));
-    const uncertain = [...possible].filter((x) => !certain.has(x)).sort((a, b) => a - b).map((id) => this.record(id));
-    return {
-      node,
-      component,
-      certain: certainRecords,
-      uncertain,
-      total: certainRecords.reduce((sum, r) => sum + r.value, 0n),
-      count: certainRecords.length,
-    };
+    for (const n of nodes) if (!out.has(n)) throw new Error(`model: ${n} is not running`);
+    return out;
   }
 
   /**
@@ -217,18 +243,20 @@ export class NetworkModel {
    */
   confirm(e: Expectation, reportedTotal: bigint, reportedCount: number | undefined): void {
     const s = this.state(e.node);
+    if (e.uncertain.length === 0) {
+      s.certain = e.certainIds as Set<number>; // shared, never mutated in place
+      return;
+    }
     const all = [...e.certain, ...e.uncertain];
-    const allTotal = all.reduce((sum, r) => sum + r.value, 0n);
-    if (e.uncertain.length === 0 || (reportedTotal === allTotal && (reportedCount ?? all.length) === all.length)) {
-      for (const r of all) {
-        s.certain.add(r.id);
-        s.possible.add(r.id);
-      }
+    const allTotal = e.total + e.uncertain.reduce((sum, r) => sum + r.value, 0n);
+    if (reportedTotal === allTotal && (reportedCount ?? all.length) === all.length) {
+      s.certain = new Set(all.map((r) => r.id));
+      this.addPossible(s, e.uncertain.map((r) => r.id));
     } else if (reportedTotal === e.total && (reportedCount ?? e.count) === e.count) {
-      for (const r of e.certain) s.certain.add(r.id);
+      s.certain = e.certainIds as Set<number>;
       s.possible = new Set(s.certain);
     } else {
-      for (const r of e.certain) s.certain.add(r.id);
+      s.certain = e.certainIds as Set<number>;
     }
   }
 }

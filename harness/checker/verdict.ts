@@ -69,6 +69,16 @@ const joinAnd = (xs: readonly string[]): string =>
  */
 function explainByOrigins(rs: readonly NumberRecord[], total: bigint, count: number | undefined): string[] | undefined {
   const groups = [...groupByOrigin(rs)].map(([origin, g]) => ({ origin, n: g.length, s: sum(g) }));
+  const fits = (s: bigint, n: number): boolean => s === total && (count === undefined || n === count);
+  // Smallest explanation first: one origin, then two, then (for few origins) any combination.
+  for (const g of groups) if (fits(g.s, g.n)) return [g.origin];
+  for (let i = 0; i < groups.length; i++) {
+    for (let j = i + 1; j < groups.length; j++) {
+      const a = groups[i] as (typeof groups)[number];
+      const b = groups[j] as (typeof groups)[number];
+      if (fits(a.s + b.s, a.n + b.n)) return [a.origin, b.origin];
+    }
+  }
   if (groups.length > 14) return undefined;
   let best: string[] | undefined;
   for (let mask = 1; mask < 1 << groups.length; mask++) {
@@ -82,7 +92,7 @@ function explainByOrigins(rs: readonly NumberRecord[], total: bigint, count: num
         picked.push(g.origin);
       }
     });
-    if (s === total && (count === undefined || n === count) && (!best || picked.length < best.length)) best = picked;
+    if (fits(s, n) && (!best || picked.length < best.length)) best = picked;
   }
   return best;
 }

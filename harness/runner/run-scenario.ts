@@ -89,7 +89,7 @@ async function expectStep(
     const why = ctx.crashed.get(id);
     if (why) throw new StepFailure(`${id} is not running: ${why}`);
   }
-  const expectations = new Map<string, Expectation>(action.nodes.map((id) => [id, model.expectation(id)]));
+  const expectations = model.expectations(action.nodes);
   if (action.total !== undefined) {
     const wrong = [...expectations.values()].filter((e) => e.uncertain.length > 0 || e.total.toString() !== action.total);
     if (wrong.length > 0) {
@@ -184,7 +184,7 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       await waitFor(
         eachLimited(jobs, CONCURRENCY, async (job) => {
           try {
-            await addNumbers(network.controlUrl(job.node), job.values);
+            await addNumbers(network.controlUrl(job.node), job.values, 15_000);
             model.inject(job.node, job.values, step.index);
           } catch (error) {
             const why = ctx.crashed.get(job.node);
