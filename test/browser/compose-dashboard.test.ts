@@ -1,7 +1,7 @@
 /**
  * `docker compose up` and the dashboard at http://localhost:8080: the compose project of the repository (six peers and
  * the dashboard service) is built and started under its own project name, and Chromium must see the six peers agree
- * on 316; then n3 is stopped and its three links must be drawn cut.
+ * on 316 (and `sumnet watch --compose` must find them); then n3 is stopped and its three links must be drawn cut.
  * Needs a Docker engine (skipped without one unless REQUIRE_DOCKER=1) and Chromium (unless REQUIRE_BROWSER=1).
  * Uses the compose file's fixed host ports 8080-8086.
  */
@@ -85,6 +85,13 @@ describe.skipIf(!gate.available || skipBrowserTests)("docker compose up: the das
     const edges = () => page.$$eval("#edges line", (lines) => lines.map((l) => `${l.getAttribute("data-edge")}:${l.getAttribute("data-state")}`).sort());
     await expect.poll(edges, { timeout: 10_000 }).toEqual(["n1-n2:up", "n2-n3:up", "n3-n4:up", "n3-n6:up", "n4-n5:up"]);
     await page.screenshot({ path: `${SCREENSHOTS}compose-dashboard.png` });
+  });
+
+  it("sumnet watch --compose finds the project's peers by their published ports (not the dashboard)", async () => {
+    const main = fileURLToPath(new URL("../../dist/harness/watch/main.js", import.meta.url));
+    const { stdout } = await run(process.execPath, [main, "--compose", "--project", PROJECT, "--once"], { env: { PATH: process.env.PATH }, timeout: 30_000 });
+    expect(stdout).toContain("all 6 nodes agree: total 316, 14 numbers");
+    expect(stdout.match(/^n\d /gm)).toEqual(["n1 ", "n2 ", "n3 ", "n4 ", "n5 ", "n6 "]);
   });
 
   it("draws n3's links cut when n3 stops", async () => {
