@@ -14,7 +14,13 @@ import { runPlan, scenarioSlug } from "../runner/run-scenario.js";
 import { DockerRuntime, ensureReferenceImage } from "../runtime/docker/index.js";
 import { LocalRuntime, referencePeerCommand } from "../runtime/local/index.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { findScenarioFiles, loadScenarioFile, planScenario, type Scenario } from "../scenario/index.js";
+import {
+  findScenarioFiles,
+  loadScenarioFile,
+  planScenario,
+  type Scenario,
+  type ScenarioPlan,
+} from "../scenario/index.js";
 import { checkConformance } from "./conformance.js";
 import { logTail } from "./log-tail.js";
 import { mixWithReference, type ReferencePeer } from "./mix.js";
@@ -173,7 +179,7 @@ async function gradeScenario(
     return errorGrade(file, path.basename(file), 1, `the scenario file is invalid: ${(error as Error).message}`, started);
   }
   const weight = scenario.weight ?? 1;
-  let plan;
+  let plan: ScenarioPlan;
   try {
     plan = planScenario(scenario, { seed: options.seed });
   } catch (error) {
@@ -248,7 +254,7 @@ async function gradeScenario(
     failingNodes:
       status === "pass"
         ? []
-        : (await failingNodes(result, failedStep)).map((n) => ({ ...n, reason: explainExits(n.reason, options) })),
+        : (await failingNodes(result, failedStep, nodeIdsOf(plan))).map((n) => ({ ...n, reason: explainExits(n.reason, options) })),
   };
 }
 
@@ -273,6 +279,13 @@ function errorGrade(
   };
 }
 
+/** Every node id the scenario starts or joins. */
+function nodeIdsOf(plan: ScenarioPlan): Set<string> {
+  const ids = new Set(plan.network.nodes.map((n) => n.id));
+  for (const step of plan.steps) if (step.action.kind === "join") ids.add(step.action.node.id);
+  return ids;
+}
+
 /** The longest an expect step waited before every node agreed; null when none passed. */
 function convergence(steps: readonly StepResult[]): number | null {
   const waits = steps.filter((s) => s.kind === "expect" && s.status === "passed").map((s) => s.waitedMs);
@@ -291,34 +304,37 @@ function explainExits(message: string, options: GradeOptions): string {
 }
 
 /** Nodes named by the failing step, with the reason and the end of each one's log. */
-async function failingNodes(result: ScenarioResult, step: StepResult | undefined): Promise<FailingNode[]> {
+async function failingNodes(
+  result: ScenarioResult,
+  step: StepResult | undefined,
+  nodeIds: ReadonlySet<string>,
+): Promise<FailingNode[]> {
   const reasons = new Map<string, string>();
   for (const check of step?.checks ?? []) {
     if (!check.ok) reasons.set(check.node, (check.message ?? "did not agree").replace(new RegExp(`^${check.node} `), ""));
   }
-  // Steps without per-node checks (a crash, a failed start): name the nodes the message mentions.
+  // Steps without per-node checks (a crash, a failed start): the nodes the message names, line by line.
   if (reasons.size === 0 && step?.message) {
     for (const line of step.message.split("\n")) {
-      const node = /^([A-Za-z0-9._-]+) /.exec(line)?.[1];
-      if (node && (result.logsDir === undefined || (await exists(path.join(result.logsDir, `${node}.log`)))))
-        reasons.set(node, line.slice(node.length + 1));
+      if (line.startsWith("--- ")) break; // a log excerpt follows
+      const first = line.split(" ")[0] ?? "";
+      if (nodeIds.has(first)) {
+        reasons.set(first, line.slice(first.length + 1));
+        continue;
+      }
+      for (const word of line.split(/[^A-Za-z0-9._-]+/)) {
+        if (nodeIds.has(word) && !reasons.has(word)) reasons.set(word, line);
+      }
     }
   }
   const nodes: FailingNode[] = [];
   for (const [node, reason] of [...reasons].slice(0, 10)) {
     const text = result.logsDir
       ? await readFile(path.join(result.logsDir, `${node}.log`), "utf8").catch(() => "(no log kept)")
-      : "(no log kept)";
+      : "(no log kept: the network did not start; the message above has the end of its log)";
     nodes.push({ node, reason, logTail: logTail(text) });
   }
   return nodes;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return readFile(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 export { scenarioSlug };
