@@ -41,6 +41,8 @@ describe.skipIf(!gate.available)("scenarios on the docker runtime", () => {
   });
 
   it.each(files)("%s passes", async (file) => {
+    const docker = await dockerClient();
+    const before = new Set((await findLeftovers(docker)).map((l) => l.id));
     // The machine is shared and has 2 cores: scale the scenario's own expect timeouts, never assert speed.
     const result = await runScenario(path.join(scenariosDir, file), { runtime, resultsDir, keepLogs: "failed", timeoutScale: 3 });
     const failed = result.steps.filter((s) => s.status === "failed").map((s) => `${s.label}: ${s.message ?? ""}`);
@@ -48,7 +50,7 @@ describe.skipIf(!gate.available)("scenarios on the docker runtime", () => {
     expect(result.status).toBe("passed");
     expect(result.runtime).toBe("docker");
     // The runner disposed the network: nothing of this scenario is left on the engine.
-    const docker = await dockerClient();
-    expect((await findLeftovers(docker)).filter((l) => l.network === result.name && !l.ownerAlive)).toEqual([]);
+    const appeared = (await findLeftovers(docker)).filter((l) => !before.has(l.id) && l.network === result.name && !l.ownerAlive);
+    expect(appeared).toEqual([]);
   }, 600_000);
 });
