@@ -33,7 +33,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-describe("sumnet CLI", () => {
+describe("sumnet CLI", { timeout: 180_000 }, () => {
   it("--help on every command, exit 0; unknown command exit 2", async () => {
     const main = await sumnet(["--help"]);
     expect(main.code).toBe(0);

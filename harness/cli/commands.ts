@@ -1,28 +1,51 @@
 /**
- * The command table of the `sumnet` CLI: one entry per subcommand, each implemented in `commands/<name>.ts`.
+ * The command table of the `sumnet` CLI: one entry per subcommand, each implemented in `commands/<name>.ts` and
+ * loaded only when it runs (so `sumnet total` does not pay for the runner, zod schemas or the peer).
  * To add a command (e.g. `watch`, `grade`), write `commands/<name>.ts` exporting a CliCommand and list it here.
  */
 import type { CliCommand } from "./usage.js";
-import { runCommand } from "./commands/run.js";
-import { validateCommand } from "./commands/validate.js";
-import { schemaCommand } from "./commands/schema.js";
-import { addCommand } from "./commands/add.js";
-import { totalCommand } from "./commands/total.js";
-import { consoleCommand } from "./commands/console.js";
-import { peerCommand } from "./commands/peer.js";
-import { gradeCommand } from "./commands/grade.js";
-import { watchCommand } from "./commands/watch.js";
-import { cleanCommand } from "./commands/clean.js";
 
-export const COMMANDS: readonly CliCommand[] = [
-  runCommand,
-  validateCommand,
-  schemaCommand,
-  addCommand,
-  totalCommand,
-  consoleCommand,
-  peerCommand,
-  gradeCommand,
-  watchCommand,
-  cleanCommand,
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for `sumnet --help`. */
+  readonly summary: string;
+  readonly load: () => Promise<CliCommand>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "run",
+    summary: "run scenario files and check every node's total",
+    load: async () => (await import("./commands/run.js")).runCommand,
+  },
+  {
+    name: "validate",
+    summary: "check scenario files without running them",
+    load: async () => (await import("./commands/validate.js")).validateCommand,
+  },
+  {
+    name: "schema",
+    summary: "print the JSON Schema of scenario files",
+    load: async () => (await import("./commands/schema.js")).schemaCommand,
+  },
+  {
+    name: "add",
+    summary: "add numbers at a peer (POST /numbers)",
+    load: async () => (await import("./commands/add.js")).addCommand,
+  },
+  {
+    name: "total",
+    summary: "show the total a peer reports (GET /total)",
+    load: async () => (await import("./commands/total.js")).totalCommand,
+  },
+  {
+    name: "console",
+    summary: "interactive menu on a peer: add a number, show the total, quit",
+    load: async () => (await import("./commands/console.js")).consoleCommand,
+  },
+  {
+    name: "peer",
+    summary: "run the reference peer (configured by environment variables)",
+    load: async () => (await import("./commands/peer.js")).peerCommand,
+  },
 ];

@@ -5,14 +5,24 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { COMMANDS } from "./commands.js";
 import { EXIT, UsageError } from "./usage.js";
-import { packageRoot } from "../runtime/local/reference-peer.js";
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
+    // dist/harness/cli/main.js or harness/cli/main.ts -> the package.json above harness/
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const candidates = [path.resolve(here, "../../package.json"), path.resolve(here, "../../../package.json")];
+    for (const file of candidates) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version: string };
+        if (pkg.name === "sumnet") return pkg.version;
+      } catch {
+        // not there: try the next
+      }
+    }
+    return "unknown";
   } catch {
     return "unknown";
   }
@@ -41,12 +51,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`sumnet: unknown command "${name}"\n\n${mainUsage()}\n`);
     return EXIT.usage;
   }
   try {
+    const command = await entry.load();
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
