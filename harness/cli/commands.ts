@@ -48,4 +48,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "run the reference peer (configured by environment variables)",
     load: async () => (await import("./commands/peer.js")).peerCommand,
   },
+  {
+    name: "grade",
+    summary: "grade an implementation (command or image) against the peer contract and the scenarios",
+    load: async () => (await import("./commands/grade.js")).gradeCommand,
+  },
 ];
