@@ -40,6 +40,8 @@ async function scenarioFile(dir: string, n: number): Promise<string> {
   const text = [
     `name: bench-line-${n}`,
     `topology: {type: line, nodes: ${n}}`,
+    // The machine may be busy: the benchmark measures how long a start takes, it must not give up on it.
+    `defaults: {healthTimeout: 600s, expectTimeout: 300s}`,
     `steps:`,
     `  - inject: {at: n1, values: [1]}`,
     `  - expect: {total: 1}`,
