@@ -1,15 +1,21 @@
 /**
  * Polls every watched node on a fixed interval and hands each resulting view to subscribers (the web dashboard's
- * Server-Sent Events, the terminal table). One poll at a time: a slow node delays the next poll, it never piles up.
+ * Server-Sent Events, the terminal table). A slow or hung node does not hold the view back: after one interval the
+ * view is made with its last answer, and it is asked again only once its request has settled (at most one request
+ * per node in flight, so nothing piles up).
  */
 import { NetworkWatch, type NetworkView } from "./network-view.js";
-import { readNode } from "./node-reading.js";
+import { readNode, type NodeReading } from "./node-reading.js";
 import { networkDescriptionSchema, type NetworkDescription, type WatchSource } from "./watch-source.js";
 
 export interface PollerOptions {
   /** Time between the starts of two polls. Default 400 ms, so the page updates within a second. */
   intervalMs?: number;
-  /** How long one node may take to answer one request. Default: the interval, at least 250 ms. */
+  /**
+   * How long one node may take to answer one request. Default: twice the interval, at least 1500 ms: on a loaded
+   * machine a healthy peer can take a second to answer, and it must not flicker to "not answering". (A node that is
+   * gone refuses the connection at once; only a hung one costs the full timeout, once per poll.)
+   */
   requestTimeoutMs?: number;
 }
 
@@ -24,16 +30,18 @@ export class NetworkPoller implements AsyncDisposable {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly inFlight = new Map<string, Promise<NodeReading>>();
+  private readonly lastReading = new Map<string, NodeReading>();
   latest: NetworkView | undefined;
 
   constructor(private readonly source: WatchSource, options: PollerOptions = {}) {
     this.intervalMs = options.intervalMs ?? 400;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? Math.max(250, this.intervalMs);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? Math.max(1500, 2 * this.intervalMs);
   }
 
-  /** Starts polling; resolves after the first poll, so `latest` is set. */
+  /** Starts polling; resolves after a first, complete poll (every node answered or timed out), so `latest` is set. */
   async start(): Promise<NetworkView> {
-    await this.tick();
+    await this.tick(true);
     return this.latest!;
   }
 
@@ -42,8 +50,24 @@ export class NetworkPoller implements AsyncDisposable {
     return () => this.listeners.delete(listener);
   }
 
-  /** One poll now (also used by `sumnet watch --once`). */
-  async pollOnce(): Promise<NetworkView> {
+  private request(url: string): Promise<NodeReading> {
+    let pending = this.inFlight.get(url);
+    if (!pending) {
+      pending = readNode(url, this.requestTimeoutMs).then((reading) => {
+        this.lastReading.set(url, reading);
+        this.inFlight.delete(url);
+        return reading;
+      });
+      this.inFlight.set(url, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * One poll now. Without `waitMs` it waits for every node's answer (`sumnet watch --once`); with it, nodes that
+   * have not answered by then are shown with their previous answer.
+   */
+  async pollOnce(options: { waitMs?: number } = {}): Promise<NetworkView> {
     let sourceError: string | null = null;
     try {
       const described = networkDescriptionSchema.safeParse(await this.source.describe());
@@ -52,17 +76,28 @@ export class NetworkPoller implements AsyncDisposable {
     } catch (error) {
       sourceError = `watch source failed: ${error instanceof Error ? error.message : String(error)}`;
     }
-    const readings = await Promise.all(this.description.nodes.map((n) => readNode(n.url, this.requestTimeoutMs)));
+    const urls = this.description.nodes.map((n) => n.url);
+    const all = Promise.all(urls.map((url) => this.request(url)));
+    if (options.waitMs === undefined) await all;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.waitMs)))]);
+      clearTimeout(timer);
+    }
+    for (const url of this.lastReading.keys()) if (!urls.includes(url)) this.lastReading.delete(url);
+    const readings = urls.map(
+      (url) => this.lastReading.get(url) ?? { url, reachable: false as const, error: `no answer yet (waiting up to ${this.requestTimeoutMs} ms)` },
+    );
     const view = this.watch.observe(this.description, readings, Date.now(), sourceError);
     this.latest = view;
     return view;
   }
 
-  private async tick(): Promise<void> {
+  private async tick(complete = false): Promise<void> {
     if (this.stopped) return;
     const started = Date.now();
     this.running = (async () => {
-      const view = await this.pollOnce();
+      const view = await this.pollOnce(complete ? {} : { waitMs: this.intervalMs });
       for (const listener of this.listeners) {
         try {
           listener(view);

@@ -89,7 +89,14 @@ describe.skipIf(!gate.available || skipBrowserTests)("docker compose up: the das
 
   it("sumnet watch --compose finds the project's peers by their published ports (not the dashboard)", async () => {
     const main = fileURLToPath(new URL("../../dist/harness/watch/main.js", import.meta.url));
-    const { stdout } = await run(process.execPath, [main, "--compose", "--project", PROJECT, "--once"], { env: { PATH: process.env.PATH }, timeout: 30_000 });
+    const once = () =>
+      run(process.execPath, [main, "--compose", "--project", PROJECT, "--once"], { env: { PATH: process.env.PATH }, timeout: 30_000 }).then(
+        (r) => r.stdout,
+        (error: { stdout: string }) => error.stdout,
+      );
+    // Exit status 1 (and a table saying so) when a peer answered too late on a loaded machine: ask again.
+    let stdout = await once();
+    for (let i = 0; i < 5 && !stdout.includes("all 6 nodes agree"); i++) stdout = await once();
     expect(stdout).toContain("all 6 nodes agree: total 316, 14 numbers");
     expect(stdout.match(/^n\d /gm)).toEqual(["n1 ", "n2 ", "n3 ", "n4 ", "n5 ", "n6 "]);
   });
