@@ -90,3 +90,56 @@ describe("logTail", () => {
     expect(logTail("a\u001b[31mred\u001b[0m\u0001\n")).toBe("ared?");
   });
 });
+
+describe("scenario time limit and score", () => {
+  it("adds up what a scenario may wait for, plus a margin", async () => {
+    const { planScenario } = await import("../scenario/index.js");
+    const { scenarioTimeLimitMs } = await import("./time-limit.js");
+    const plan = planScenario(
+      validateScenario({
+        name: "limits",
+        topology: { type: "line", nodes: 3 },
+        defaults: { expectTimeout: "10s", healthTimeout: "15s", stopTimeout: "5s" },
+        steps: [{ inject: { values: [1] } }, { expect: {} }, { sleep: "2s" }, { restart: "n2" }, { expect: { timeout: "20s" } }],
+      }),
+    );
+    // health 15 + margin 30 + inject 2 + expect 10 + sleep 2 + restart (stop 5 + health 15) + expect 20
+    expect(scenarioTimeLimitMs(plan)).toBe(99_000);
+  });
+
+  it("scores by weight and renders a failing scenario with its nodes' logs", async () => {
+    const { computeScore, renderMarkdown } = await import("./report.js");
+    const base = { file: "f.yaml", convergenceMs: null, durationMs: 1000, referenceNodes: [], failingNodes: [] };
+    const scenarios = [
+      { ...base, name: "a", weight: 2, status: "pass" as const, message: "ok", convergenceMs: 120 },
+      {
+        ...base,
+        name: "b",
+        weight: 1,
+        status: "fail" as const,
+        message: "step 2 (expect): 1 of 2 nodes did not report the expected total within 10.0 s:\nn2 reports 1, expected 3",
+        failingNodes: [{ node: "n2", reason: "reports 1, expected 3", logTail: "n2 started\n```oops" }],
+      },
+    ];
+    const score = computeScore(scenarios);
+    expect(score).toEqual({ earned: 2, possible: 3, percent: 66.7 });
+    const md = renderMarkdown({
+      implementation: { kind: "command", value: "python3 peer.py", name: "alice" },
+      runtime: "local",
+      mix: "none",
+      sandbox: null,
+      startedAt: "2026-11-25T00:00:00.000Z",
+      durationMs: 5000,
+      conformance: { passed: true, checks: [{ id: "health", title: "GET /health", status: "pass", message: "ok" }], logTail: "", durationMs: 1 },
+      scenarios,
+      score,
+      passed: false,
+    });
+    expect(md).toContain("**FAILED**, score **2/3 (66.7%)**");
+    expect(md).toContain("| a | 2 | PASS | 0.1 s | ok |");
+    expect(md).toContain("| b | 1 | FAIL | - | step 2 (expect): 1 of 2 nodes did not report the expected total within 10.0 s: n2 reports 1, expected 3 |");
+    expect(md).toContain("#### n2: reports 1, expected 3");
+    // A log cannot close the code fence it is shown in.
+    expect(md).toContain("n2 started\n'''oops\n```");
+  });
+});
