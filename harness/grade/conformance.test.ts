@@ -95,7 +95,7 @@ describe("conformance", () => {
     });
     expect(result.usable).toBe(false);
     expect(failed(result).health).toMatch(
-      /^the peer did not answer GET \/health with 200 within 2 s of starting .*: a peer must listen on HTTP_PORT/,
+      /^the peer did not answer GET \/health with 200 within 2 s of starting, twice .*: a peer must listen on HTTP_PORT/,
     );
   });
 });

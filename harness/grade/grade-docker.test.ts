@@ -88,7 +88,8 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
 
   async function gradeHostile(behaviour: HostileBehaviour, extra: string[] = []): Promise<GradeReport> {
     const out = path.join(tmp, behaviour);
-    const run = await sumnet(["grade", "--image", hostile[behaviour], "--scenarios", pair, "--out", out, ...extra]);
+    // A quarter of a core each: hostile containers must not starve the rest of a shared 2-core machine.
+    const run = await sumnet(["grade", "--image", hostile[behaviour], "--scenarios", pair, "--out", out, "--cpus", "0.25", ...extra]);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toContain("FAILED");
     const report = await readReport(out);
