@@ -32,7 +32,8 @@ Options:
   --timeout-scale X       multiply every expect timeout (e.g. 2 on a slow machine)
   --watch                 serve the live dashboard of the running scenario's network (http://127.0.0.1:8080)
   --watch-port N          port of that dashboard (default 8080)
-  --html FILE             also write the HTML results page (step log, convergence timelines) to FILE
+  --html FILE             where to write the HTML results page (step log, convergence timelines);
+                          default <results dir>/results.html
   -h, --help              show this help
 
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 invalid input or usage.`;
@@ -121,7 +122,8 @@ export const runCommand: CliCommand = {
     if (reporterName === "console" || v.out) reporters.push(new ConsoleReporter());
     if (reporterName === "json") reporters.push(new JsonReporter(v.out));
     if (reporterName === "junit") reporters.push(new JunitReporter(v.out));
-    if (v.html) reporters.push(new HtmlReporter(v.html));
+    const resultsDir = v.results ?? path.join("results", `run-${timestamp()}`);
+    reporters.push(new HtmlReporter(v.html ?? path.join(resultsDir, "results.html"), (line) => process.stderr.write(`${line}\n`)));
 
     const runtime = await createRuntime({ runtime: v.runtime as string, peerCommand: v["peer-command"], image: v.image });
     const paths = (args.positionals as string[]).length > 0 ? (args.positionals as string[]) : defaultScenarioDirs();
@@ -145,7 +147,7 @@ export const runCommand: CliCommand = {
         seed,
         filter: v.filter,
         reporter: combineReporters(reporters),
-        resultsDir: v.results ?? path.join("results", `run-${timestamp()}`),
+        resultsDir,
         keepLogs: keepLogs as "failed" | "always" | "never",
         timeoutScale,
         signal: abort.signal,
