@@ -55,6 +55,8 @@ async function once(i: number): Promise<RunFigures> {
   process.stderr.write(
     `run ${i + 1}: start ${fmt(start.durationMs)}, inject ${fmt(inject.durationMs)}, agree after ${fmt(inject.durationMs + agree.durationMs)} (total ${fmt(performance.now() - t0)})\n`,
   );
+  const points = (agree.timeline ?? []).filter((_, k, a) => k % Math.max(1, Math.floor(a.length / 12)) === 0 || k === a.length - 1);
+  process.stderr.write(`  convergence after the inject step: ${points.map((p) => `${(p.atMs / 1000).toFixed(1)}s:${p.agreeing}`).join(" ")}\n`);
   return { startMs: start.durationMs, convergeMs: inject.durationMs + agree.durationMs, steps };
 }
 

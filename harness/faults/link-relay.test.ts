@@ -64,6 +64,14 @@ function readBytes(socket: net.Socket, n: number): Promise<Buffer> {
   });
 }
 
+async function unusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
 const closed = (socket: net.Socket): Promise<void> =>
   new Promise((resolve) => (socket.destroyed ? resolve() : socket.once("close", () => resolve())));
 
@@ -95,15 +103,28 @@ describe("LinkRelay", () => {
     expect((await echoed).toString()).toBe("ok");
   });
 
-  it("closes the client when the target does not listen", async () => {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => server.close(() => r()));
-    const relay = await relayTo(port);
+  it("closes the client when the target does not listen (no hold)", async () => {
+    const port = await unusedPort();
+    const relay = await LinkRelay.start({ target: { host: "127.0.0.1", port }, holdMs: 0 });
+    cleanups.push(() => relay.close());
     const client = await connect(relay.port);
     await closed(client);
-    expect(relay.getStats()).toMatchObject({ connections: 0, open: 0 });
+    expect(relay.getStats()).toMatchObject({ connections: 0, open: 0, refused: 1 });
+  });
+
+  it("holds a dialer's connection while the target starts, then forwards what it sent", async () => {
+    const port = await unusedPort();
+    const relay = await LinkRelay.start({ target: { host: "127.0.0.1", port }, holdMs: 5000 });
+    cleanups.push(() => relay.close());
+    const client = await connect(relay.port);
+    const got = readBytes(client, 5);
+    client.write("early");
+    await new Promise((r) => setTimeout(r, 300));
+    const server = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    expect((await got).toString()).toBe("early");
+    client.destroy();
   });
 
   it("delays each direction by at least the configured delay", async () => {

@@ -29,6 +29,13 @@ export interface LinkRelayOptions {
   readonly random?: SeededRandom;
   /** Retransmission timeout charged for a lost chunk (default 200 ms). */
   readonly rtoMs?: number;
+  /**
+   * While the target does not listen (a node still starting or restarting), keep the dialer's connection open and
+   * retry the target every 50 ms for up to this long, like TCP retransmitting a SYN, instead of refusing at once
+   * (which would push the dialer into its redial backoff). Default 4500 ms (the reference peer gives up a handshake
+   * after 5 s); 0 refuses at once.
+   */
+  readonly holdMs?: number;
 }
 
 export interface RelayStats {
@@ -43,6 +50,12 @@ export interface RelayStats {
   readonly bytesBackward: number;
   /** Chunks that were charged a retransmission delay. */
   readonly lostChunks: number;
+}
+
+interface LiveConnection {
+  readonly client: net.Socket;
+  upstream: net.Socket | undefined;
+  stop: () => void;
 }
 
 interface Queued {
@@ -124,19 +137,21 @@ class ShapedDirection {
 
 export class LinkRelay implements AsyncDisposable {
   private readonly server: net.Server;
-  private readonly live = new Set<{ client: net.Socket; upstream: net.Socket; stop: () => void }>();
+  private readonly live = new Set<LiveConnection>();
   private cutState = false;
   private shapeState: LinkShape = CLEAN_LINK;
   private closed = false;
   private stats = { connections: 0, refused: 0, bytesForward: 0, bytesBackward: 0, lostChunks: 0 };
   readonly random: SeededRandom;
   readonly rtoMs: number;
+  readonly holdMs: number;
   private target: RelayTarget;
 
   private constructor(options: LinkRelayOptions) {
     this.target = options.target;
     this.random = options.random ?? seededRandom(1);
     this.rtoMs = options.rtoMs ?? 200;
+    this.holdMs = options.holdMs ?? 4500;
     this.server = net.createServer((client) => this.accept(client));
   }
 
@@ -213,35 +228,48 @@ export class LinkRelay implements AsyncDisposable {
       return;
     }
     client.pause();
-    const upstream = net.connect({ host: this.target.host, port: this.target.port });
-    upstream.setNoDelay(true);
-    const directions: ShapedDirection[] = [];
-    const entry = { client, upstream, stop: () => directions.forEach((d) => d.stop()) };
+    const deadline = performance.now() + this.holdMs;
+    const entry: LiveConnection = { client, upstream: undefined, stop: () => {} };
     this.live.add(entry);
-    const onError = (): void => this.destroy(entry);
-    client.on("error", onError);
-    upstream.on("error", () => {
-      if (directions.length === 0) this.stats.refused++;
-      onError();
-    });
-    client.on("close", onError);
-    upstream.on("close", onError);
-    upstream.once("connect", () => {
-      if (this.cutState || this.closed) return this.destroy(entry);
-      this.stats.connections++;
-      directions.push(
-        new ShapedDirection(client, upstream, this, (n) => (this.stats.bytesForward += n)),
-        new ShapedDirection(upstream, client, this, (n) => (this.stats.bytesBackward += n)),
-      );
-      client.resume();
-    });
+    client.on("error", () => this.destroy(entry));
+    client.on("close", () => this.destroy(entry));
+    const tryUpstream = (): void => {
+      if (!this.live.has(entry)) return;
+      const upstream = net.connect({ host: this.target.host, port: this.target.port });
+      upstream.setNoDelay(true);
+      entry.upstream = upstream;
+      let connected = false;
+      upstream.once("connect", () => {
+        connected = true;
+        if (this.cutState || this.closed || !this.live.has(entry)) return this.destroy(entry);
+        this.stats.connections++;
+        const directions = [
+          new ShapedDirection(client, upstream, this, (n) => (this.stats.bytesForward += n)),
+          new ShapedDirection(upstream, client, this, (n) => (this.stats.bytesBackward += n)),
+        ];
+        entry.stop = () => directions.forEach((d) => d.stop());
+        client.resume();
+      });
+      upstream.on("error", () => {});
+      upstream.once("close", () => {
+        if (connected || !this.live.has(entry)) return this.destroy(entry);
+        // The target does not listen (yet): retry until the hold time is over.
+        if (performance.now() + 50 < deadline && !this.cutState && !this.closed) {
+          setTimeout(tryUpstream, 50);
+        } else {
+          this.stats.refused++;
+          this.destroy(entry);
+        }
+      });
+    };
+    tryUpstream();
   }
 
-  private destroy(entry: { client: net.Socket; upstream: net.Socket; stop: () => void }): void {
+  private destroy(entry: LiveConnection): void {
     if (!this.live.delete(entry)) return;
     entry.stop();
     entry.client.destroy();
-    entry.upstream.destroy();
+    entry.upstream?.destroy();
   }
 
   /** Close the listener and every connection. Idempotent. */

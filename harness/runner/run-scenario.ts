@@ -104,9 +104,18 @@ async function expectStep(
   const last = new Map<string, TotalAnswer | { error: string }>();
   const timeline: ConvergencePoint[] = [];
   const urls = new Map(action.nodes.map((id) => [id, network.controlUrl(id)]));
+  // Poll only nodes not yet seen agreeing (hammering 50 peers every few ms slows them down); once every node has
+  // been seen agreeing, one confirming round over all of them must agree at once.
+  const pending = new Set(action.nodes);
+  const agrees = (id: string): boolean => {
+    const r = last.get(id);
+    return r !== undefined && !("error" in r) && accepts(expectations.get(id) as Expectation, r);
+  };
   for (;;) {
     const roundStart = performance.now();
-    await eachLimited(action.nodes, CONCURRENCY, async (id) => {
+    const confirming = pending.size === 0;
+    const ask = confirming ? action.nodes : [...pending];
+    await eachLimited(ask, CONCURRENCY, async (id) => {
       try {
         last.set(id, await getTotal(urls.get(id) as string, Math.max(500, Math.min(2000, timeoutMs))));
       } catch (error) {
@@ -114,14 +123,23 @@ async function expectStep(
         last.set(id, { error: why ? `is not running: ${why}` : (error as Error).message });
       }
     });
-    const agreeing = action.nodes.filter((id) => {
-      const r = last.get(id);
-      return r !== undefined && !("error" in r) && accepts(expectations.get(id) as Expectation, r);
-    });
+    for (const id of ask) {
+      if (agrees(id)) pending.delete(id);
+      else pending.add(id);
+    }
+    const agreeing = action.nodes.filter(agrees);
+    if (confirming && agreeing.length === action.nodes.length) {
+      timeline.push({ atMs: Math.round(performance.now() - started), agreeing: agreeing.length, of: action.nodes.length });
+      break;
+    }
+    if (pending.size === 0) {
+      // Every node has been seen agreeing: confirm right away.
+      timeline.push({ atMs: Math.round(performance.now() - started), agreeing: agreeing.length, of: action.nodes.length });
+      continue;
+    }
     const elapsed = performance.now() - started;
     timeline.push({ atMs: Math.round(elapsed), agreeing: agreeing.length, of: action.nodes.length });
-    if (agreeing.length === action.nodes.length) break;
-    const lagging = action.nodes.filter((id) => !agreeing.includes(id));
+    const lagging = action.nodes.filter((id) => pending.has(id));
     ctx.observer?.progress?.(step, { elapsedMs: elapsed, agreeing: agreeing.length, of: action.nodes.length, lagging: lagging.slice(0, 5) });
     if (elapsed >= timeoutMs) {
       const checks = checksOf(action.nodes, expectations, last, elapsed);

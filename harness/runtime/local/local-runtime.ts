@@ -86,6 +86,7 @@ interface LocalLink {
 async function healthy(url: string, proc: NodeProcess, timeoutMs: number, id: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer yet";
+  let pause = 20; // grows: 50 starting peers must not be flooded with health checks
   while (Date.now() < deadline) {
     if (!proc.running) {
       const e = proc.lastExit;
@@ -102,7 +103,8 @@ async function healthy(url: string, proc: NodeProcess, timeoutMs: number, id: st
     } catch (error) {
       lastError = (error as Error).cause ? String(((error as Error).cause as Error).message) : (error as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(250, pause * 1.5);
   }
   throw new Error(`${id} did not answer GET /health with 200 within ${timeoutMs} ms (${lastError})`);
 }
