@@ -57,12 +57,13 @@ describe("sumnet grade --peer-command", () => {
       ["kill-restart", "pass", 1],
       ["line-hops", "pass", 1],
       ["partition-heal", "pass", 2],
+      ["restart-datadir", "pass", 1],
       ["ring-paths", "pass", 1],
     ]);
-    expect(report.score).toEqual({ earned: 5, possible: 5, percent: 100 });
+    expect(report.score).toEqual({ earned: 6, possible: 6, percent: 100 });
     for (const s of report.scenarios) expect(s.convergenceMs).not.toBeNull();
     const markdown = await readFile(path.join(out, "report.md"), "utf8");
-    expect(markdown).toContain("**PASSED**, score **5/5 (100%)**");
+    expect(markdown).toContain("**PASSED**, score **6/6 (100%)**");
     expect(markdown).toContain("| partition-heal | 2 | PASS |");
   });
 
@@ -150,6 +151,23 @@ describe("sumnet grade --peer-command", () => {
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.status).toBe("fail");
     expect(scenario?.message).toMatch(/reports 24, expected 12 .*counted twice\?/);
+  });
+
+  it("fails a peer without DATA_DIR support: after a kill it comes back empty", async () => {
+    const out = path.join(tmp, "no-data-dir");
+    const run = await sumnet([
+      "grade",
+      "--peer-command",
+      faulty("no-resync"),
+      "--scenarios",
+      path.join(scenarios, "restart-datadir.yaml"),
+      "--out",
+      out,
+    ]);
+    expect(run.code).toBe(1);
+    const [scenario] = (await readReport(out)).scenarios;
+    expect(scenario?.message).toMatch(/^step 6 \(expect n2 to agree\): 1 of 1 node did not report the expected total/);
+    expect(scenario?.message).toMatch(/n2 reports 0, expected 12345678901234567890123456794 .*missing 2 numbers injected at n1 and n2/);
   });
 
   it("fails the no-resync peer: after a partition heals the sides never catch up", async () => {
