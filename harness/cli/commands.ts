@@ -53,4 +53,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "grade an implementation (command or image) against the peer contract and the scenarios",
     load: async () => (await import("./commands/grade.js")).gradeCommand,
   },
+  {
+    name: "watch",
+    summary: "watch a running network: live table of totals and links, or --web dashboard",
+    load: async () => (await import("./commands/watch.js")).watchCommand,
+  },
+  {
+    name: "clean",
+    summary: "remove containers and networks left by interrupted docker runs",
+    load: async () => (await import("./commands/clean.js")).cleanCommand,
+  },
 ];
