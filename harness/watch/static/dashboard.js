@@ -94,7 +94,20 @@ function drawTopology(view) {
         label = el("text", { class: "edge-label" }, labelLayer);
         drawn.labels.set(edge.key, label);
       }
-      set(label, { x: ((a.x + b.x) / 2) * SCALE, y: ((a.y + b.y) / 2) * SCALE, "data-state": edge.state });
+      // Beside the line, not on it: offset along the normal, always towards the upper side so labels read alike.
+      const dx = (b.x - a.x) * SCALE;
+      const dy = (b.y - a.y) * SCALE;
+      const length = Math.hypot(dx, dy) || 1;
+      let nx = -dy / length;
+      let ny = dx / length;
+      if (ny > 0) {
+        nx = -nx;
+        ny = -ny;
+      }
+      const offset = 16 * s.edge;
+      // Near-vertical lines: anchor the text at its end or start, so that it sits wholly beside the line.
+      const anchor = Math.abs(nx) < 0.7 ? "middle" : nx < 0 ? "end" : "start";
+      set(label, { x: ((a.x + b.x) / 2) * SCALE + nx * offset, y: ((a.y + b.y) / 2) * SCALE + ny * offset, "text-anchor": anchor, "data-state": edge.state });
       text(label, edge.state === "up" ? (edge.fps === null ? "" : `${edge.fps} f/s`) : `✂ ${state}`);
     } else if (label) {
       label.remove();
