@@ -50,6 +50,12 @@ export const CONTAINER_DATA_DIR = "/sumnet-data";
 /** Relay target while the target container is not running: port 0 is refused at once, nothing is contacted. */
 const NOWHERE: RelayTarget = Object.freeze({ host: "127.0.0.1", port: 0 });
 
+/**
+ * Containers started or removed at once on one network. Engine 20.10 keeps a per-network endpoint count that drifts
+ * under many concurrent joins and leaves (50 at once did it twice here): the network then reports "active endpoints"
+ * with none attached and cannot be removed until the daemon restarts. Eight at a time is as fast on 2 cores.
+ */
+const ENGINE_CONCURRENCY = 8;
 const DEFAULT_HEALTH_TIMEOUT_MS = 15_000;
 const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 
@@ -124,7 +130,7 @@ export class StartedDockerNetwork implements StartedNetwork {
     for (const node of nodes) this.nodes.set(node.id, this.newRecord(node));
     await Promise.all(links.map((link) => this.openLink(link)));
     throwIfAborted(signal);
-    await Promise.all(nodes.map((node) => this.track(this.runContainer(this.record(node.id)))));
+    await this.track(eachLimited(nodes, ENGINE_CONCURRENCY, (node) => this.runContainer(this.record(node.id))));
     throwIfAborted(signal);
     await Promise.all(nodes.map((node) => this.track(this.waitHealthy(this.record(node.id), healthTimeoutMs, signal))));
   }
@@ -291,10 +297,7 @@ export class StartedDockerNetwork implements StartedNetwork {
       });
     const ids = new Set(labelled.map((c) => c.Id));
     for (const record of this.nodes.values()) if (record.container) ids.add(record.container.id);
-    // Kill everything first (parallel, fast), then remove a few at a time: fifty concurrent forced removals of
-    // running containers can leave a stale endpoint behind in engine 20.10, and then the network cannot go.
-    await Promise.all([...ids].map((id) => docker.getContainer(id).kill({ signal: "SIGKILL" }).catch(() => undefined)));
-    await eachLimited([...ids], 8, (id) =>
+    await eachLimited([...ids], ENGINE_CONCURRENCY, (id) =>
       docker
         .getContainer(id)
         .remove({ force: true, v: true })
