@@ -36,7 +36,8 @@ Options:
                           default <results dir>/results.html
   -h, --help              show this help
 
-Exit codes: 0 every scenario passed, 1 a scenario failed, 2 invalid input or usage.`;
+Exit codes: 0 every scenario passed, 1 a scenario failed, 2 invalid input or usage, 130 interrupted (Ctrl-C:
+the current network is torn down and the report covers what ran).`;
 
 export interface RunCommandOptions {
   readonly runtime: string;
@@ -156,6 +157,7 @@ export const runCommand: CliCommand = {
         process.stderr.write(`no scenario matched${v.filter ? ` --filter "${v.filter}"` : ""}\n`);
         return EXIT.usage;
       }
+      if (abort.signal.aborted) return 130;
       return summary.failed === 0 ? EXIT.ok : EXIT.failed;
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
