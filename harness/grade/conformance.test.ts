@@ -86,6 +86,12 @@ describe("conformance", () => {
     expect(failed(result)).toEqual({ sigterm: expect.stringMatching(/did not exit within 2 s of SIGTERM and was killed/) });
   });
 
+  it("says the command could not start", async () => {
+    const result = await conformance("no-such-peer-binary --flag");
+    expect(result.usable).toBe(false);
+    expect(failed(result).health).toMatch(/^the peer could not start, or did not answer GET \/health with 200 within 10 s: .*ENOENT/s);
+  });
+
   it("says the peer never answered /health", async () => {
     const result = await checkConformance({
       runtime: new LocalRuntime(),
@@ -95,7 +101,7 @@ describe("conformance", () => {
     });
     expect(result.usable).toBe(false);
     expect(failed(result).health).toMatch(
-      /^the peer did not answer GET \/health with 200 within 2 s of starting, twice .*: a peer must listen on HTTP_PORT/,
+      /^the peer could not start, or did not answer GET \/health with 200 within 2 s \(tried twice\): .*\nA peer must start, listen on HTTP_PORT/s,
     );
   });
 });
