@@ -8,5 +8,8 @@ export default defineConfig({
     // Real processes and containers: 2 cores, keep the parallelism modest.
     maxWorkers: 2,
     fileParallelism: true,
+    // CI runs on a shared 2-core machine where a container can take many seconds to start: a test that fails is run
+    // once more before it counts as failed. A real bug fails both times; the retry is reported in the output.
+    retry: process.env.CI ? 1 : 0,
   },
 });
