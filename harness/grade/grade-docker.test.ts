@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +84,20 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.status).toBe("pass");
     expect(scenario?.referenceNodes).toEqual(["n2"]);
+  }, 300_000);
+
+  it("grades submissions named in images.txt into a summary", async () => {
+    const dir = path.join(tmp, "image-submissions");
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, "images.txt"), `# name image\npy ${pythonImage}\nghost no-such/peer-image:1\n`);
+    const out = path.join(tmp, "image-batch");
+    const run = await sumnet(["grade", "--submissions", dir, "--scenarios", pair, "--out", out]);
+    expect(run.code).toBe(1);
+    const csv = (await readFile(path.join(out, "summary.csv"), "utf8")).trim().split("\n");
+    expect(csv[1]).toBe(`py,${pythonImage},true,1,1,100,pass,1,1,,py/report.md`);
+    expect(csv[2]).toMatch(/^ghost,no-such\/peer-image:1,false,0,1,0,fail,0,1,conformance: health; pair \(skipped\),ghost\/report\.md$/);
+    const ghost = await readReport(path.join(out, "ghost"));
+    expect(ghost.conformance.checks[0]?.message).toMatch(/^the peer could not start/);
   }, 300_000);
 
   async function gradeHostile(behaviour: HostileBehaviour, extra: string[] = []): Promise<GradeReport> {
