@@ -51,35 +51,44 @@ describe("runScenario", () => {
     };
     const result = await runScenario(
       {
-        name: "stop-then-expect-wrong",
-        topology: { type: "line", nodes: 2 },
+        name: "neighbours-only-fails",
+        topology: { type: "line", nodes: 3 },
         defaults: { expectTimeout: "1s" },
-        steps: [{ inject: { at: "n1", values: [2] } }, { expect: {} }, { expect: { total: 3 } }, { sleep: 10 }],
+        steps: [{ inject: { at: "n1", values: [2] } }, { expect: { nodes: ["n1", "n2"] } }, { expect: {} }, { sleep: 10 }],
       },
-      { observer, resultsDir: results },
+      {
+        observer,
+        resultsDir: results,
+        peerCommand: `${process.execPath} ${path.join(root, "test/fixtures/faulty-peers/neighbours-only.mjs")}`,
+      },
     );
     expect(result.status).toBe("failed");
-    expect(result.failure).toBe(
-      "step 3 (expect every node to agree on 3): the scenario says total 3, but what it injected gives 2 at n1: fix the scenario",
+    expect(result.failure).toMatch(
+      /^step 3 \(expect every node to agree\): 1 of 3 nodes did not report the expected total within 1\.0 s:\nn3 reports 0, expected 2 \(waited 1\.\d s; missing 1 number injected at n1\)$/,
     );
     expect(events).toEqual([
       "start passed",
-      "network 2",
+      "network 3",
       "inject passed",
       "expect passed",
       "expect failed",
       "sleep skipped",
       "end failed",
     ]);
-    expect(result.logsDir).toBe(path.join(results, "stop-then-expect-wrong"));
-    expect((await readdir(result.logsDir as string)).sort()).toEqual(["n1.log", "n2.log", "result.json"]);
-    expect(await readFile(path.join(result.logsDir as string, "n1.log"), "utf8")).toMatch(/link up/);
+    expect(result.logsDir).toBe(path.join(results, "neighbours-only-fails"));
+    expect((await readdir(result.logsDir as string)).sort()).toEqual(["n1.log", "n2.log", "n3.log", "result.json"]);
+    expect(await readFile(path.join(result.logsDir as string, "n2.log"), "utf8")).toMatch(/link up peer=n1/);
+    const saved = JSON.parse(await readFile(path.join(result.logsDir as string, "result.json"), "utf8"));
+    expect(saved).toMatchObject({ name: "neighbours-only-fails", status: "failed" });
   });
 
   it("rejects invalid scenarios with located problems instead of running them", async () => {
     await expect(runScenario({ name: "bad", topology: { type: "line", nodes: 2 }, steps: [{ kill: "n9" }] })).rejects.toThrow(
       ScenarioError,
     );
+    await expect(
+      runScenario({ name: "bad-sum", topology: { type: "line", nodes: 2 }, steps: [{ inject: { at: "n1", values: [2] } }, { expect: { total: 3 } }] }),
+    ).rejects.toThrow("<object> steps[1].expect.total: expected 2 here (what the scenario injected reaches n1 as 2), got 3");
   });
 
   it("fails cleanly when the peer command cannot start", async () => {

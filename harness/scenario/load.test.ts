@@ -93,6 +93,24 @@ describe("scenario loading", () => {
     ]);
   });
 
+  it("checks stated totals against what the scenario injected, through partitions and kills", () => {
+    const problems = problemsOf(
+      [
+        "name: x",
+        "topology: {type: line, nodes: 3}",
+        "steps:",
+        "  - inject: {at: n1, values: [5]}",
+        "  - expect: {total: 5}",
+        "  - partition: {groups: [[n3]]}",
+        "  - inject: {at: n3, values: [1]}",
+        "  - expect: {nodes: n1, total: 6}",
+        "  - heal:",
+        "  - expect: {total: 6}",
+      ].join("\n"),
+    );
+    expect(problems).toEqual(["8:32 steps.4.expect.total: expected 5 here (what the scenario injected reaches n1 as 5), got 6"]);
+  });
+
   it("reports YAML syntax errors with their position", () => {
     const problems = problemsOf("name: x\ntopology: {type: line\nsteps: [");
     expect(problems[0]).toMatch(/^\d+:\d+ : not valid YAML\/JSON: /);
