@@ -110,7 +110,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Started
       resolve();
     });
   });
-  await poller.start();
+  try {
+    await poller.start();
+  } catch (error) {
+    server.closeAllConnections();
+    server.close();
+    throw error;
+  }
 
   const port = (server.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;

@@ -42,7 +42,8 @@ export class NetworkPoller implements AsyncDisposable {
   /** Starts polling; resolves after a first, complete poll (every node answered or timed out), so `latest` is set. */
   async start(): Promise<NetworkView> {
     await this.tick(true);
-    return this.latest!;
+    if (!this.latest) throw new Error("sumnet watch: the first poll failed (see above)");
+    return this.latest;
   }
 
   subscribe(listener: ViewListener): () => void {
@@ -97,7 +98,14 @@ export class NetworkPoller implements AsyncDisposable {
     if (this.stopped) return;
     const started = Date.now();
     this.running = (async () => {
-      const view = await this.pollOnce(complete ? {} : { waitMs: this.intervalMs });
+      let view: NetworkView;
+      try {
+        view = await this.pollOnce(complete ? {} : { waitMs: this.intervalMs });
+      } catch (error) {
+        // A bug in making the view must not stop the watch (nor crash the process from a timer): say it, go on.
+        process.stderr.write(`sumnet watch: could not make a view: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        return;
+      }
       for (const listener of this.listeners) {
         try {
           listener(view);

@@ -36,7 +36,7 @@ describe("NetworkWatch", () => {
       ["n2", "agree", 0, 2, 2],
       ["n3", "lag", 2, 1, 1],
     ]);
-    expect(view.agreement).toEqual({ agree: false, agreeing: 2, reachable: 3, nodes: 3, total: "15", count: 5 });
+    expect(view.agreement).toEqual({ agree: false, agreeing: 2, reachable: 3, nodes: 3, total: "15", count: 5, sides: 1, sidesAgree: false });
   });
 
   it("says all agree only when every node answers with the same total and count", () => {
@@ -113,6 +113,30 @@ describe("NetworkWatch", () => {
       ["http://p2:8080", "http://p3:8080", "down", true],
     ]);
     expect(view.nodes[2]).toMatchObject({ linksUp: null, linksTotal: null });
+  });
+
+  it("judges each node against its own side of a partition the source made", () => {
+    const watch = new NetworkWatch();
+    const description: NetworkDescription = {
+      nodes: [1, 2, 3, 4].map((i) => ({ url: url(i), id: `n${i}` })),
+      links: [
+        { a: "n1", b: "n2" },
+        { a: "n2", b: "n3", cut: true },
+        { a: "n3", b: "n4" },
+      ],
+    };
+    const readings = (totals: [string, number][]) => totals.map(([total, count], i) => reading(i + 1, total, count, []));
+    const view = watch.observe(description, readings([["6", 3], ["6", 3], ["106", 4], ["106", 4]]), 0);
+    expect(view.agreement).toMatchObject({ agree: false, sides: 2, sidesAgree: true, total: "106" });
+    expect(view.nodes.map((n) => n.status)).toEqual(["agree", "agree", "agree", "agree"]);
+    // A node behind the others of its side still lags.
+    const behind = watch.observe(description, readings([["6", 3], ["1", 1], ["106", 4], ["106", 4]]), 500);
+    expect(behind.agreement).toMatchObject({ sides: 2, sidesAgree: false });
+    expect(behind.nodes.map((n) => `${n.status}${n.missing ? n.missing : ""}`)).toEqual(["agree", "lag2", "agree", "agree"]);
+    // Links that are merely down (not cut by the source) do not make sides.
+    const plain = new NetworkWatch().observe({ nodes: description.nodes }, readings([["6", 3], ["6", 3], ["106", 4], ["106", 4]]), 0);
+    expect(plain.agreement.sides).toBe(1);
+    expect(plain.nodes.map((n) => n.status)).toEqual(["lag", "lag", "agree", "agree"]);
   });
 
   it("keeps positions when nothing changes, and gives every node its own place", () => {

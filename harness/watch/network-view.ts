@@ -52,6 +52,13 @@ export interface Agreement {
   /** The total and count of the best-informed node (most numbers), which the others are compared to. */
   total: string | null;
   count: number | null;
+  /**
+   * Sides of a partition the source (the harness) made by cutting links; 1 when it cut none. With more than one,
+   * each node's status compares it with the best-informed node of its own side, since numbers cannot cross.
+   */
+  sides: number;
+  /** Within every side, every node that should run answers and agrees. */
+  sidesAgree: boolean;
 }
 
 export interface NetworkView {
@@ -79,6 +86,24 @@ interface NodeMemory {
 interface EdgeMemory {
   frames: number;
   samples: { t: number; frames: number }[];
+}
+
+/** Groups of nodes still connected when the links the source cut are left out (in the nodes' order). */
+function partitionSides(keys: readonly string[], edges: readonly ViewEdge[]): string[][] {
+  const parent = new Map(keys.map((k) => [k, k]));
+  const find = (k: string): string => {
+    let root = k;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(k, root);
+    return root;
+  };
+  for (const edge of edges) if (!edge.cut) parent.set(find(edge.a), find(edge.b));
+  const sides = new Map<string, string[]>();
+  for (const key of keys) {
+    const root = find(key);
+    sides.set(root, [...(sides.get(root) ?? []), key]);
+  }
+  return [...sides.values()];
 }
 
 function nodeKey(node: WatchedNode): string {
@@ -216,6 +241,13 @@ export class NetworkWatch {
     // Nodes the source stopped or killed on purpose are not expected to answer.
     const expected = description.nodes.filter((n) => n.status === undefined || n.status === "running").map(nodeKey);
     const agreement = this.agreement(keys, expected, readingByKey);
+    // Partitioned on purpose: judge each node against its own side.
+    const sides = cutBySource.size > 0 ? partitionSides(keys, edges) : [keys];
+    const referenceOf = new Map<string, Agreement>();
+    const sideAgreements = sides.map((side) => (sides.length === 1 ? agreement : this.agreement(side, expected.filter((k) => side.includes(k)), readingByKey)));
+    sides.forEach((side, i) => side.forEach((key) => referenceOf.set(key, sideAgreements[i]!)));
+    agreement.sides = sides.length;
+    agreement.sidesAgree = sideAgreements.every((a) => a.agree);
     this.relayout(keys, edges);
 
     const nodes: ViewNode[] = description.nodes.map((watched) => {
@@ -226,11 +258,12 @@ export class NetworkWatch {
       const counts = linkCounts.get(key);
       let status: NodeStatus = "unreachable";
       let missing = 0;
+      const reference = referenceOf.get(key)!;
       if (reachable) {
-        if (reading.total === agreement.total && reading.count === agreement.count) status = "agree";
-        else if (agreement.count !== null && reading.count < agreement.count) {
+        if (reading.total === reference.total && reading.count === reference.count) status = "agree";
+        else if (reference.count !== null && reading.count < reference.count) {
           status = "lag";
-          missing = agreement.count - reading.count;
+          missing = reference.count - reading.count;
         } else status = "differs";
       }
       let note: string | null = null;
@@ -300,7 +333,7 @@ export class NetworkWatch {
 
   private agreement(keys: readonly string[], expected: readonly string[], readingByKey: ReadonlyMap<string, NodeReading | undefined>): Agreement {
     const reachable = keys.map((k) => readingByKey.get(k)).filter((r): r is Extract<NodeReading, { reachable: true }> => r?.reachable === true);
-    if (reachable.length === 0) return { agree: false, agreeing: 0, reachable: 0, nodes: keys.length, total: null, count: null };
+    if (reachable.length === 0) return { agree: false, agreeing: 0, reachable: 0, nodes: keys.length, total: null, count: null, sides: 1, sidesAgree: false };
     // Reference: the most numbers; among those the most common total; then the smallest string, to be deterministic.
     const votes = new Map<string, { total: string; count: number; n: number }>();
     for (const r of reachable) {
@@ -317,6 +350,8 @@ export class NetworkWatch {
       nodes: keys.length,
       total: best.total,
       count: best.count,
+      sides: 1,
+      sidesAgree: best.n === reachable.length && expected.every((k) => readingByKey.get(k)?.reachable === true),
     };
   }
 

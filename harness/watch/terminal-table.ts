@@ -39,6 +39,10 @@ export function agreementLine(view: NetworkView, totalWidth = 24): string {
   const a = view.agreement;
   if (a.reachable === 0) return a.nodes === 0 ? "no nodes to watch" : `none of ${a.nodes} nodes answers`;
   const total = shortenTotal(a.total ?? "?", totalWidth);
+  if (a.sides > 1) {
+    const within = view.nodes.filter((n) => n.status === "agree").length;
+    return `partitioned into ${a.sides} sides: ${a.sidesAgree ? "each side agrees within itself" : `${within} of ${a.nodes} nodes agree with their side`}`;
+  }
   if (a.agree) {
     const stopped = a.nodes - a.reachable;
     return `all ${a.reachable} nodes agree${stopped ? ` (${stopped} stopped)` : ""}: total ${total}, ${a.count} numbers`;
@@ -85,7 +89,7 @@ export function renderTerminalTable(view: NetworkView, options: TableOptions): s
   const headline = agreementLine(view, width);
   const lines = [
     `${c.bold(view.title)}${view.step ? ` - step ${view.step.index + 1}/${view.step.count}: ${view.step.label}` : ""}`,
-    view.agreement.agree ? c.green(headline) : c.yellow(headline),
+    view.agreement.agree || (view.agreement.sides > 1 && view.agreement.sidesAgree) ? c.green(headline) : c.yellow(headline),
   ];
   if (view.sourceError) lines.push(c.red(view.sourceError));
   lines.push(c.dim(format(header)));

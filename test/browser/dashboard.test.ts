@@ -105,6 +105,7 @@ describe.skipIf(skipBrowserTests)("web dashboard in Chromium", () => {
       await expect.poll(() => page.textContent("#step"), { timeout: 5_000 }).toMatch(/^step 5 of 7: sleep/);
       expect(await page.$$eval("#edge-labels text", (labels) => labels.filter((l) => l.textContent === "✂ cut").length)).toBe(2);
       await expect.poll(() => page.$$eval("#nodes [data-node]", (nodes) => nodes.map((n) => n.getAttribute("data-total")).join(",")), { timeout: 10_000 }).toBe("5,5,5,12,12,12");
+      await expect.poll(() => page.textContent("#agreement"), { timeout: 10_000 }).toBe("partitioned into 2 sides · each side agrees within itself");
       await page.screenshot({ path: `${SCREENSHOTS}run-watch-partition.png` });
       expect((await run).status).toBe("passed");
     } finally {

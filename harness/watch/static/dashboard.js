@@ -217,6 +217,10 @@ function drawHeader(view) {
   if (a.reachable === 0) {
     box.dataset.agree = "none";
     message = a.nodes === 0 ? "no nodes to watch" : `none of ${a.nodes} nodes answers`;
+  } else if (a.sides > 1) {
+    box.dataset.agree = a.sidesAgree ? "yes" : "no";
+    const within = view.nodes.filter((n) => n.status === "agree").length;
+    message = `partitioned into ${a.sides} sides · ${a.sidesAgree ? "each side agrees within itself" : `${within} of ${a.nodes} nodes agree with their side`}`;
   } else if (a.agree) {
     box.dataset.agree = "yes";
     const note = a.reachable < a.nodes ? ` (${a.nodes - a.reachable} stopped)` : "";
