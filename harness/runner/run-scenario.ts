@@ -70,10 +70,11 @@ interface Outcome {
   readonly timeline?: ConvergencePoint[];
 }
 
-async function waitFor<T>(promise: Promise<T>, waited: { ms: number }): Promise<T> {
+/** Run `work` and count its whole duration (including the synchronous start of requests) as waiting on peers. */
+async function waitFor<T>(work: () => Promise<T>, waited: { ms: number }): Promise<T> {
   const t0 = performance.now();
   try {
-    return await promise;
+    return await work();
   } finally {
     waited.ms += performance.now() - t0;
   }
@@ -200,15 +201,16 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       });
       const failures: string[] = [];
       await waitFor(
-        eachLimited(jobs, CONCURRENCY, async (job) => {
-          try {
-            await addNumbers(network.controlUrl(job.node), job.values, 15_000);
-            model.inject(job.node, job.values, step.index);
-          } catch (error) {
-            const why = ctx.crashed.get(job.node);
-            failures.push(`${job.node} ${why ? `is not running: ${why}` : (error as Error).message}`);
-          }
-        }),
+        () =>
+          eachLimited(jobs, CONCURRENCY, async (job) => {
+            try {
+              await addNumbers(network.controlUrl(job.node), job.values, 15_000);
+              model.inject(job.node, job.values, step.index);
+            } catch (error) {
+              const why = ctx.crashed.get(job.node);
+              failures.push(`${job.node} ${why ? `is not running: ${why}` : (error as Error).message}`);
+            }
+          }),
         waited,
       );
       if (failures.length > 0) throw new StepFailure(failures.join("\n"));
@@ -225,14 +227,14 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       for (const l of a.links) await network.restoreLink(l.from, l.to);
       return { waitedMs: 0 };
     case "kill":
-      await waitFor(Promise.all(a.nodes.map((id) => network.killNode(id))), waited);
+      await waitFor(() => Promise.all(a.nodes.map((id) => network.killNode(id))), waited);
       for (const id of a.nodes) {
         ctx.crashed.delete(id);
         model.down(id);
       }
       return { waitedMs: waited.ms };
     case "stop":
-      await waitFor(Promise.all(a.nodes.map((id) => network.stopNode(id, { timeoutMs: a.timeoutMs }))), waited);
+      await waitFor(() => Promise.all(a.nodes.map((id) => network.stopNode(id, { timeoutMs: a.timeoutMs }))), waited);
       for (const id of a.nodes) {
         ctx.crashed.delete(id);
         model.down(id);
@@ -242,13 +244,14 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       const status = new Map(network.snapshot().nodes.map((n) => [n.id, n.status]));
       for (const id of a.nodes) if (model.isRunning(id)) model.down(id);
       await waitFor(
-        Promise.all(
-          a.nodes.map((id) =>
-            status.get(id) === "running"
-              ? network.restartNode(id, { hard: a.hard, timeoutMs: a.timeoutMs, healthTimeoutMs: timing.healthTimeoutMs })
-              : network.startNode(id, { healthTimeoutMs: timing.healthTimeoutMs }),
+        () =>
+          Promise.all(
+            a.nodes.map((id) =>
+              status.get(id) === "running"
+                ? network.restartNode(id, { hard: a.hard, timeoutMs: a.timeoutMs, healthTimeoutMs: timing.healthTimeoutMs })
+                : network.startNode(id, { healthTimeoutMs: timing.healthTimeoutMs }),
+            ),
           ),
-        ),
         waited,
       );
       for (const id of a.nodes) {
@@ -258,11 +261,11 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       return { waitedMs: waited.ms };
     }
     case "join":
-      await waitFor(network.addNode(a.node, a.links, { healthTimeoutMs: timing.healthTimeoutMs }), waited);
+      await waitFor(() => network.addNode(a.node, a.links, { healthTimeoutMs: timing.healthTimeoutMs }), waited);
       model.join(a.node, a.links);
       return { waitedMs: waited.ms };
     case "leave":
-      await waitFor(Promise.all(a.nodes.map((id) => network.removeNode(id, { timeoutMs: a.timeoutMs }))), waited);
+      await waitFor(() => Promise.all(a.nodes.map((id) => network.removeNode(id, { timeoutMs: a.timeoutMs }))), waited);
       for (const id of a.nodes) {
         ctx.crashed.delete(id);
         model.leave(id);
@@ -272,7 +275,7 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       for (const l of a.links) await network.shapeLink(l.from, l.to, a.shape);
       return { waitedMs: 0 };
     case "sleep":
-      await waitFor(new Promise((r) => setTimeout(r, a.ms)), waited);
+      await waitFor(() => new Promise((r) => setTimeout(r, a.ms)), waited);
       return { waitedMs: waited.ms };
   }
 }
