@@ -163,7 +163,7 @@ const NodeAction = (extra: z.ZodRawShape, what: string) =>
 
 const LatencyStep = z
   .strictObject({
-    links: Links.optional().describe("'all' (default) or a list of links"),
+    links: Links.optional().describe("'all' (default: every link existing at this step) or a list of links"),
     delay: Duration.optional().describe("one-way delay"),
     jitter: Duration.optional().describe("+/- jitter around the delay (byte order is kept)"),
     loss: z.number().min(0).max(0.9).optional().describe("probability a chunk needs a TCP retransmission (~200 ms)"),
