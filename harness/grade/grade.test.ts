@@ -48,7 +48,7 @@ describe("sumnet grade --peer-command", () => {
     const out = path.join(tmp, "python");
     const run = await sumnet(["grade", "--peer-command", pythonPeer, "--scenarios", scenarios, "--out", out]);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain("PASSED");
     const report = await readReport(out);
     expect(report.passed).toBe(true);
@@ -82,7 +82,7 @@ describe("sumnet grade --peer-command", () => {
       "--out",
       out,
     ]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     const report = await readReport(out);
     expect(report.mix).toBe("reference");
     expect(report.scenarios.map((s) => [s.name, s.status, s.referenceNodes])).toEqual([
@@ -105,7 +105,7 @@ describe("sumnet grade --peer-command", () => {
       "--out",
       out,
     ]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.status).toBe("fail");
     expect(scenario?.message).toMatch(/n1 reports 3, expected -99999999999999999999999999997 .*missing 1 number injected at n4/);
@@ -122,7 +122,7 @@ describe("sumnet grade --peer-command", () => {
       "--out",
       out,
     ]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
     const report = await readReport(out);
     expect(report.passed).toBe(false);
     const [scenario] = report.scenarios;
@@ -147,7 +147,7 @@ describe("sumnet grade --peer-command", () => {
       "--out",
       out,
     ]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.status).toBe("fail");
     expect(scenario?.message).toMatch(/reports 24, expected 12 .*counted twice\?/);
@@ -164,7 +164,7 @@ describe("sumnet grade --peer-command", () => {
       "--out",
       out,
     ]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.message).toMatch(/^step 6 \(expect n2 to agree\): 1 of 1 node did not report the expected total/);
     expect(scenario?.message).toMatch(/n2 reports 0, expected 12345678901234567890123456794 .*missing 2 numbers injected at n1 and n2/);
@@ -181,7 +181,7 @@ describe("sumnet grade --peer-command", () => {
       "--out",
       out,
     ]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.status).toBe("fail");
     // The first two expects pass; the one after the heal fails.
@@ -223,7 +223,7 @@ describe("sumnet grade --submissions", () => {
       "--out",
       out,
     ]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain("1 of 2 submissions pass everything.");
     const csv = (await readFile(path.join(out, "summary.csv"), "utf8")).trim().split("\n");
     expect(csv[0]).toBe(

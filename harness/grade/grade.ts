@@ -45,6 +45,8 @@ export interface GradeOptions {
   readonly seed?: number;
   /** Wall-clock limit per scenario in ms (default: computed from the scenario's own timeouts, see time-limit.ts). */
   readonly scenarioTimeoutMs?: number;
+  /** How long the conformance node may take to answer GET /health (default 15000 ms). */
+  readonly healthTimeoutMs?: number;
   /** Limits for containers (docker runtime only). */
   readonly sandbox?: SandboxPolicy;
   /** Base image to build the reference image from, when `mix` needs it on docker (default `$NODE_IMAGE`). */
@@ -90,6 +92,7 @@ export async function grade(options: GradeOptions): Promise<{ report: GradeRepor
   log(`conformance: one node of ${value}`);
   const conformance = await checkConformance({
     runtime,
+    ...(options.healthTimeoutMs ? { healthTimeoutMs: options.healthTimeoutMs } : {}),
     ...(impl.kind === "command" ? { command: impl.command } : { image: impl.image }),
   });
   for (const check of conformance.checks) log(`  ${check.status.padEnd(4)} ${check.title}: ${check.message}`);

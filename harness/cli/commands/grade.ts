@@ -23,6 +23,7 @@ Options:
   --mix reference      run about half the nodes of each scenario as reference peers (checks PROTOCOL.md)
   --timeout SECONDS    wall-clock limit per scenario (default: from the scenario's own timeouts, plus 30 s)
   --seed N             override every scenario's seed
+  --health-timeout S   how long the conformance node may take to answer GET /health (default 15)
   --memory MIB         memory limit per container (default 256)     [--image]
   --cpus N             CPU limit per container (default 0.5)        [--image]
   --pids N             process limit per container (default 128)    [--image]
@@ -67,6 +68,7 @@ export const gradeCommand: CliCommand = {
         mix: { type: "string" },
         timeout: { type: "string" },
         seed: { type: "string" },
+        "health-timeout": { type: "string" },
         memory: { type: "string" },
         cpus: { type: "string" },
         pids: { type: "string" },
@@ -85,6 +87,7 @@ export const gradeCommand: CliCommand = {
       throw new UsageError(`--mix accepts only "reference", got "${v.mix}"`, usage);
     }
     const timeoutS = positiveNumber("timeout", v.timeout);
+    const healthS = positiveNumber("health-timeout", v["health-timeout"]);
     const memory = positiveNumber("memory", v.memory);
     const cpus = positiveNumber("cpus", v.cpus);
     const pids = positiveNumber("pids", v.pids);
@@ -100,6 +103,7 @@ export const gradeCommand: CliCommand = {
       mix: v.mix === "reference" ? ("reference" as const) : ("none" as const),
       seed: integerOption("seed", v.seed, usage),
       scenarioTimeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
+      healthTimeoutMs: healthS === undefined ? undefined : healthS * 1000,
       sandbox,
       log: (line: string) => process.stdout.write(`${line}\n`),
     };
