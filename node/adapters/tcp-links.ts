@@ -69,6 +69,8 @@ export class TcpLinks {
   private nextId = 1;
   private readonly links = new Map<number, Link>();
   private readonly dialers: Dialer[] = [];
+  /** Peers that dialed in and whose link is down, by peer id: shown as down links until they dial in again. */
+  private readonly lostInbound = new Map<string, LinkView>();
   private stopping = false;
   private listenPort = 0;
 
@@ -152,6 +154,7 @@ export class TcpLinks {
         bytesReceived: 0,
       });
     }
+    for (const view of this.lostInbound.values()) out.push(view);
     for (const l of this.links.values()) {
       if (!l.up) continue;
       out.push({
@@ -298,6 +301,7 @@ export class TcpLinks {
   private established(link: Link, peer: string): void {
     link.peer = peer;
     link.up = true;
+    if (link.direction === "in") this.lostInbound.delete(peer);
     const decoder = new FrameDecoder();
     this.opts.log.info("link up", { peer, addr: link.address, dir: link.direction });
     link.socket.on("data", (chunk: Buffer) => {
@@ -326,16 +330,36 @@ export class TcpLinks {
     link.socket.destroy();
   }
 
+  private rememberLostInbound(link: Link): void {
+    const peer = link.peer!;
+    for (const l of this.links.values()) if (l.up && l.direction === "in" && l.peer === peer) return;
+    this.lostInbound.delete(peer);
+    this.lostInbound.set(peer, {
+      peer,
+      address: link.address,
+      direction: "in",
+      state: "down",
+      framesSent: link.framesSent,
+      framesReceived: link.framesReceived,
+      bytesSent: link.bytesSent,
+      bytesReceived: link.bytesReceived,
+    });
+    if (this.lostInbound.size > MAX_LOST_INBOUND) this.lostInbound.delete(this.lostInbound.keys().next().value!);
+  }
+
   private ended(link: Link): void {
     if (!this.links.has(link.id)) return;
     this.links.delete(link.id);
     if (link.up) {
       link.up = false;
+      if (link.direction === "in" && link.peer && !this.stopping) this.rememberLostInbound(link);
       this.opts.log.info("link down", { peer: link.peer, addr: link.address, dir: link.direction });
       this.opts.events.down(link.id);
     }
   }
 }
+
+const MAX_LOST_INBOUND = 256;
 
 function backoff(attempt: number): number {
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** attempt);

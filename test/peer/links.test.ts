@@ -69,8 +69,21 @@ describe("links", () => {
     expect((await peers.total("a")).total).toBe("11");
     expect((await peers.total("b")).total).toBe("101");
 
+    // Both ends still list the link, as down, while it is cut.
+    type View = { links: { peer: string | null; direction: string; state: string }[] };
+    const stateOf = async (id: string) => (await (await fetch(`${peers.get(id).url}/state`)).json()) as View;
+    await waitUntil("link listed as down on both ends", 10_000, async () => {
+      const [sa, sb] = [await stateOf("a"), await stateOf("b")];
+      return (
+        sa.links.some((l) => l.peer === "b" && l.direction === "in" && l.state === "down") &&
+        sb.links.some((l) => l.peer === "a" && l.direction === "out" && l.state === "down")
+      );
+    });
+
     r.restore();
     await peers.converge({ total: 111n, count: 3 });
+    const healed = await stateOf("a");
+    expect(healed.links.filter((l) => l.peer === "b").map((l) => l.state)).toEqual(["up"]);
     expect(peers.get("b").output).toMatch(/link down peer=a/);
     expect(peers.get("b").output.match(/link up peer=a/g)?.length).toBeGreaterThanOrEqual(2);
   });
