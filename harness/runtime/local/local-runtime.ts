@@ -83,6 +83,15 @@ interface LocalLink {
   shape: LinkShape;
 }
 
+function answeredBy(body: string): string | undefined {
+  try {
+    const node = (JSON.parse(body) as { node?: unknown } | null)?.node;
+    return typeof node === "string" ? node : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function healthy(url: string, proc: NodeProcess, timeoutMs: number, id: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer yet";
@@ -97,9 +106,13 @@ async function healthy(url: string, proc: NodeProcess, timeoutMs: number, id: st
     }
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      lastError = `GET /health answered ${res.status}`;
+      const body = await res.text();
+      // Another process may hold this port (taken between allocation and bind): a peer that names itself in its
+      // health answer, as the contract asks, must name this node, or the answer is not from this node.
+      const other = answeredBy(body);
+      if (res.status === 200 && other !== undefined && other !== id) lastError = `GET /health answered by ${other}, another peer on this port`;
+      else if (res.status === 200) return;
+      else lastError = `GET /health answered ${res.status}`;
     } catch (error) {
       lastError = (error as Error).cause ? String(((error as Error).cause as Error).message) : (error as Error).message;
     }
