@@ -14,3 +14,4 @@ export { LinkRelay } from "./faults/index.js";
 export { LocalRuntime, referencePeerCommand, type LocalRuntimeOptions } from "./runtime/local/index.js";
 export * from "./runtime/runtime.js";
 export { getTotal, addNumbers, isHealthy, ControlError } from "./control/index.js";
+export { renderResultsPage, startDashboard, startRunDashboard, RunWatch, HtmlReporter } from "./watch/index.js";
