@@ -1,32 +1,20 @@
 /** The sumnet CLI as users run it: the built bin, real processes, exit codes 0/1/2. */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalRuntime } from "../runtime/local/local-runtime.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
+import { REPO_ROOT, assertBuilt, runSumnet } from "../../test/support/sumnet-cli.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const bin = path.join(root, "dist/harness/cli/main.js");
+const root = REPO_ROOT;
+const sumnet = runSumnet;
 let tmp: string;
 
-function sumnet(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
-}
 
 beforeAll(async () => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build`);
+  assertBuilt();
   tmp = await mkdtemp(path.join(os.tmpdir(), "sumnet-cli-"));
 });
 afterAll(async () => {

@@ -5,36 +5,24 @@
  * left behind. Small scenario (two nodes) and small limits keep it cheap on 2 cores.
  * Needs a Docker engine: skipped with a printed reason without one, unless REQUIRE_DOCKER=1.
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerGate } from "../../test/docker/docker-gate.js";
 import { buildHostileImages, buildPythonPeerImage, type HostileBehaviour } from "../../test/fixtures/hostile/images.js";
 import { LABEL_PID } from "../runtime/docker/index.js";
 import { gradeReportSchema, type GradeReport } from "./report.js";
+import { REPO_ROOT, assertBuilt, runSumnet } from "../../test/support/sumnet-cli.js";
 
 const gate = await dockerGate("grading on docker");
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const bin = path.join(root, "dist/harness/cli/main.js");
+const root = REPO_ROOT;
+const sumnet = runSumnet;
 const pair = path.join(root, "test/fixtures/grading/pair/pair.yaml");
 const killRestart = path.join(root, "test/fixtures/grading/scenarios/kill-restart.yaml");
 
-function sumnet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; pid: number | undefined }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("close", (code) => resolve({ code, stdout, stderr, pid: child.pid }));
-  });
-}
 
 async function readReport(dir: string): Promise<GradeReport> {
   return gradeReportSchema.parse(JSON.parse(await readFile(path.join(dir, "report.json"), "utf8")));
@@ -47,7 +35,7 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
   let hostile: Record<HostileBehaviour, string>;
 
   beforeAll(async () => {
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build`);
+    assertBuilt();
     tmp = await mkdtemp(path.join(os.tmpdir(), "sumnet-grade-docker-"));
     pythonImage = await buildPythonPeerImage();
     hostile = await buildHostileImages();

@@ -4,39 +4,27 @@
  * bug, with a message that says what is wrong; batch grading writes a summary. Scenarios are the small grading set
  * in test/fixtures/grading (expect timeouts of 10 s: a faulty peer costs about that per scenario).
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gradeReportSchema, type GradeReport } from "./report.js";
+import { REPO_ROOT, assertBuilt, runSumnet } from "../../test/support/sumnet-cli.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const bin = path.join(root, "dist/harness/cli/main.js");
+const root = REPO_ROOT;
+const sumnet = runSumnet;
 const scenarios = path.join(root, "test/fixtures/grading/scenarios");
 const pythonPeer = `python3 ${path.join(root, "examples/python-peer/peer.py")}`;
 const faulty = (name: string): string => `node ${path.join(root, "test/fixtures/faulty-peers", `${name}.mjs`)}`;
 let tmp: string;
 
-function sumnet(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function readReport(dir: string): Promise<GradeReport> {
   return gradeReportSchema.parse(JSON.parse(await readFile(path.join(dir, "report.json"), "utf8")));
 }
 
 beforeAll(async () => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build`);
+  assertBuilt();
   tmp = await mkdtemp(path.join(os.tmpdir(), "sumnet-grade-"));
 });
 afterAll(async () => {
