@@ -30,10 +30,12 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /out/peer.mjs /app/peer.mjs
 COPY --from=build /src/package.json /app/package.json
+COPY docker/sumnet-peer-only.sh /usr/local/bin/sumnet
 USER node
 EXPOSE 7000 8080
 # node itself, not curl: the base image may have no curl. http.get, not fetch: loading fetch costs seconds on a busy host.
 HEALTHCHECK --interval=5s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('http').get('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/health',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
-# `sumnet peer`, without the harness: the image runs the bundled reference peer only.
-CMD ["node", "/app/peer.mjs"]
+# `sumnet peer`: in this image `sumnet` runs only the bundled reference peer (docker/sumnet-peer-only.sh execs node,
+# so signals reach the peer directly).
+CMD ["sumnet", "peer"]

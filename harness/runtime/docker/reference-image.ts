@@ -26,7 +26,7 @@ export function packageRoot(): string {
 
 /** Files whose content decides the image (mirrors what the Dockerfile copies). */
 async function imageInputs(root: string): Promise<string[]> {
-  const fixed = ["Dockerfile", ".dockerignore", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"];
+  const fixed = ["Dockerfile", ".dockerignore", "docker/sumnet-peer-only.sh", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"];
   const sources: string[] = [];
   async function walk(rel: string): Promise<void> {
     for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
