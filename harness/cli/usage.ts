@@ -28,6 +28,16 @@ export interface CliCommand {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+type CommandArgsConfig<O extends Options> = {
+  args: string[];
+  options: O & { help: { type: "boolean"; short: string } };
+  allowPositionals: boolean;
+  strict: true;
+};
+
+/** What parseArgs gives for a command's options (named, so that type declarations can be emitted). */
+export type CommandArgs<O extends Options> = ReturnType<typeof parseArgs<CommandArgsConfig<O>>>;
+
 /**
  * Parse `argv` strictly. Adds `--help`/`-h`; returns undefined after printing the usage when it was given.
  * Unknown options and missing values become a UsageError naming the problem.
@@ -37,7 +47,7 @@ export function parseCommandArgs<O extends Options>(
   options: O,
   usage: string,
   allowPositionals = true,
-) {
+): CommandArgs<O> | undefined {
   try {
     const parsed = parseArgs({
       args: [...argv],
