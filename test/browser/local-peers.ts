@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../../harness/runtime/local/free-port.js";
 import { fileURLToPath } from "node:url";
 
 export const PEER_ENTRY = fileURLToPath(new URL("../../dist/node/main.js", import.meta.url));
@@ -19,19 +19,10 @@ export interface LocalPeer {
   kill(): Promise<void>;
 }
 
+export { freePort };
+
 export interface LocalPeers extends AsyncDisposable {
   peers: LocalPeer[];
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 async function waitHealthy(url: string, child: ChildProcess, output: string[], timeoutMs = 20_000): Promise<void> {

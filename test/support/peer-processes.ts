@@ -4,26 +4,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
+import { freePort } from "../../harness/runtime/local/free-port.js";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const PEER_MAIN = resolve(import.meta.dirname, "../../dist/node/main.js");
 
+/** Ports for peers to bind later (see harness/runtime/local/free-port.ts for why not port 0). */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((ok, fail) => {
-          const s = net.createServer();
-          s.once("error", fail);
-          s.listen(0, "127.0.0.1", () => ok(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  const ports: number[] = [];
+  for (let i = 0; i < n; i++) ports.push(await freePort());
   return ports;
 }
 
