@@ -141,7 +141,11 @@ describe("links", () => {
     ]);
     await peers.converge({ total: 3n, count: 2 });
     await peers.signal("b", "SIGTERM");
-    await waitUntil("link down logged", 5000, async () => peers.get("a").output.includes('"event":"link down"'));
+    // The total is logged at most every 100 ms, so its line may come after the link down line; wait for whole lines.
+    await waitUntil("link down and total logged", 5000, async () => {
+      const out = peers.get("a").output;
+      return out.includes('"event":"link down"') && out.includes('"event":"total","total":"3"') && out.endsWith("\n");
+    });
     const events = peers
       .get("a")
       .output.trim()
