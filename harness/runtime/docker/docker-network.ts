@@ -41,6 +41,7 @@ import { readContainerLog } from "./container-log.js";
 import { LABEL_NODE, LABEL_RUN } from "./labels.js";
 import { removeNetwork } from "./network-removal.js";
 import { startPeerContainer } from "./peer-container.js";
+import { NetworkListeners } from "../network-listeners.js";
 
 /** Ports inside every container: each container has its own address, so the contract's defaults never clash. */
 export const CONTAINER_P2P_PORT = 7000;
@@ -107,7 +108,7 @@ export class StartedDockerNetwork implements StartedNetwork {
   readonly name: string;
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly links = new Map<string, LinkRecord>();
-  private readonly listeners = new Set<(event: NetworkEvent) => void>();
+  private readonly listeners = new NetworkListeners();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly random: SeededRandom;
   private disposing: Promise<void> | undefined;
@@ -145,8 +146,7 @@ export class StartedDockerNetwork implements StartedNetwork {
   }
 
   subscribe(listener: (event: NetworkEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   controlUrl(nodeId: string): string {
@@ -513,13 +513,7 @@ export class StartedDockerNetwork implements StartedNetwork {
   }
 
   private emit(event: NetworkEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // A failing listener must not break the runtime.
-      }
-    }
+    this.listeners.emit(event);
   }
 }
 

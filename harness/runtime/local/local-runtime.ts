@@ -30,6 +30,7 @@ import {
 import { freePort } from "./free-port.js";
 import { NodeProcess } from "./node-process.js";
 import { referencePeerCommand } from "./reference-peer.js";
+import { NetworkListeners } from "../network-listeners.js";
 
 export interface LocalRuntimeOptions {
   /** Default peer command line (`--peer-command`); default: the reference peer `node dist/node/main.js`. */
@@ -126,7 +127,7 @@ class LocalNetwork implements StartedNetwork {
   readonly runtime = "local";
   private readonly nodes = new Map<string, LocalNode>();
   private readonly links = new Map<string, LocalLink>();
-  private readonly listeners = new Set<(e: NetworkEvent) => void>();
+  private readonly listeners = new NetworkListeners();
   private readonly seed: number;
   private disposed = false;
   readonly tmp: string;
@@ -144,14 +145,8 @@ class LocalNetwork implements StartedNetwork {
     installHandlers();
   }
 
-  private emit(e: NetworkEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch {
-        // a listener's bug must not break the network
-      }
-    }
+  private emit(event: NetworkEvent): void {
+    this.listeners.emit(event);
   }
 
   private node(id: string): LocalNode {
@@ -273,8 +268,7 @@ class LocalNetwork implements StartedNetwork {
   }
 
   subscribe(listener: (event: NetworkEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   controlUrl(nodeId: string): string {
