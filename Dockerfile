@@ -13,7 +13,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY node ./node
-# Only the peer (node/) is compiled: the image does not carry the harness.
+COPY contract ./contract
+# Only the peer (node/, and the contract/ schemas it shares with the harness) is compiled: the image does not carry
+# the harness.
 RUN printf '{"extends":"./tsconfig.build.json","include":["node/**/*.ts"]}' > tsconfig.peer.json \
  && node_modules/.bin/tsc -p tsconfig.peer.json \
  && node node_modules/esbuild/bin/esbuild dist/node/main.js --bundle --platform=node --format=esm --target=node20 \

@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import { seededRandom } from "../harness/random/seeded-random.js";
+import { seededRandom } from "../harness/base/seeded-random.js";
 import { PeerProcesses, type PeerSpec } from "../test/support/peer-processes.js";
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));

@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { ConfigError, parseConfig } from "./config.js";
-import { createLogger } from "./log.js";
+import { createLogger } from "./logger.js";
 import { startPeer } from "./peer.js";
 
 const STOP_DEADLINE_MS = 1800;

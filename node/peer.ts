@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PeerConfig } from "./config.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, type Logger } from "./logger.js";
 import { Replica, type NumberRecord, type Output } from "./core/replica.js";
 import { NumberLog } from "./adapters/number-log.js";
 import { PeerMetrics } from "./adapters/metrics.js";

@@ -29,13 +29,13 @@ describe("NetworkModel", () => {
     m.inject("n1", [10n], 0);
     const before = m.expectation("n4");
     m.confirm(before, 10n, 1); // an expect step saw n4 at 10
-    m.cut([{ from: "n3", to: "n2" }]);
+    m.apply({ kind: "cut", links: [{ from: "n3", to: "n2" }] });
     m.inject("n1", [1n], 2);
     m.inject("n4", [1000n], 3);
     expect(m.expectation("n2").total).toBe(11n);
     expect(m.expectation("n3").total).toBe(1010n);
     expect(m.expectation("n3").uncertain).toEqual([]);
-    m.restore([{ from: "n3", to: "n2" }]);
+    m.apply({ kind: "restore", links: [{ from: "n3", to: "n2" }] });
     expect(m.expectation("n1").total).toBe(1011n);
     expect(m.expectation("n4").total).toBe(1011n);
   });
@@ -43,7 +43,7 @@ describe("NetworkModel", () => {
   it("a number injected right before a partition may or may not have crossed", () => {
     const m = lineModel(2);
     m.inject("n1", [7n], 0);
-    m.cut([{ from: "n2", to: "n1" }]);
+    m.apply({ kind: "cut", links: [{ from: "n2", to: "n1" }] });
     const e = m.expectation("n2");
     expect(e.total).toBe(0n);
     expect(e.uncertain.map((r) => r.value)).toEqual([7n]);
@@ -59,9 +59,9 @@ describe("NetworkModel", () => {
     const m = lineModel(3, false, { n3: ["5"] });
     m.inject("n3", [1n], 0);
     for (const id of ["n1", "n2", "n3"]) m.confirm(m.expectation(id), 6n, 2);
-    m.down("n3");
+    m.apply({ kind: "kill", nodes: ["n3"] });
     expect(m.expectation("n1").total).toBe(6n); // others keep what they learned
-    m.up("n3");
+    m.apply({ kind: "restart", nodes: ["n3"], hard: false, timeoutMs: 0 });
     expect(m.expectation("n3")).toMatchObject({ total: 6n, count: 2, uncertain: [] });
   });
 
@@ -69,9 +69,9 @@ describe("NetworkModel", () => {
     const m = lineModel(2, false, { n2: ["5"] });
     m.inject("n2", [1n], 0);
     m.confirm(m.expectation("n1"), 6n, 2);
-    m.cut([{ from: "n2", to: "n1" }]);
-    m.down("n2");
-    m.up("n2");
+    m.apply({ kind: "cut", links: [{ from: "n2", to: "n1" }] });
+    m.apply({ kind: "kill", nodes: ["n2"] });
+    m.apply({ kind: "restart", nodes: ["n2"], hard: false, timeoutMs: 0 });
     expect(m.expectation("n2")).toMatchObject({ total: 5n, count: 1 });
     expect(m.expectation("n1")).toMatchObject({ total: 6n, count: 2 });
   });
@@ -80,28 +80,50 @@ describe("NetworkModel", () => {
     const m = lineModel(2, true);
     m.inject("n2", [3n], 0);
     m.confirm(m.expectation("n2"), 3n, 1);
-    m.cut([{ from: "n2", to: "n1" }]);
-    m.down("n2");
-    m.up("n2");
+    m.apply({ kind: "cut", links: [{ from: "n2", to: "n1" }] });
+    m.apply({ kind: "kill", nodes: ["n2"] });
+    m.apply({ kind: "restart", nodes: ["n2"], hard: false, timeoutMs: 0 });
     expect(m.expectation("n2")).toMatchObject({ total: 3n, count: 1, uncertain: [] });
   });
 
   it("numbers injected at a node that dies without DATA_DIR before an expect are uncertain elsewhere", () => {
     const m = lineModel(3);
     m.inject("n1", [4n], 0);
-    m.down("n1");
+    m.apply({ kind: "kill", nodes: ["n1"] });
     const e = m.expectation("n3");
     expect(e.total).toBe(0n);
     expect(e.uncertain.map((r) => r.value)).toEqual([4n]);
   });
 
+  it("a paused node keeps its state but is out of its component until resumed", () => {
+    const m = lineModel(3);
+    m.inject("n1", [4n], 0);
+    for (const id of ["n1", "n2", "n3"]) m.confirm(m.expectation(id), 4n, 1);
+    m.apply({ kind: "pause", nodes: ["n2"] });
+    m.inject("n1", [5n], 1);
+    expect(m.expectation("n3")).toMatchObject({ total: 4n, component: ["n3"] });
+    m.apply({ kind: "resume", nodes: ["n2"] });
+    expect(m.expectation("n3")).toMatchObject({ total: 9n, uncertain: [] });
+  });
+
+  it("across a one-way cut a number may arrive but need not", () => {
+    const m = lineModel(2);
+    m.apply({ kind: "cut-one-way", directions: [{ from: "n1", to: "n2" }] });
+    m.inject("n2", [3n], 0);
+    m.inject("n1", [5n], 1);
+    m.apply({ kind: "cut", links: [{ from: "n1", to: "n2" }] });
+    expect(m.expectation("n1")).toMatchObject({ total: 5n });
+    expect(m.expectation("n1").uncertain.map((r) => r.value)).toEqual([3n]);
+    expect(m.expectation("n2").uncertain.map((r) => r.value)).toEqual([5n]);
+  });
+
   it("join adds a node that learns everything; leave removes its links", () => {
     const m = lineModel(2);
     m.inject("n1", [1n], 0);
-    m.join({ id: "x", dataDir: false, numbers: ["2"] }, [{ from: "x", to: "n2" }]);
+    m.apply({ kind: "join", node: { id: "x", dataDir: false, numbers: ["2"], env: {} }, links: [{ from: "x", to: "n2" }] });
     expect(m.expectation("x").total).toBe(3n);
     expect(m.expectation("n1").total).toBe(3n);
-    m.leave("n2");
+    m.apply({ kind: "leave", nodes: ["n2"], timeoutMs: 0 });
     expect(m.expectation("x").component).toEqual(["x"]);
   });
 });

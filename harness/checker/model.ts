@@ -16,11 +16,11 @@
  * DATA_DIR loses a node's state (it relearns from its component and re-contributes its NUMBERS); with DATA_DIR the
  * node comes back knowing what it knew (the peer contract).
  */
-import { linkKey, type LinkSpec } from "../runtime/runtime.js";
-import { components } from "../topology/graph.js";
+import { NetworkHistory, type NetworkChange } from "../network/history.js";
+import type { LinkSpec } from "../network/spec.js";
 
 /** One number the scenario put into the network. */
-export interface NumberRecord {
+export interface InjectedNumber {
   /** Model-internal identity (order of injection). */
   readonly id: number;
   readonly value: bigint;
@@ -37,11 +37,10 @@ export interface ModelNode {
   readonly numbers: readonly string[];
 }
 
-interface NodeState {
+/** What one node knows, as far as the harness can tell. Sets may be shared between nodes: replaced, never mutated. */
+interface Knowledge {
   readonly dataDir: boolean;
-  readonly init: readonly NumberRecord[];
-  running: boolean;
-  removed: boolean;
+  readonly init: readonly InjectedNumber[];
   certain: Set<number>;
   possible: Set<number>;
 }
@@ -52,9 +51,9 @@ export interface Expectation {
   /** Nodes in its component (running, uncut links), itself included. */
   readonly component: readonly string[];
   /** Numbers it must know. */
-  readonly certain: readonly NumberRecord[];
+  readonly certain: readonly InjectedNumber[];
   /** Numbers it may or may not know (their spread was cut short). */
-  readonly uncertain: readonly NumberRecord[];
+  readonly uncertain: readonly InjectedNumber[];
   readonly total: bigint;
   readonly count: number;
   /** Ids of `certain` (shared with the model; do not modify). */
@@ -62,63 +61,58 @@ export interface Expectation {
 }
 
 export class NetworkModel {
-  private readonly nodes = new Map<string, NodeState>();
-  private readonly links = new Map<string, LinkSpec & { cut: boolean }>();
-  private readonly records: NumberRecord[] = [];
+  private readonly knowledge = new Map<string, Knowledge>();
+  private readonly records: InjectedNumber[] = [];
+  /** Which nodes run and which links are cut: the one network history. */
+  readonly history: NetworkHistory;
 
   constructor(nodes: readonly ModelNode[], links: readonly LinkSpec[]) {
+    this.history = new NetworkHistory(nodes, links);
     for (const n of nodes) this.addNode(n);
-    for (const l of links) this.links.set(linkKey(l.from, l.to), { ...l, cut: false });
   }
 
-  get numbers(): readonly NumberRecord[] {
+  get numbers(): readonly InjectedNumber[] {
     return this.records;
   }
 
-  record(id: number): NumberRecord {
-    return this.records[id] as NumberRecord;
+  record(id: number): InjectedNumber {
+    return this.records[id] as InjectedNumber;
   }
 
   private addNode(n: ModelNode): void {
-    if (this.nodes.has(n.id)) throw new Error(`model: node ${n.id} exists`);
+    if (this.knowledge.has(n.id)) throw new Error(`model: node ${n.id} exists`);
     const init = n.numbers.map((v) => this.newRecord(BigInt(v), n.id, -1, "numbers"));
     const ids = new Set(init.map((r) => r.id));
-    this.nodes.set(n.id, { dataDir: n.dataDir, init, running: true, removed: false, certain: ids, possible: new Set(ids) });
+    this.knowledge.set(n.id, { dataDir: n.dataDir, init, certain: ids, possible: new Set(ids) });
   }
 
-  private newRecord(value: bigint, origin: string, step: number, source: NumberRecord["source"]): NumberRecord {
-    const r: NumberRecord = { id: this.records.length, value, origin, step, source };
+  private newRecord(value: bigint, origin: string, step: number, source: InjectedNumber["source"]): InjectedNumber {
+    const r: InjectedNumber = { id: this.records.length, value, origin, step, source };
     this.records.push(r);
     return r;
   }
 
-  private state(id: string): NodeState {
-    const s = this.nodes.get(id);
-    if (!s || s.removed) throw new Error(`model: unknown or removed node ${id}`);
+  private state(id: string): Knowledge {
+    const s = this.knowledge.get(id);
+    if (!s || this.history.life(id) === "removed") throw new Error(`model: unknown or removed node ${id}`);
     return s;
   }
 
-  /** Components of running nodes over uncut links. */
+  /** Components of running nodes over links that work both ways. */
   components(): string[][] {
-    const live = [...this.nodes].filter(([, s]) => s.running && !s.removed).map(([id]) => id);
-    return components(
-      live,
-      [...this.links.values()].filter((l) => !l.cut),
-    );
+    return this.history.components();
   }
 
   isRunning(id: string): boolean {
-    const s = this.nodes.get(id);
-    return !!s && s.running && !s.removed;
+    return this.history.life(id) === "running";
   }
 
   /**
-   * Before connectivity changes: whatever anyone in a component knows may have reached all of it. Nodes of a
-   * component share one `possible` set, so `possible` sets are never mutated in place (see addPossible).
+   * Before connectivity changes: whatever anyone in a component (over links that work at least one way) knows may
+   * have reached all of it. Nodes of a component share one `possible` set, so sets are never mutated in place.
    */
   private spreadPossible(): void {
-    for (const c of this.components()) {
-      // certain is always a subset of possible, and shared sets need merging once.
+    for (const c of this.history.looseComponents()) {
       const sets = new Set(c.map((id) => this.state(id).possible));
       if (sets.size === 1) continue;
       const union = new Set<number>();
@@ -128,70 +122,76 @@ export class NetworkModel {
   }
 
   /** Copy-on-write: `possible` sets may be shared between nodes. */
-  private addPossible(s: NodeState, ids: Iterable<number>): void {
+  private addPossible(s: Knowledge, ids: Iterable<number>): void {
     const next = new Set(s.possible);
     for (const id of ids) next.add(id);
     s.possible = next;
   }
 
   /** Numbers acknowledged by `node` (POST answered 201). */
-  inject(node: string, values: readonly (bigint | string)[], step: number): NumberRecord[] {
+  inject(node: string, values: readonly (bigint | string)[], step: number): InjectedNumber[] {
     const s = this.state(node);
-    if (!s.running) throw new Error(`model: inject at ${node}, which is not running`);
+    if (this.history.life(node) === "stopped") throw new Error(`model: inject at ${node}, which is not running`);
     const added = values.map((v) => this.newRecord(BigInt(v), node, step, "inject"));
     s.certain = new Set([...s.certain, ...added.map((r) => r.id)]);
     this.addPossible(s, added.map((r) => r.id));
     return added;
   }
 
-  cut(links: readonly LinkSpec[]): void {
-    this.spreadPossible();
-    for (const l of links) {
-      const link = this.links.get(linkKey(l.from, l.to));
-      if (link) link.cut = true;
-    }
-  }
-
-  restore(links: readonly LinkSpec[]): void {
-    this.spreadPossible();
-    for (const l of links) {
-      const link = this.links.get(linkKey(l.from, l.to));
-      if (link) link.cut = false;
-    }
-  }
-
-  /** Kill or graceful stop: the same for the model (DATA_DIR decides what survives). */
-  down(node: string): void {
-    this.spreadPossible();
+  /**
+   * Numbers whose POST was sent but not answered (a timeout, a broken connection): the node may or may not hold
+   * them. They may be counted, never must be.
+   */
+  injectIndeterminate(node: string, values: readonly (bigint | string)[], step: number): InjectedNumber[] {
     const s = this.state(node);
-    s.running = false;
+    const added = values.map((v) => this.newRecord(BigInt(v), node, step, "inject"));
+    this.addPossible(s, added.map((r) => r.id));
+    return added;
+  }
+
+  /** Apply a change of membership or connectivity (the same changes the network history knows). */
+  apply(change: NetworkChange): void {
+    this.spreadPossible();
+    const before = new Map(this.history.nodes());
+    this.history.apply(change);
+    switch (change.kind) {
+      case "kill":
+      case "stop":
+        for (const id of change.nodes) this.lose(id);
+        return;
+      case "restart":
+        for (const id of change.nodes) {
+          const was = before.get(id);
+          if (was === "running" || was === "paused") this.lose(id);
+          const s = this.state(id);
+          s.certain = new Set([...s.certain, ...s.init.map((r) => r.id)]);
+          this.addPossible(s, s.init.map((r) => r.id));
+        }
+        return;
+      case "join":
+        this.addNode(change.node);
+        return;
+      case "leave":
+        for (const id of change.nodes) {
+          const s = this.knowledge.get(id);
+          if (s) {
+            s.certain = new Set();
+            s.possible = new Set();
+          }
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A node that went down keeps what it knew only with DATA_DIR. */
+  private lose(id: string): void {
+    const s = this.state(id);
     if (!s.dataDir) {
       s.certain = new Set();
       s.possible = new Set();
     }
-  }
-
-  up(node: string): void {
-    this.spreadPossible();
-    const s = this.state(node);
-    s.running = true;
-    s.certain = new Set([...s.certain, ...s.init.map((r) => r.id)]);
-    this.addPossible(s, s.init.map((r) => r.id));
-  }
-
-  join(node: ModelNode, links: readonly LinkSpec[]): void {
-    this.spreadPossible();
-    this.addNode(node);
-    for (const l of links) this.links.set(linkKey(l.from, l.to), { ...l, cut: false });
-  }
-
-  leave(node: string): void {
-    this.down(node);
-    const s = this.state(node);
-    s.removed = true;
-    s.certain = new Set();
-    s.possible = new Set();
-    for (const [k, l] of this.links) if (l.from === node || l.to === node) this.links.delete(k);
   }
 
   /** What `node` must report once its component has converged. */
@@ -206,7 +206,7 @@ export class NetworkModel {
     this.spreadPossible();
     const out = new Map<string, Expectation>();
     const wanted = new Set(nodes);
-    for (const component of this.components()) {
+    for (const component of this.history.components()) {
       if (!component.some((id) => wanted.has(id))) continue;
       // Sets are shared between nodes (copy-on-write): merge each distinct set once.
       const certainSets = new Set(component.map((id) => this.state(id).certain));

@@ -2,7 +2,7 @@
  * Judge a node's report against the model's expectation, and explain a mismatch in words a student can act on:
  * `n4 reports 12, expected 15 (waited 10.0 s; missing 3 numbers injected at n1)`.
  */
-import type { Expectation, NumberRecord } from "./model.js";
+import type { Expectation, InjectedNumber } from "./model.js";
 
 /** What a node said on GET /total. */
 export interface TotalReport {
@@ -11,7 +11,7 @@ export interface TotalReport {
   readonly count?: number | undefined;
 }
 
-const sum = (rs: readonly NumberRecord[]): bigint => rs.reduce((s, r) => s + r.value, 0n);
+const sum = (rs: readonly InjectedNumber[]): bigint => rs.reduce((s, r) => s + r.value, 0n);
 
 /** Largest number of subsets of uncertain numbers examined exactly before falling back to bounds. */
 const MAX_COMBINATIONS = 200_000;
@@ -53,8 +53,8 @@ export function accepts(e: Expectation, r: TotalReport): boolean {
   return search(0, 0n, 0);
 }
 
-function groupByOrigin(rs: readonly NumberRecord[]): Map<string, NumberRecord[]> {
-  const m = new Map<string, NumberRecord[]>();
+function groupByOrigin(rs: readonly InjectedNumber[]): Map<string, InjectedNumber[]> {
+  const m = new Map<string, InjectedNumber[]>();
   for (const r of rs) m.set(r.origin, [...(m.get(r.origin) ?? []), r]);
   return m;
 }
@@ -67,7 +67,7 @@ const joinAnd = (xs: readonly string[]): string =>
  * Find origin groups (all numbers injected at one node) whose union explains a shortfall of `count` numbers summing
  * to `total` (count undefined: total only).
  */
-function explainByOrigins(rs: readonly NumberRecord[], total: bigint, count: number | undefined): string[] | undefined {
+function explainByOrigins(rs: readonly InjectedNumber[], total: bigint, count: number | undefined): string[] | undefined {
   const groups = [...groupByOrigin(rs)].map(([origin, g]) => ({ origin, n: g.length, s: sum(g) }));
   const fits = (s: bigint, n: number): boolean => s === total && (count === undefined || n === count);
   // Smallest explanation first: one origin, then two, then (for few origins) any combination.

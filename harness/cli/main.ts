@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { COMMANDS } from "./commands.js";
+import { COMMANDS } from "./command-table.js";
 import { EXIT, UsageError } from "./usage.js";
 
 function version(): string {

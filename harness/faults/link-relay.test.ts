@@ -1,7 +1,7 @@
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { LinkRelay } from "./link-relay.js";
-import { seededRandom } from "../random/seeded-random.js";
+import { seededRandom } from "../base/seeded-random.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -11,8 +11,8 @@
  */
 import net from "node:net";
 import { performance } from "node:perf_hooks";
-import { CLEAN_LINK, type LinkShape } from "../runtime/runtime.js";
-import { seededRandom, type SeededRandom } from "../random/seeded-random.js";
+import { CLEAN_LINK, type LinkShape } from "../network/spec.js";
+import { seededRandom, type SeededRandom } from "../base/seeded-random.js";
 
 export interface RelayTarget {
   readonly host: string;

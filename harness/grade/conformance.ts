@@ -7,8 +7,11 @@
  * It runs on any Runtime (local processes or containers), so the same words reach a student whichever way they
  * packaged their peer.
  */
-import { z } from "zod";
-import type { NodeSpec, Runtime, StartedNetwork } from "../runtime/runtime.js";
+import type { z } from "zod";
+import { HealthResponse, TotalResponse } from "../../contract/http-api.js";
+import { request as contractRequest, type HttpAnswer as ContractAnswer } from "../../contract/peer-client.js";
+import type { NodeSpec } from "../network/spec.js";
+import type { Runtime, StartedNetwork } from "../runtime/runtime.js";
 import { logTail } from "./log-tail.js";
 
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";
@@ -63,50 +66,12 @@ const NODE_ID = "c1";
 const INITIAL_NUMBERS = ["7", "-2"] as const;
 const BIG_NEGATIVE = "-123456789012345678901234567890";
 
-/** `GET /total` as the contract defines it. */
-export const totalResponseSchema = z.object({
-  node: z.string({ error: "must be a string (the NODE_ID)" }).optional(),
-  total: z
-    .string({ error: 'must be a decimal string such as "42" (a JSON number would lose digits)' })
-    .regex(/^-?[0-9]+$/, { error: 'must be a decimal string such as "-42"' }),
-  count: z.number({ error: "must be a number" }).int({ error: "must be a whole number" }).min(0),
-});
+/** What the checks read back: status and (bounded) body. */
+type HttpAnswer = Pick<ContractAnswer, "status" | "body">;
 
-export const healthResponseSchema = z.object({ status: z.literal("ok", { error: 'must be "ok"' }) });
-
-interface HttpAnswer {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** One HTTP request with a timeout and a bounded body (the peer is untrusted). */
-async function request(
-  url: string,
-  init: { method: "GET" | "POST"; body?: string },
-  timeoutMs: number,
-): Promise<HttpAnswer> {
-  const response = await fetch(url, {
-    method: init.method,
-    ...(init.body === undefined ? {} : { body: init.body, headers: { "content-type": "application/json" } }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const reader = response.body?.getReader();
-  let body = "";
-  if (reader) {
-    const decoder = new TextDecoder();
-    let received = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-      body += decoder.decode(value, { stream: true });
-      if (received > 64 * 1024) {
-        await reader.cancel();
-        break;
-      }
-    }
-  }
-  return { status: response.status, body };
+/** One HTTP request with a timeout and a bounded body (the peer is untrusted): the contract's client. */
+function request(url: string, init: { method: "GET" | "POST"; body?: string }, timeoutMs: number): Promise<HttpAnswer> {
+  return contractRequest(url, { ...init, timeoutMs, maxBytes: 64 * 1024 });
 }
 
 function describeError(error: unknown, timeoutMs?: number): string {
@@ -240,7 +205,7 @@ async function runChecks(
   // GET /health: the runtime has seen a 200; check the body says ok.
   try {
     const health = await call("GET", "/health");
-    const parsed = health.status === 200 ? healthResponseSchema.safeParse(safeJson(health.body)) : undefined;
+    const parsed = health.status === 200 ? HealthResponse.safeParse(safeJson(health.body)) : undefined;
     if (health.status !== 200) {
       add("health", "GET /health", "fail", `GET /health answered ${health.status}: a peer must answer 200, ${CONTRACT}`);
     } else if (!parsed?.success) {
@@ -273,7 +238,7 @@ async function runChecks(
       add(id, title, "fail", `GET /total answered ${answer.status}: a peer must serve GET /total, ${CONTRACT}`);
       return { state: "broken" };
     }
-    const parsed = totalResponseSchema.safeParse(safeJson(answer.body));
+    const parsed = TotalResponse.safeParse(safeJson(answer.body));
     if (!parsed.success) {
       add(
         id,

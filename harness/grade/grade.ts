@@ -11,9 +11,9 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { ScenarioResult, StepResult } from "../runner/result.js";
 import { runPlan, scenarioSlug } from "../runner/run-scenario.js";
-import { DockerRuntime, ensureReferenceImage } from "../runtime/docker/index.js";
-import { LocalRuntime, referencePeerCommand } from "../runtime/local/index.js";
+import { referencePeerCommand } from "../runtime/local/reference-peer.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { createRuntime } from "../runtime/select.js";
 import {
   findScenarioFiles,
   loadScenarioFile,
@@ -60,15 +60,16 @@ export interface GradeOptions {
 /** How long to wait for a run that was aborted at its wall-clock limit to tear its network down. */
 const TEARDOWN_GRACE_MS = 60_000;
 
-function runtimeFor(options: GradeOptions): { runtime: Runtime; sandbox: string | null } {
+async function runtimeFor(options: GradeOptions): Promise<{ runtime: Runtime; sandbox: string | null }> {
   const impl = options.implementation;
-  if (impl.kind === "command") return { runtime: new LocalRuntime({ peerCommand: impl.command }), sandbox: null };
+  if (impl.kind === "command") return { runtime: await createRuntime({ runtime: "local", peerCommand: impl.command }), sandbox: null };
   const policy = options.sandbox ?? DEFAULT_SANDBOX;
   return {
-    runtime: new DockerRuntime({
+    runtime: await createRuntime({
+      runtime: "docker",
       image: impl.image,
       hostConfig: sandboxHostConfig(policy),
-      ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}),
+      nodeImage: options.nodeImage,
       log: options.log,
     }),
     sandbox: describeSandbox(policy),
@@ -77,6 +78,7 @@ function runtimeFor(options: GradeOptions): { runtime: Runtime; sandbox: string 
 
 async function referencePeerFor(options: GradeOptions): Promise<ReferencePeer> {
   if (options.implementation.kind === "command") return { command: referencePeerCommand() };
+  const { ensureReferenceImage } = await import("../runtime/docker/reference-image.js");
   return { image: await ensureReferenceImage({ ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}) }) };
 }
 
@@ -86,7 +88,7 @@ export async function grade(options: GradeOptions): Promise<{ report: GradeRepor
   const log = options.log ?? (() => undefined);
   const impl = options.implementation;
   const value = impl.kind === "command" ? impl.command : impl.image;
-  const { runtime, sandbox } = runtimeFor(options);
+  const { runtime, sandbox } = await runtimeFor(options);
   const outDir = path.resolve(options.outDir);
 
   log(`conformance: one node of ${value}`);
@@ -232,7 +234,6 @@ async function gradeScenario(
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
 
-  const failedStep = result.steps.find((s) => s.status === "failed");
   const status: ScenarioGrade["status"] =
     result.status === "passed" ? "pass" : timedOut ? "timeout" : "fail";
   let message: string;
@@ -257,7 +258,7 @@ async function gradeScenario(
     failingNodes:
       status === "pass"
         ? []
-        : (await failingNodes(result, failedStep, nodeIdsOf(plan))).map((n) => ({ ...n, reason: explainExits(n.reason, options) })),
+        : (await failingNodes(result)).map((n) => ({ ...n, reason: explainExits(n.reason, options) })),
   };
 }
 
@@ -282,13 +283,6 @@ function errorGrade(
   };
 }
 
-/** Every node id the scenario starts or joins. */
-function nodeIdsOf(plan: ScenarioPlan): Set<string> {
-  const ids = new Set(plan.network.nodes.map((n) => n.id));
-  for (const step of plan.steps) if (step.action.kind === "join") ids.add(step.action.node.id);
-  return ids;
-}
-
 /** The longest an expect step waited before every node agreed; null when none passed. */
 function convergence(steps: readonly StepResult[]): number | null {
   const waits = steps.filter((s) => s.kind === "expect" && s.status === "passed").map((s) => s.waitedMs);
@@ -306,36 +300,14 @@ function explainExits(message: string, options: GradeOptions): string {
   );
 }
 
-/** Nodes named by the failing step, with the reason and the end of each one's log. */
-async function failingNodes(
-  result: ScenarioResult,
-  step: StepResult | undefined,
-  nodeIds: ReadonlySet<string>,
-): Promise<FailingNode[]> {
-  const reasons = new Map<string, string>();
-  for (const check of step?.checks ?? []) {
-    if (!check.ok) reasons.set(check.node, (check.message ?? "did not agree").replace(new RegExp(`^${check.node} `), ""));
-  }
-  // Steps without per-node checks (a crash, a failed start): the nodes the message names, line by line.
-  if (reasons.size === 0 && step?.message) {
-    for (const line of step.message.split("\n")) {
-      if (line.startsWith("--- ")) break; // a log excerpt follows
-      const first = line.split(" ")[0] ?? "";
-      if (nodeIds.has(first)) {
-        reasons.set(first, line.slice(first.length + 1));
-        continue;
-      }
-      for (const word of line.split(/[^A-Za-z0-9._-]+/)) {
-        if (nodeIds.has(word) && !reasons.has(word)) reasons.set(word, line);
-      }
-    }
-  }
+/** The nodes the run blames (data from the runner, never its prose), with the end of each one's log. */
+async function failingNodes(result: ScenarioResult): Promise<FailingNode[]> {
   const nodes: FailingNode[] = [];
-  for (const [node, reason] of [...reasons].slice(0, 10)) {
+  for (const blamed of result.failingNodes.slice(0, 10)) {
     const text = result.logsDir
-      ? await readFile(path.join(result.logsDir, `${node}.log`), "utf8").catch(() => "(no log kept)")
+      ? await readFile(path.join(result.logsDir, `${blamed.node}.log`), "utf8").catch(() => "(no log kept)")
       : "(no log kept: the network did not start; the message above has the end of its log)";
-    nodes.push({ node, reason, logTail: logTail(text) });
+    nodes.push({ node: blamed.node, reason: blamed.reason, logTail: logTail(text) });
   }
   return nodes;
 }

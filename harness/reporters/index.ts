@@ -2,3 +2,5 @@ export { type Reporter, type SuiteSummary, summarize, combineReporters } from ".
 export { ConsoleReporter, wantsColor, formatDuration, type ConsoleReporterOptions } from "./console-reporter.js";
 export { JsonReporter, resultsDocument } from "./json-reporter.js";
 export { JunitReporter, junitXml, xmlEscape } from "./junit-reporter.js";
+export { renderResultsPage, renderTimeline, type ResultsPageOptions } from "./results-page.js";
+export { HtmlReporter } from "./html-reporter.js";

@@ -1,22 +1,10 @@
-/** A reporter observes a suite run (per-scenario hooks from RunObserver) and writes its output at the end. */
-import type { RunObserver, ScenarioResult } from "../runner/result.js";
+/**
+ * A reporter observes a suite run (the runner's hooks, runner/result.ts) and writes its output at the end. Reporters
+ * implement what the runner defines; the runner never imports a reporter.
+ */
+import type { Reporter, RunObserver } from "../runner/result.js";
 
-export interface SuiteSummary {
-  readonly total: number;
-  readonly passed: number;
-  readonly failed: number;
-  readonly durationMs: number;
-}
-
-export interface Reporter extends RunObserver {
-  /** Called once after every scenario ran (also when some could not be loaded). */
-  suiteEnd(results: readonly ScenarioResult[], summary: SuiteSummary): Promise<void>;
-}
-
-export function summarize(results: readonly ScenarioResult[], durationMs: number): SuiteSummary {
-  const passed = results.filter((r) => r.status === "passed").length;
-  return { total: results.length, passed, failed: results.length - passed, durationMs };
-}
+export { summarize, type Reporter, type SuiteSummary } from "../runner/result.js";
 
 /** Several reporters as one. */
 export function combineReporters(reporters: readonly Reporter[]): Reporter {
@@ -30,6 +18,7 @@ export function combineReporters(reporters: readonly Reporter[]): Reporter {
     stepStart: each("stepStart"),
     progress: each("progress"),
     stepEnd: each("stepEnd"),
+    expectations: each("expectations"),
     scenarioEnd: each("scenarioEnd"),
     async suiteEnd(results, summary) {
       for (const r of reporters) await r.suiteEnd(results, summary);

@@ -16,6 +16,7 @@ const passed: ScenarioResult = {
   nodes: 5,
   links: 4,
   durationMs: 1800,
+  failingNodes: [],
   steps: [
     { index: -1, kind: "start", label: "start 5 nodes, 4 links (local)", status: "passed", durationMs: 1400, waitedMs: 1400 },
     { index: 0, kind: "inject", label: "inject 3 numbers at n1", status: "passed", durationMs: 24, waitedMs: 20 },

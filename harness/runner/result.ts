@@ -41,6 +41,21 @@ export interface StepResult {
   readonly timeline?: readonly ConvergencePoint[] | undefined;
 }
 
+/** A node the failing step blames, and why: data for graders, reports and dashboards (never parse the prose). */
+export interface FailingNode {
+  readonly node: string;
+  /**
+   * disagrees: answered with another total; unreachable: did not answer GET /total; crashed: exited on its own;
+   * start-failed: never became healthy; error: an operation on it failed (a POST, a restart).
+   */
+  readonly kind: "disagrees" | "unreachable" | "crashed" | "start-failed" | "error";
+  /** One line, without the node's id in front. */
+  readonly reason: string;
+  /** Expected and reported totals (decimal strings), for `disagrees`. */
+  readonly expected?: string | undefined;
+  readonly reported?: string | undefined;
+}
+
 export interface ScenarioResult {
   readonly name: string;
   readonly file?: string | undefined;
@@ -53,6 +68,8 @@ export interface ScenarioResult {
   readonly durationMs: number;
   /** The first failure, in one paragraph. */
   readonly failure?: string | undefined;
+  /** The nodes the first failure blames (empty when it passed or blames none). */
+  readonly failingNodes: readonly FailingNode[];
   /** Network start (index -1) and every step. */
   readonly steps: readonly StepResult[];
   /** Folder holding `<node>.log` files, when logs were kept. */
@@ -68,6 +85,16 @@ export interface ExpectProgress {
   readonly lagging: readonly string[];
 }
 
+/** What the checker expects of one running node now (from the scenario's history). */
+export interface NodeExpectation {
+  readonly node: string;
+  /** Total of the numbers it must hold, decimal string. */
+  readonly total: string;
+  readonly count: number;
+  /** Numbers it may or may not hold (their spread was cut short). */
+  readonly uncertain: number;
+}
+
 /**
  * Hooks into a run: reporters, the dashboard (`sumnet run --watch`) and graders subscribe here. Every hook is optional
  * and may be async (the runner does not wait for it).
@@ -79,5 +106,25 @@ export interface RunObserver {
   stepStart?(step: PlannedStep | { readonly index: -1; readonly kind: "start"; readonly label: string }): void;
   progress?(step: PlannedStep, progress: ExpectProgress): void;
   stepEnd?(result: StepResult): void;
+  /** What every running node must report, after the network started and after every step. */
+  expectations?(expected: readonly NodeExpectation[]): void;
   scenarioEnd?(result: ScenarioResult): void;
+}
+
+export interface SuiteSummary {
+  readonly total: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly durationMs: number;
+}
+
+/** Observes a whole suite: the run hooks, plus one call when every scenario ran. */
+export interface Reporter extends RunObserver {
+  /** Called once after every scenario ran (also when some could not be loaded). */
+  suiteEnd(results: readonly ScenarioResult[], summary: SuiteSummary): Promise<void>;
+}
+
+export function summarize(results: readonly ScenarioResult[], durationMs: number): SuiteSummary {
+  const passed = results.filter((r) => r.status === "passed").length;
+  return { total: results.length, passed, failed: results.length - passed, durationMs };
 }

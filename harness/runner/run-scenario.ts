@@ -8,19 +8,20 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { accepts, explain, type Expectation } from "../checker/index.js";
 import { NetworkModel } from "../checker/model.js";
-import { addNumbers, getTotal, type TotalAnswer } from "../control/control-client.js";
-import type { Runtime, StartedNetwork } from "../runtime/runtime.js";
-import { LocalRuntime } from "../runtime/local/local-runtime.js";
+import { addNumbers, getTotal, type TotalAnswer } from "../../contract/peer-client.js";
+import { eachLimited } from "../base/each-limited.js";
+import { isNetworkChange } from "../network/history.js";
+import { applyChange } from "../runtime/apply-change.js";
+import { NodeError, type Runtime, type StartedNetwork } from "../runtime/runtime.js";
+import { createRuntime, type RuntimeChoice } from "../runtime/select.js";
 import { loadScenarioFile, validateScenario } from "../scenario/load.js";
 import { planScenario, type PlannedAction, type PlannedStep, type ScenarioPlan } from "../scenario/plan.js";
 import type { Scenario } from "../scenario/schema.js";
-import type { ConvergencePoint, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
+import type { ConvergencePoint, FailingNode, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
 
 export interface RunOptions {
-  /** The runtime to use (default: a LocalRuntime with `peerCommand`). */
-  readonly runtime?: Runtime;
-  /** Peer command line for the default local runtime (default: the reference peer). */
-  readonly peerCommand?: string;
+  /** Where the nodes run (`createRuntime` in runtime/select.ts turns `--runtime NAME` into one). */
+  readonly runtime: Runtime;
   /** Overrides the scenario's seed. */
   readonly seed?: number;
   /** Where node logs are written (`<resultsDir>/<scenario>/<node>.log`). Default: `results/` in the working dir. */
@@ -40,19 +41,19 @@ const BATCH = 250;
 /** Concurrent HTTP requests to peers. */
 const CONCURRENCY = 32;
 
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  });
-  await Promise.all(workers);
-}
-
 export function scenarioSlug(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80) || "scenario";
 }
 
-class StepFailure extends Error {}
+/** A failed step, with the nodes it blames (for graders and reports, which read data, not prose). */
+class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly nodes: readonly FailingNode[] = [],
+  ) {
+    super(message);
+  }
+}
 
 interface Context {
   readonly plan: ScenarioPlan;
@@ -86,9 +87,12 @@ async function expectStep(
   action: Extract<PlannedAction, { kind: "expect" }>,
 ): Promise<Outcome> {
   const { model, network, plan } = ctx;
-  for (const id of action.nodes) {
-    const why = ctx.crashed.get(id);
-    if (why) throw new StepFailure(`${id} is not running: ${why}`);
+  const down = action.nodes.filter((id) => ctx.crashed.has(id));
+  if (down.length > 0) {
+    throw new StepFailure(
+      down.map((id) => `${id} is not running: ${ctx.crashed.get(id)}`).join("\n"),
+      down.map((id) => ({ node: id, kind: "crashed", reason: `is not running: ${ctx.crashed.get(id)}` })),
+    );
   }
   const expectations = model.expectations(action.nodes);
   if (action.total !== undefined) {
@@ -148,7 +152,16 @@ async function expectStep(
       const head = `${bad.length} of ${action.nodes.length} node${action.nodes.length === 1 ? "" : "s"} did not report the expected total within ${(timeoutMs / 1000).toFixed(1)} s`;
       const lines = bad.slice(0, 10).map((c) => c.message as string);
       if (bad.length > 10) lines.push(`... and ${bad.length - 10} more`);
-      const failure = new StepFailure(`${head}:\n${lines.join("\n")}`) as StepFailure & { outcome?: Outcome };
+      const failure = new StepFailure(
+        `${head}:\n${lines.join("\n")}`,
+        bad.map((c) => ({
+          node: c.node,
+          kind: c.reported === undefined ? "unreachable" : "disagrees",
+          reason: (c.message as string).replace(new RegExp(`^${c.node} `), ""),
+          expected: c.expected,
+          reported: c.reported,
+        })),
+      ) as StepFailure & { outcome?: Outcome };
       failure.outcome = { waitedMs: elapsed, checks, timeline };
       throw failure;
     }
@@ -191,7 +204,17 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
   const { network, model, plan } = ctx;
   const a = step.action;
   const waited = { ms: 0 };
-  const timing = plan.timing;
+  if (isNetworkChange(a)) {
+    try {
+      await waitFor(() => applyChange(network, a, { healthTimeoutMs: plan.timing.healthTimeoutMs }), waited);
+    } catch (error) {
+      const node = error instanceof NodeError ? error.nodeId : undefined;
+      throw new StepFailure((error as Error).message, node ? [{ node, kind: "error", reason: (error as Error).message }] : []);
+    }
+    model.apply(a);
+    if ("nodes" in a) for (const id of a.nodes) ctx.crashed.delete(id);
+    return { waitedMs: waited.ms };
+  }
   switch (a.kind) {
     case "inject": {
       const jobs = a.injections.flatMap((inj) => {
@@ -199,7 +222,7 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
         for (let i = 0; i < inj.values.length; i += BATCH) chunks.push(inj.values.slice(i, i + BATCH));
         return chunks.map((values) => ({ node: inj.node, values }));
       });
-      const failures: string[] = [];
+      const failures: FailingNode[] = [];
       await waitFor(
         () =>
           eachLimited(jobs, CONCURRENCY, async (job) => {
@@ -208,69 +231,16 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
               model.inject(job.node, job.values, step.index);
             } catch (error) {
               const why = ctx.crashed.get(job.node);
-              failures.push(`${job.node} ${why ? `is not running: ${why}` : (error as Error).message}`);
+              failures.push({ node: job.node, kind: why ? "crashed" : "error", reason: why ? `is not running: ${why}` : (error as Error).message });
             }
           }),
         waited,
       );
-      if (failures.length > 0) throw new StepFailure(failures.join("\n"));
+      if (failures.length > 0) throw new StepFailure(failures.map((f) => `${f.node} ${f.reason}`).join("\n"), failures);
       return { waitedMs: waited.ms };
     }
     case "expect":
       return expectStep(ctx, step, a);
-    case "cut":
-      model.cut(a.links);
-      for (const l of a.links) await network.cutLink(l.from, l.to);
-      return { waitedMs: 0 };
-    case "restore":
-      model.restore(a.links);
-      for (const l of a.links) await network.restoreLink(l.from, l.to);
-      return { waitedMs: 0 };
-    case "kill":
-      await waitFor(() => Promise.all(a.nodes.map((id) => network.killNode(id))), waited);
-      for (const id of a.nodes) {
-        ctx.crashed.delete(id);
-        model.down(id);
-      }
-      return { waitedMs: waited.ms };
-    case "stop":
-      await waitFor(() => Promise.all(a.nodes.map((id) => network.stopNode(id, { timeoutMs: a.timeoutMs }))), waited);
-      for (const id of a.nodes) {
-        ctx.crashed.delete(id);
-        model.down(id);
-      }
-      return { waitedMs: waited.ms };
-    case "restart": {
-      const status = new Map(network.snapshot().nodes.map((n) => [n.id, n.status]));
-      for (const id of a.nodes) if (model.isRunning(id)) model.down(id);
-      await waitFor(
-        () =>
-          Promise.all(
-            a.nodes.map((id) =>
-              status.get(id) === "running"
-                ? network.restartNode(id, { hard: a.hard, timeoutMs: a.timeoutMs, healthTimeoutMs: timing.healthTimeoutMs })
-                : network.startNode(id, { healthTimeoutMs: timing.healthTimeoutMs }),
-            ),
-          ),
-        waited,
-      );
-      for (const id of a.nodes) {
-        ctx.crashed.delete(id);
-        model.up(id);
-      }
-      return { waitedMs: waited.ms };
-    }
-    case "join":
-      await waitFor(() => network.addNode(a.node, a.links, { healthTimeoutMs: timing.healthTimeoutMs }), waited);
-      model.join(a.node, a.links);
-      return { waitedMs: waited.ms };
-    case "leave":
-      await waitFor(() => Promise.all(a.nodes.map((id) => network.removeNode(id, { timeoutMs: a.timeoutMs }))), waited);
-      for (const id of a.nodes) {
-        ctx.crashed.delete(id);
-        model.leave(id);
-      }
-      return { waitedMs: waited.ms };
     case "shape":
       for (const l of a.links) await network.shapeLink(l.from, l.to, a.shape);
       return { waitedMs: 0 };
@@ -280,15 +250,32 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
   }
 }
 
+/** Tell observers (the live view) what the checker expects of every running node now. */
+function tellExpectations(ctx: Context): void {
+  const observer = ctx.observer;
+  if (!observer?.expectations) return;
+  const running = ctx.model.history.running();
+  const expected = ctx.model.expectations(running);
+  observer.expectations(
+    running.map((node) => {
+      const e = expected.get(node) as Expectation;
+      return { node, total: e.total.toString(), count: e.count, uncertain: e.uncertain.length };
+    }),
+  );
+}
+
 /** Accepts a file path, a scenario object (validated here), or a plan. */
 export type ScenarioInput = string | Scenario | Record<string, unknown>;
+
+/** Options of `runScenario`: a runtime, or the choice that makes one (default: local processes, the reference peer). */
+export type RunScenarioOptions = Omit<RunOptions, "runtime"> & { readonly runtime?: Runtime } & Omit<RuntimeChoice, "runtime">;
 
 /**
  * Run a scenario from a file (YAML/JSON) or an object. Throws ScenarioError/PlanError for an invalid scenario;
  * otherwise resolves with a result whose `status` says whether every step passed (it never throws for a failing
  * peer). The network is always torn down.
  */
-export async function runScenario(input: ScenarioInput, options: RunOptions = {}): Promise<ScenarioResult> {
+export async function runScenario(input: ScenarioInput, options: RunScenarioOptions = {}): Promise<ScenarioResult> {
   let scenario: Scenario;
   let file: string | undefined;
   if (typeof input === "string") {
@@ -299,16 +286,19 @@ export async function runScenario(input: ScenarioInput, options: RunOptions = {}
     scenario = validateScenario(input);
   }
   const plan = planScenario(scenario, { seed: options.seed });
-  return runPlan(plan, { ...options, file });
+  const { runtime: given, peerCommand, image, nodeImage, hostConfig, log, onSignal, ...run } = options;
+  const runtime = given ?? (await createRuntime({ peerCommand, image, nodeImage, hostConfig, log, onSignal }));
+  return runPlan(plan, { ...run, runtime, file });
 }
 
 /** Run an already planned scenario. */
-export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?: string | undefined } = {}): Promise<ScenarioResult> {
+export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?: string | undefined }): Promise<ScenarioResult> {
   const observer = options.observer;
-  const runtime = options.runtime ?? new LocalRuntime({ peerCommand: options.peerCommand });
+  const runtime = options.runtime;
   const runStarted = performance.now();
   const results: StepResult[] = [];
   let failure: string | undefined;
+  let failingNodes: readonly FailingNode[] = [];
   let logsDir: string | undefined;
   observer?.scenarioStart?.({ plan, file: options.file });
 
@@ -324,6 +314,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     });
   } catch (error) {
     failure = `the network did not start: ${(error as Error).message}`;
+    if (error instanceof NodeError) failingNodes = [{ node: error.nodeId, kind: "start-failed", reason: error.message }];
   }
   const startMs = performance.now() - t0;
   const startResult: StepResult = {
@@ -356,6 +347,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         timeoutScale: options.timeoutScale ?? 1,
         crashed,
       };
+      tellExpectations(ctx);
       try {
         for (const step of plan.steps) {
           if (failure || options.signal?.aborted) {
@@ -382,6 +374,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
             message = (error as Error).message;
             outcome = (error as { outcome?: Outcome }).outcome ?? outcome;
             failure = `step ${step.index + 1} (${step.label}): ${message}`;
+            failingNodes = error instanceof StepFailure ? error.nodes : [];
           }
           const result: StepResult = {
             index: step.index,
@@ -396,6 +389,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
           };
           results.push(result);
           observer?.stepEnd?.(result);
+          if (!message) tellExpectations(ctx);
         }
         if (options.signal?.aborted && !failure) failure = "aborted";
       } finally {
@@ -428,6 +422,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     links: plan.network.links.length,
     durationMs: performance.now() - runStarted,
     failure,
+    failingNodes,
     steps: results,
     logsDir,
   };

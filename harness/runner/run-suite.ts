@@ -2,9 +2,8 @@
 import { performance } from "node:perf_hooks";
 import { findScenarioFiles, loadScenarioFile, ScenarioError, type LocatedProblem } from "../scenario/load.js";
 import { planScenario, PlanError, type ScenarioPlan } from "../scenario/plan.js";
-import { summarize, type Reporter, type SuiteSummary } from "../reporters/reporter.js";
 import { runPlan, type RunOptions } from "./run-scenario.js";
-import type { ScenarioResult } from "./result.js";
+import { summarize, type Reporter, type ScenarioResult, type SuiteSummary } from "./result.js";
 
 export interface SuiteOptions extends Omit<RunOptions, "observer"> {
   /** Only scenarios whose name or file contains this (case-insensitive). */
@@ -50,7 +49,7 @@ export async function planFiles(paths: readonly string[], seed?: number): Promis
 
 export async function runSuite(
   paths: readonly string[],
-  options: SuiteOptions = {},
+  options: SuiteOptions,
 ): Promise<{ results: ScenarioResult[]; summary: SuiteSummary }> {
   const started = performance.now();
   let planned = await planFiles(paths, options.seed);

@@ -21,3 +21,4 @@ export {
   type PlannedAction,
   type PlannedInjection,
 } from "./plan.js";
+export { checkStatedTotals } from "./stated-totals.js";

@@ -8,8 +8,8 @@ import path from "node:path";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import { Scenario } from "./schema.js";
 import { formatPath, problemsFromIssues, type PathSegment, type Problem } from "./issues.js";
-import { checkScenario, planScenario } from "./plan.js";
-import { checkStatedTotals } from "../checker/stated-totals.js";
+import { PlanError, planScenario } from "./plan.js";
+import { checkStatedTotals } from "./stated-totals.js";
 
 export interface LocatedProblem extends Problem {
   readonly file: string;
@@ -85,10 +85,17 @@ export function parseScenarioText(text: string, file: string): Scenario {
 /** Validate an in-memory object (e.g. from a test). Throws ScenarioError. */
 export function validateScenario(input: unknown, file = "<object>", doc?: Document, lines?: LineCounter): Scenario {
   const parsed = Scenario.safeParse(normalizeIntegers(input));
-  let problems: Problem[] = parsed.success
-    ? checkScenario(parsed.data)
-    : problemsFromIssues(parsed.error.issues, normalizeIntegers(input));
-  if (parsed.success && problems.length === 0) problems = checkStatedTotals(planScenario(parsed.data));
+  let problems: Problem[];
+  if (!parsed.success) problems = problemsFromIssues(parsed.error.issues, normalizeIntegers(input));
+  else {
+    // Planned once here, to check references and stated totals; a run plans again with its own seed.
+    try {
+      problems = checkStatedTotals(planScenario(parsed.data));
+    } catch (error) {
+      if (!(error instanceof PlanError)) throw error;
+      problems = [...error.problems];
+    }
+  }
   if (problems.length > 0) {
     throw new ScenarioError(problems.map((p) => ({ ...p, file, ...locate(doc, lines, p.path) })));
   }

@@ -4,17 +4,10 @@
  * checks references: nodes that do not exist, are not running, or left; links that do not exist; joins of used ids.
  * Because steps are deterministic, which nodes run at each step is known statically.
  */
-import { deriveSeed, seededRandom } from "../random/seeded-random.js";
+import { deriveSeed, seededRandom } from "../base/seeded-random.js";
+import { isNetworkChange, NetworkHistory, type NetworkChange } from "../network/history.js";
 import { full, grid, line, random, ring, star, tree, type Topology } from "../topology/generators.js";
-import {
-  CLEAN_LINK,
-  linkKey,
-  NODE_ID_PATTERN,
-  type LinkShape,
-  type LinkSpec,
-  type NetworkSpec,
-  type NodeSpec,
-} from "../runtime/runtime.js";
+import { CLEAN_LINK, linkKey, NODE_ID_PATTERN, type LinkShape, type LinkSpec, type NetworkSpec, type NodeSpec } from "../network/spec.js";
 import type { PathSegment, Problem } from "./issues.js";
 import {
   durationMs,
@@ -33,7 +26,9 @@ export interface PlannedInjection {
   readonly values: readonly string[];
 }
 
+/** What a step does: a change to the network's membership or connectivity (the history's vocabulary), or one of these. */
 export type PlannedAction =
+  | NetworkChange
   | { readonly kind: "inject"; readonly injections: readonly PlannedInjection[] }
   | {
       readonly kind: "expect";
@@ -41,13 +36,6 @@ export type PlannedAction =
       readonly timeoutMs: number;
       readonly total?: string | undefined;
     }
-  | { readonly kind: "cut"; readonly links: readonly LinkSpec[] }
-  | { readonly kind: "restore"; readonly links: readonly LinkSpec[] }
-  | { readonly kind: "kill"; readonly nodes: readonly string[] }
-  | { readonly kind: "stop"; readonly nodes: readonly string[]; readonly timeoutMs: number }
-  | { readonly kind: "restart"; readonly nodes: readonly string[]; readonly hard: boolean; readonly timeoutMs: number }
-  | { readonly kind: "join"; readonly node: NodeSpec; readonly links: readonly LinkSpec[] }
-  | { readonly kind: "leave"; readonly nodes: readonly string[]; readonly timeoutMs: number }
   | { readonly kind: "shape"; readonly links: readonly LinkSpec[]; readonly shape: LinkShape }
   | { readonly kind: "sleep"; readonly ms: number };
 
@@ -106,8 +94,6 @@ export function buildTopology(t: TopologySpec, seed: number): Topology {
       return { nodes: t.nodes, links: t.links.map(([from, to]) => ({ from, to })) };
   }
 }
-
-type Life = "running" | "stopped" | "removed";
 
 const asList = (v: string | readonly string[]): string[] => (typeof v === "string" ? [v] : [...v]);
 
@@ -171,12 +157,12 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
     links: [...links.values()],
   };
 
-  const life = new Map<string, Life>(topology.nodes.map((id) => [id, "running"]));
-  const cut = new Map<string, LinkSpec>();
-  const running = (): string[] => [...life].filter(([, s]) => s === "running").map(([id]) => id);
+  // The network as the steps change it, so each step is checked against the network at that point.
+  const history = new NetworkHistory(network.nodes, network.links);
+  const running = (): string[] => history.running();
 
-  const requireNode = (p: PathSegment[], id: string, need: "running" | "present" | "stopped-or-running"): boolean => {
-    const state = life.get(id);
+  const requireNode = (p: PathSegment[], id: string, need: "running" | "present"): boolean => {
+    const state = history.life(id);
     if (state === undefined) {
       problem(p, `unknown node "${id}"`);
       return false;
@@ -186,18 +172,18 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
       return false;
     }
     if (need === "running" && state !== "running") {
-      problem(p, `node "${id}" is not running at this step (it was stopped or killed earlier)`);
+      problem(p, `node "${id}" is not running at this step (it was ${state === "paused" ? "paused" : "stopped or killed"} earlier)`);
       return false;
     }
     return true;
   };
   const requireLink = (p: PathSegment[], a: string, b: string): LinkSpec | undefined => {
-    const l = links.get(linkKey(a, b));
+    const l = history.link(a, b);
     if (!l) problem(p, `no link between "${a}" and "${b}" at this step`);
     return l;
   };
   const resolveLinks = (p: PathSegment[], spec: "all" | readonly (readonly [string, string])[] | undefined): LinkSpec[] => {
-    if (spec === undefined || spec === "all") return [...links.values()];
+    if (spec === undefined || spec === "all") return history.links();
     const out: LinkSpec[] = [];
     spec.forEach(([a, b], i) => {
       const l = requireLink([...p, i], a, b);
@@ -210,8 +196,15 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
   scenario.steps.forEach((raw: ScenarioStep, index) => {
     const kind = stepKind(raw);
     const at: PathSegment[] = ["steps", index, kind];
-    const named = (label: string, action: PlannedAction): void =>
-      void steps.push({ index, kind, label: raw.name ?? label, action });
+    const named = (label: string, action: PlannedAction): void => {
+      steps.push({ index, kind, label: raw.name ?? label, action });
+      if (!isNetworkChange(action)) return;
+      try {
+        history.apply(action);
+      } catch {
+        // Only a step with a reference problem gets here, and that problem is already reported.
+      }
+    };
     const rng = seededRandom(deriveSeed(seed, `step${index}`));
     switch (kind) {
       case "inject": {
@@ -287,12 +280,11 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
           );
           const rest = s.groups.length;
           const group = (id: string): number => groupOf.get(id) ?? rest;
-          toCut = [...links.values()].filter((l) => group(l.from) !== group(l.to));
+          toCut = history.links().filter((l) => group(l.from) !== group(l.to));
         } else {
           toCut = resolveLinks([...at, "links"], s.links);
         }
-        toCut = toCut.filter((l) => !cut.has(linkKey(l.from, l.to)));
-        for (const l of toCut) cut.set(linkKey(l.from, l.to), l);
+        toCut = toCut.filter((l) => !history.isCut(l.from, l.to));
         named(s.groups ? `partition into ${s.groups.map((g) => `[${nodesLabel(g)}]`).join(" ")}` : `cut ${linksLabel(toCut)}`, {
           kind: "cut",
           links: toCut,
@@ -302,8 +294,7 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
       case "heal": {
         const s = (raw as Extract<ScenarioStep, { heal: unknown }>).heal;
         const only = s !== null && s !== true && s.links ? resolveLinks([...at, "links"], s.links) : undefined;
-        const toRestore = only ? only.filter((l) => cut.has(linkKey(l.from, l.to))) : [...cut.values()];
-        for (const l of toRestore) cut.delete(linkKey(l.from, l.to));
+        const toRestore = only ? only.filter((l) => history.isCut(l.from, l.to)) : history.cutLinks();
         named(only ? `heal ${linksLabel(toRestore)}` : `heal all (${plural(toRestore.length, "link")})`, {
           kind: "restore",
           links: toRestore,
@@ -327,38 +318,26 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
         );
         const timeoutMs = obj?.timeout !== undefined ? durationMs(obj.timeout) : timing.stopTimeoutMs;
         if (kind === "kill") {
-          ok.forEach((id) => life.set(id, "stopped"));
-          named(`kill ${nodesLabel(nodes)}`, { kind, nodes });
+          named(`kill ${nodesLabel(nodes)}`, { kind, nodes: ok });
         } else if (kind === "stop") {
-          ok.forEach((id) => life.set(id, "stopped"));
-          named(`stop ${nodesLabel(nodes)}`, { kind, nodes, timeoutMs });
+          named(`stop ${nodesLabel(nodes)}`, { kind, nodes: ok, timeoutMs });
         } else if (kind === "restart") {
-          ok.forEach((id) => life.set(id, "running"));
           const hard = obj?.hard ?? false;
-          named(`restart ${nodesLabel(nodes)}${hard ? " (hard)" : ""}`, { kind, nodes, hard, timeoutMs });
+          named(`restart ${nodesLabel(nodes)}${hard ? " (hard)" : ""}`, { kind, nodes: ok, hard, timeoutMs });
         } else {
-          for (const id of ok) {
-            life.set(id, "removed");
-            for (const [k, l] of links) if (l.from === id || l.to === id) {
-              links.delete(k);
-              cut.delete(k);
-            }
-          }
-          named(`${nodesLabel(nodes)} leave${nodes.length === 1 ? "s" : ""}`, { kind, nodes, timeoutMs });
+          named(`${nodesLabel(nodes)} leave${nodes.length === 1 ? "s" : ""}`, { kind, nodes: ok, timeoutMs });
         }
         break;
       }
       case "join": {
         const s = (raw as Extract<ScenarioStep, { join: unknown }>).join;
-        if (life.has(s.node)) problem([...at, "node"], `node "${s.node}" already exists (ids cannot be reused)`);
+        if (history.life(s.node) !== undefined) problem([...at, "node"], `node "${s.node}" already exists (ids cannot be reused)`);
         const newLinks: LinkSpec[] = [];
         s.links.forEach((id, i) => {
           if (requireNode([...at, "links", i], id, "present")) newLinks.push({ from: s.node, to: id });
         });
         const dup = new Set(s.links);
         if (dup.size !== s.links.length) problem([...at, "links"], `a node is listed more than once`);
-        life.set(s.node, "running");
-        for (const l of newLinks) links.set(linkKey(l.from, l.to), l);
         named(`${s.node} joins via ${s.links.length ? nodesLabel(s.links) : "no links"}`, {
           kind: "join",
           node: nodeSpec(s.node, scenario, s),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { full, grid, line, random, ring, star, tree } from "./generators.js";
-import { degrees, diameter, isConnected } from "./graph.js";
-import { linkKey, type LinkSpec } from "../runtime/runtime.js";
+import { degrees, diameter, isConnected } from "../network/graph.js";
+import { linkKey, type LinkSpec } from "../network/spec.js";
 
 const noDuplicates = (links: readonly LinkSpec[]): boolean =>
   new Set(links.map((l) => linkKey(l.from, l.to))).size === links.length && links.every((l) => l.from !== l.to);

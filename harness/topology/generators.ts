@@ -3,8 +3,8 @@
  * the later-numbered node dials the earlier one (as a node joining an existing network would), except where noted.
  * All are deterministic; `random` is deterministic for a given seed and always connected.
  */
-import { linkKey, type LinkSpec } from "../runtime/runtime.js";
-import { seededRandom } from "../random/seeded-random.js";
+import { linkKey, type LinkSpec } from "../network/spec.js";
+import { seededRandom } from "../base/seeded-random.js";
 
 export interface Topology {
   readonly nodes: readonly string[];

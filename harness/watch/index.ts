@@ -6,16 +6,14 @@
  *     -> NetworkPoller (reads each node's /state or /total every interval; node-reading)
  *     -> NetworkWatch.observe (pure: topology, agreement, frames/s per link, layout; network-view, layout)
  *     -> dashboard-server (SSE to static/dashboard.*) | terminal-table
- *   results-page / html-reporter: the HTML page of a finished run.
+ * The page of a finished run is a report: reporters/results-page.ts.
  */
 export { startDashboard, type DashboardOptions, type StartedDashboard } from "./dashboard-server.js";
 export { NetworkPoller, type PollerOptions, type ViewListener } from "./network-poller.js";
-export { NetworkWatch, type NetworkView, type ViewNode, type ViewEdge, type Agreement, type NodeStatus } from "./network-view.js";
-export { readNode, type NodeReading, type LinkReport, stateResponseSchema, totalResponseSchema } from "./node-reading.js";
+export { NetworkWatch, type NetworkView, type ViewNode, type ViewEdge, type Agreement, type ViewStatus } from "./network-view.js";
+export { readNode, type NodeReading, type LinkReport } from "./node-reading.js";
 export { nodeListSource, parseNodeList, networkDescriptionSchema, type NetworkDescription, type WatchSource, type WatchedNode } from "./watch-source.js";
 export { composeSource, defaultProjectName } from "./compose-source.js";
 export { RunWatch, startRunDashboard, type RunDashboard } from "./run-watch.js";
-export { renderResultsPage, renderTimeline, type ResultsPageOptions } from "./results-page.js";
-export { HtmlReporter } from "./html-reporter.js";
 export { renderTerminalTable, agreementLine } from "./terminal-table.js";
 export { runWatchCommand, WATCH_HELP } from "./watch-command.js";

@@ -44,7 +44,7 @@ describe("NetworkPoller", () => {
     const { urls } = await peers();
     await using poller = new NetworkPoller(nodeListSource(urls), { requestTimeoutMs: 500 });
     const view = await poller.pollOnce();
-    expect(view.nodes[1]).toMatchObject({ reachable: false, note: `GET ${urls[1]}/state: no answer in time` });
+    expect(view.nodes[1]).toMatchObject({ reachable: false, note: `${urls[1]} did not answer GET /state (timed out)` });
     expect(view.agreement).toMatchObject({ agree: false, reachable: 1, nodes: 2 });
   });
 });

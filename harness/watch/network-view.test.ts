@@ -16,6 +16,19 @@ function reading(i: number, total: string, count: number, links: LinkReport[] | 
 }
 
 describe("NetworkWatch", () => {
+  it("judges nodes by what the run's checker expects when told, not by a vote (all agreeing on a wrong total is red)", () => {
+    const watch = new NetworkWatch();
+    const expected = { total: "12", count: 3, uncertain: 0 };
+    const description: NetworkDescription = {
+      nodes: [1, 2, 3].map((i) => ({ url: url(i), id: `n${i}`, expected })),
+    };
+    const view = watch.observe(description, [reading(1, "7", 2, null), reading(2, "7", 2, null), reading(3, "12", 3, null)], 1000);
+    expect(view.nodes.map((n) => n.status)).toEqual(["lag", "lag", "agree"]);
+    expect(view.agreement.agree).toBe(false);
+    const healed = watch.observe(description, [1, 2, 3].map((i) => reading(i, "12", 3, null)), 2000);
+    expect(healed.agreement.agree).toBe(true);
+  });
+
   it("derives the links of a line from each node's /state and says who lags", () => {
     const watch = new NetworkWatch();
     const view = watch.observe(

@@ -3,11 +3,14 @@
  * are up, how many frames per second cross each link. Sans-I/O: `NetworkWatch.observe` takes readings and a time and
  * returns a view; the poller, the web page and the terminal table only move views around.
  */
+import { components } from "../network/graph.js";
+import { linkKey } from "../network/spec.js";
 import { layoutNetwork, type Point } from "./layout.js";
 import type { LinkReport, NodeReading } from "./node-reading.js";
 import type { NetworkDescription, WatchedNode } from "./watch-source.js";
 
-export type NodeStatus = "agree" | "lag" | "differs" | "unreachable";
+/** How a node stands: as the checker expects (or as its side agrees), behind, different, or silent. */
+export type ViewStatus = "agree" | "lag" | "differs" | "unreachable";
 
 export interface ViewNode {
   /**
@@ -24,7 +27,7 @@ export interface ViewNode {
   /** Distinct peers with a link up / all distinct peers linked; null when the node has no usable GET /state. */
   linksUp: number | null;
   linksTotal: number | null;
-  status: NodeStatus;
+  status: ViewStatus;
   /** For `lag`: how many numbers fewer than the best-informed node. */
   missing: number;
   note: string | null;
@@ -90,29 +93,17 @@ interface EdgeMemory {
 
 /** Groups of nodes still connected when the links the source cut are left out (in the nodes' order). */
 function partitionSides(keys: readonly string[], edges: readonly ViewEdge[]): string[][] {
-  const parent = new Map(keys.map((k) => [k, k]));
-  const find = (k: string): string => {
-    let root = k;
-    while (parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(k, root);
-    return root;
-  };
-  for (const edge of edges) if (!edge.cut) parent.set(find(edge.a), find(edge.b));
-  const sides = new Map<string, string[]>();
-  for (const key of keys) {
-    const root = find(key);
-    sides.set(root, [...(sides.get(root) ?? []), key]);
-  }
-  return [...sides.values()];
+  return components(
+    keys,
+    edges.filter((e) => !e.cut).map((e) => ({ from: e.a, to: e.b })),
+  );
 }
 
 function nodeKey(node: WatchedNode): string {
   return node.id ?? node.url;
 }
 
-export function edgeKey(a: string, b: string): string {
-  return a < b ? `${a} ${b}` : `${b} ${a}`;
-}
+export const edgeKey = linkKey;
 
 function linkEntryKey(link: LinkReport): string {
   return `${link.direction}|${link.address}|${link.peer ?? ""}`;
@@ -203,7 +194,7 @@ export class NetworkWatch {
     const edges: ViewEdge[] = [];
     for (const [key, memory] of this.edges) {
       // Name the ends in the source's order (n1-n2, not by URL), which is also the order edges are listed in.
-      const [a, b] = (key.split(" ") as [string, string]).sort((x, y) => keys.indexOf(x) - keys.indexOf(y)) as [string, string];
+      const [a, b] = (key.split("|") as [string, string]).sort((x, y) => keys.indexOf(x) - keys.indexOf(y)) as [string, string];
       if (!keys.includes(a) || !keys.includes(b)) {
         this.edges.delete(key);
         continue;
@@ -256,9 +247,11 @@ export class NetworkWatch {
       const reading = readingByKey.get(key);
       const reachable = reading?.reachable === true;
       const counts = linkCounts.get(key);
-      let status: NodeStatus = "unreachable";
+      let status: ViewStatus = "unreachable";
       let missing = 0;
-      const reference = referenceOf.get(key)!;
+      // What the harness's checker expects of this node, when it says (sumnet run --watch); else its side's majority.
+      const checked = watched.expected && watched.expected.uncertain === 0 ? watched.expected : undefined;
+      const reference = checked ?? referenceOf.get(key)!;
       if (reachable) {
         if (reading.total === reference.total && reading.count === reference.count) status = "agree";
         else if (reference.count !== null && reading.count < reference.count) {
@@ -286,6 +279,12 @@ export class NetworkWatch {
         y: position.y,
       };
     });
+
+    // The run's checker knows what each node must report: judge the whole network by it, not by a vote.
+    if (description.nodes.some((n) => n.expected !== undefined)) {
+      const judged = nodes.filter((n) => expected.includes(n.key));
+      agreement.agree = agreement.sidesAgree = judged.every((n) => n.status === "agree");
+    }
 
     return {
       at: new Date(now).toISOString(),

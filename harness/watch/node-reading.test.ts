@@ -40,7 +40,7 @@ describe("readNode", () => {
 
   it("falls back to GET /total when a peer has no /state, and says why", async () => {
     const url = await peer({ "/total": [200, '{"node":"p","total":"7","count":1}'] });
-    expect(await readNode(url)).toMatchObject({ reachable: true, node: "p", total: "7", links: null, stateError: `GET ${url}/state: HTTP 404` });
+    expect(await readNode(url)).toMatchObject({ reachable: true, node: "p", total: "7", links: null, stateError: `${url} answered GET /state with 404: {\"error\":\"not found\"}` });
   });
 
   it("names the field of a malformed /state, then uses /total", async () => {
@@ -48,22 +48,22 @@ describe("readNode", () => {
     const url = await peer({ "/state": [200, JSON.stringify(bad)], "/total": [200, '{"node":"n1","total":"-42","count":2}'] });
     const reading = await readNode(url);
     expect(reading).toMatchObject({ reachable: true, links: null });
-    expect(reading.reachable && reading.stateError).toMatch(/unexpected response at links\.0\.state: .*"up".*"down"/);
+    expect(reading.reachable && reading.stateError).toMatch(/answered GET \/state unexpectedly at links\.0\.state: .*"up".*"down"/);
   });
 
   it("does not accept a total that is not a decimal integer string", async () => {
     const url = await peer({ "/total": [200, '{"node":"n1","total":1.5,"count":1}'] });
     const reading = await readNode(url);
     expect(reading).toMatchObject({ reachable: false });
-    expect(!reading.reachable && reading.error).toMatch(/^GET .*\/total: unexpected response at total: .*expected string/);
+    expect(!reading.reachable && reading.error).toMatch(/^http:.* answered GET \/total with .*"total":1\.5.*; expected .*"<integer as a string>"/);
   });
 
   it("reports a body that is not JSON, and a node that does not listen", async () => {
     const url = await peer({ "/state": [200, "<html>hello</html>"], "/total": [200, "oops"] });
-    expect(await readNode(url)).toMatchObject({ reachable: false, error: `GET ${url}/total: HTTP 200, body is not JSON: "oops"` });
+    expect(await readNode(url)).toMatchObject({ reachable: false, error: `${url} answered GET /total with something that is not JSON: oops` });
     const gone = await peer({});
     servers.pop()!.close();
     await new Promise((r) => setTimeout(r, 50));
-    expect(await readNode(gone)).toEqual({ url: gone, reachable: false, error: `GET ${gone}/state: ECONNREFUSED` });
+    expect(await readNode(gone)).toEqual({ url: gone, reachable: false, error: `${gone} did not answer GET /state (ECONNREFUSED)` });
   });
 });

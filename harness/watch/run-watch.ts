@@ -8,7 +8,7 @@
  *   await watch.close();
  */
 import type { Reporter, SuiteSummary } from "../reporters/reporter.js";
-import type { ExpectProgress, ScenarioResult, StepResult } from "../runner/result.js";
+import type { ExpectProgress, NodeExpectation, ScenarioResult, StepResult } from "../runner/result.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
 import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
 import { startDashboard, type StartedDashboard } from "./dashboard-server.js";
@@ -22,6 +22,7 @@ export class RunWatch implements WatchSource, Reporter {
   private stepCount = 0;
   private step: StepInfo | undefined;
   private lastResult: string | undefined;
+  private expected = new Map<string, NodeExpectation>();
 
   scenarioStart(info: { readonly plan: ScenarioPlan }): void {
     this.title = `scenario ${info.plan.name}`;
@@ -49,6 +50,10 @@ export class RunWatch implements WatchSource, Reporter {
     };
   }
 
+  expectations(expected: readonly NodeExpectation[]): void {
+    this.expected = new Map(expected.map((e) => [e.node, e]));
+  }
+
   stepEnd(result: StepResult): void {
     if (result.status === "failed" && this.step) this.step = { ...this.step, label: `${result.label}: FAILED${result.message ? ` - ${result.message}` : ""}` };
   }
@@ -57,6 +62,7 @@ export class RunWatch implements WatchSource, Reporter {
     this.lastResult = `${result.name} ${result.status} in ${(result.durationMs / 1000).toFixed(1)} s`;
     this.network = undefined;
     this.step = undefined;
+    this.expected = new Map();
     this.title = `last: ${this.lastResult}`;
   }
 
@@ -74,7 +80,16 @@ export class RunWatch implements WatchSource, Reporter {
       nodes: snapshot.nodes
         .filter((n) => n.status !== "removed")
         // "exited" (a crash) stays "running": the harness did not mean it, so it counts against agreement.
-        .map((n) => ({ id: n.id, url: n.controlUrl, status: n.status === "stopped" ? ("stopped" as const) : ("running" as const) })),
+        .map((n) => {
+          const expected = this.expected.get(n.id);
+          const status = n.status === "stopped" ? ("stopped" as const) : n.status === "paused" ? ("paused" as const) : ("running" as const);
+          return {
+            id: n.id,
+            url: n.controlUrl,
+            status,
+            ...(expected && status === "running" ? { expected: { total: expected.total, count: expected.count, uncertain: expected.uncertain } } : {}),
+          };
+        }),
       links: snapshot.links.map((l) => ({ a: l.from, b: l.to, cut: l.cut })),
     };
   }

@@ -15,7 +15,14 @@ export const watchedNodeSchema = z.object({
   /** The node's id when the source knows it (the harness does); otherwise learnt from the node's answers. */
   id: z.string().min(1).optional(),
   /** What the source did to the node, shown when the node does not answer. */
-  status: z.enum(["running", "stopped", "killed"]).optional(),
+  status: z.enum(["running", "stopped", "killed", "paused"]).optional(),
+  /**
+   * What the harness's checker expects this node to report now (from the scenario's history), so the page judges a
+   * node as the run does; `uncertain` numbers may or may not count, and the page then judges by its side's majority.
+   */
+  expected: z
+    .object({ total: z.string(), count: z.number().int().nonnegative(), uncertain: z.number().int().nonnegative() })
+    .optional(),
 });
 export type WatchedNode = z.infer<typeof watchedNodeSchema>;
 

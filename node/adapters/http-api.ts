@@ -1,55 +1,13 @@
 /**
  * The control API: a thin HTTP adapter. Bodies are parsed losslessly (a JSON integer of any size keeps every digit;
- * a float or exponent form can be told apart from an integer) and then checked with zod.
+ * a float or exponent form can be told apart from an integer) and then checked with the contract's schemas
+ * (contract/http-api.ts), the same ones the harness reads answers with.
  */
 import http from "node:http";
-import { LosslessNumber, parse as parseLossless } from "lossless-json";
-import { z } from "zod";
-import { MAX_VALUE_DIGITS } from "../wire/messages.js";
+import { parse as parseLossless } from "lossless-json";
+import { MAX_BODY_BYTES, parsePostNumbers, ROUTES } from "../../contract/http-api.js";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-const INTEGER = new RegExp(`^[-+]?[0-9]{1,${MAX_VALUE_DIGITS}}$`);
-
-/** One value: a JSON integer, or a string holding a decimal integer. Never a float, an exponent or an empty string. */
-const NumberValue = z
-  .union([z.instanceof(LosslessNumber), z.string()], {
-    error: "expected a decimal integer, as a JSON integer or a string",
-  })
-  .transform((v, ctx) => {
-    const text = typeof v === "string" ? v : v.value;
-    if (!INTEGER.test(text)) {
-      const why =
-        text === ""
-          ? "is empty"
-          : /^[-+]?[0-9]+$/.test(text)
-            ? `has ${text.replace(/^[-+]/, "").length} digits, over the limit of ${MAX_VALUE_DIGITS}`
-            : /^[-+]?[0-9]*\.?[0-9]*(e[-+]?[0-9]+)?$/i.test(text)
-              ? "is not an integer (no fractions or exponents)"
-              : "is not a number";
-      ctx.addIssue({ code: "custom", message: `${preview(text)} ${why}; expected a decimal integer of 1 to ${MAX_VALUE_DIGITS} digits` });
-      return z.NEVER;
-    }
-    return BigInt(text);
-  });
-
-const SingleBody = z.strictObject({ value: NumberValue }).transform((b) => [b.value]);
-const BatchBody = z
-  .strictObject({ values: z.array(NumberValue).min(1, "must hold at least one number") })
-  .transform((b) => b.values);
-
-/** `{"value": v}` or `{"values": [v, ...]}`; which one is decided by the key, so errors name the right field. */
-export function parsePostNumbers(body: unknown): { ok: true; values: bigint[] } | { ok: false; error: string } {
-  const shape = 'expected {"value": <integer>} or {"values": [<integer>, ...]}';
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: `body: ${shape}` };
-  const schema = "values" in body ? BatchBody : "value" in body ? SingleBody : undefined;
-  if (!schema) return { ok: false, error: `body: ${shape}` };
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return { ok: true, values: parsed.data };
-  const issue = parsed.error.issues[0]!;
-  const where = issue.path.length ? formatPath(issue.path) : "body";
-  return { ok: false, error: `${where}: ${issue.message}` };
-}
+export { MAX_BODY_BYTES, parsePostNumbers };
 
 export interface ControlApi {
   addNumbers(values: bigint[]): Promise<{ id: string; origin: string; seq: number; value: string }[]>;
@@ -115,7 +73,7 @@ async function handle(api: ControlApi, req: http.IncomingMessage, res: http.Serv
       res.end(api.metrics());
       return;
     default: {
-      const known = ["POST /numbers", "GET /total", "GET /state", "GET /health", "GET /metrics"];
+      const known: readonly string[] = ROUTES;
       const samePath = known.filter((r) => r.endsWith(` ${url.pathname}`));
       if (samePath.length) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use ${samePath.join(" or ")}`);
       throw new HttpError(404, `no route ${route}; routes are ${known.join(", ")}`);
@@ -156,12 +114,4 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${String(p)}` : String(p))).join("");
-}
-
-function preview(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
 }

@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import type { PeerAddress } from "../config.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../logger.js";
 import type { PeerMetrics } from "./metrics.js";
 import {
   FrameDecoder,

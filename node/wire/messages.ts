@@ -8,7 +8,8 @@ export const PROTOCOL = "sumnet/1";
 
 /** Limits, also stated in PROTOCOL.md. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
-export const MAX_VALUE_DIGITS = 1000;
+export { MAX_VALUE_DIGITS } from "../../contract/http-api.js";
+import { MAX_VALUE_DIGITS } from "../../contract/http-api.js";
 
 /** A decimal integer of any size and sign, as a string: `-?[0-9]{1,1000}`. */
 export const DecimalString = z

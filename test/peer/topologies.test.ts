@@ -3,7 +3,7 @@
  * negative; every GET /total must equal the exact sum.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { seededRandom, type SeededRandom } from "../../harness/random/seeded-random.js";
+import { seededRandom, type SeededRandom } from "../../harness/base/seeded-random.js";
 import { PeerProcesses, type PeerSpec } from "../support/peer-processes.js";
 
 let peers: PeerProcesses;

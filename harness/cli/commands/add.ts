@@ -1,4 +1,4 @@
-import { addNumbers, ControlError } from "../../control/control-client.js";
+import { addNumbers, ControlError } from "../../../contract/peer-client.js";
 import { EXIT, INTEGER_TEXT, nodeUrlOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
 
 const usage = `Usage: sumnet add VALUE... --node URL

@@ -3,7 +3,7 @@
  * 3 quit) against any peer's control API. Works interactively and with piped stdin (one answer per line).
  */
 import readline from "node:readline";
-import { addNumbers, ControlError, getTotal } from "../../control/control-client.js";
+import { addNumbers, ControlError, getTotal } from "../../../contract/peer-client.js";
 import { EXIT, INTEGER_TEXT, nodeUrlOption, parseCommandArgs, type CliCommand } from "../usage.js";
 
 const usage = `Usage: sumnet console --node URL

@@ -2,15 +2,15 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { runSuite } from "../../runner/run-suite.js";
 import { formatProblem, ScenarioError } from "../../scenario/load.js";
-import { LocalRuntime } from "../../runtime/local/local-runtime.js";
 import { packageRoot } from "../../runtime/local/reference-peer.js";
 import type { Runtime } from "../../runtime/runtime.js";
+import { createRuntime, RUNTIME_NAMES, RuntimeChoiceError, type RuntimeName } from "../../runtime/select.js";
 import { combineReporters, type Reporter } from "../../reporters/reporter.js";
 import { ConsoleReporter } from "../../reporters/console-reporter.js";
 import { JsonReporter } from "../../reporters/json-reporter.js";
 import { JunitReporter } from "../../reporters/junit-reporter.js";
 import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
-import { HtmlReporter } from "../../watch/html-reporter.js";
+import { HtmlReporter } from "../../reporters/html-reporter.js";
 import { startRunDashboard, type RunDashboard } from "../../watch/run-watch.js";
 
 const usage = `Usage: sumnet run [FILES|DIRS...] [options]
@@ -39,33 +39,22 @@ Options:
 Exit codes: 0 every scenario passed, 1 a scenario failed, 2 invalid input or usage, 130 interrupted (Ctrl-C:
 the current network is torn down and the report covers what ran).`;
 
-export interface RunCommandOptions {
-  readonly runtime: string;
-  readonly peerCommand?: string | undefined;
-  readonly image?: string | undefined;
-}
-
-/** The runtime named by --runtime; docker is loaded only when asked for. */
-export async function createRuntime(o: RunCommandOptions): Promise<Runtime> {
-  if (o.runtime === "local") {
-    if (o.image) throw new UsageError("--image applies to --runtime docker; use --peer-command with the local runtime", usage);
-    return new LocalRuntime({ peerCommand: o.peerCommand });
+/** The runtime named by --runtime (runtime/select.ts is the one place that makes runtimes). */
+async function runtimeFromArgs(o: { runtime: string; peerCommand?: string | undefined; image?: string | undefined }): Promise<Runtime> {
+  if (!(RUNTIME_NAMES as readonly string[]).includes(o.runtime)) {
+    throw new UsageError(`--runtime expects ${RUNTIME_NAMES.join(" or ")}, got "${o.runtime}"`, usage);
   }
-  if (o.runtime === "docker") {
-    if (o.peerCommand) throw new UsageError("--peer-command applies to --runtime local; use --image with docker", usage);
-    const specifier = "../../runtime/docker/index.js";
-    let mod: { createDockerRuntime?: (options: { image?: string; log?: (line: string) => void }) => Runtime };
-    try {
-      mod = (await import(specifier)) as typeof mod;
-    } catch (error) {
-      throw new UsageError(`the docker runtime is not available in this build (${(error as Error).message})`);
-    }
-    if (typeof mod.createDockerRuntime !== "function") {
-      throw new UsageError("the docker runtime module does not export createDockerRuntime");
-    }
-    return mod.createDockerRuntime({ image: o.image, log: (line) => process.stderr.write(`${line}\n`) });
+  try {
+    return await createRuntime({
+      runtime: o.runtime as RuntimeName,
+      peerCommand: o.peerCommand,
+      image: o.image,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (error) {
+    if (error instanceof RuntimeChoiceError) throw new UsageError(error.message, usage);
+    throw error;
   }
-  throw new UsageError(`--runtime expects local or docker, got "${o.runtime}"`, usage);
 }
 
 function defaultScenarioDirs(): string[] {
@@ -126,7 +115,7 @@ export const runCommand: CliCommand = {
     const resultsDir = v.results ?? path.join("results", `run-${timestamp()}`);
     reporters.push(new HtmlReporter(v.html ?? path.join(resultsDir, "results.html"), (line) => process.stderr.write(`${line}\n`)));
 
-    const runtime = await createRuntime({ runtime: v.runtime as string, peerCommand: v["peer-command"], image: v.image });
+    const runtime = await runtimeFromArgs({ runtime: v.runtime as string, peerCommand: v["peer-command"], image: v.image });
     const paths = (args.positionals as string[]).length > 0 ? (args.positionals as string[]) : defaultScenarioDirs();
     const watchPort = integerOption("watch-port", v["watch-port"], usage) ?? 8080;
     let dashboard: RunDashboard | undefined;

@@ -1,4 +1,4 @@
-import { ControlError, getTotal } from "../../control/control-client.js";
+import { ControlError, getTotal } from "../../../contract/peer-client.js";
 import { EXIT, nodeUrlOption, parseCommandArgs, type CliCommand } from "../usage.js";
 
 const usage = `Usage: sumnet total --node URL [--json]

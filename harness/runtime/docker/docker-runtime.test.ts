@@ -9,8 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerGate, eventually, getTotal, postNumber } from "../../../test/docker/docker-gate.js";
-import type { NetworkEvent, NodeSpec } from "../runtime.js";
-import type { StartedDockerNetwork } from "./docker-network.js";
+import type { NodeSpec } from "../../network/spec.js";
+import type { NetworkEvent } from "../runtime.js";
+import type { StartedDockerNetwork } from "./docker-runtime.js";
 import { DockerRuntime } from "./docker-runtime.js";
 import { dockerClient } from "./engine.js";
 import { LABEL_RUN } from "./labels.js";
@@ -185,7 +186,7 @@ describe.skipIf(!gate.available)("docker runtime", () => {
       },
       { healthTimeoutMs: 60_000 },
     );
-    await expect(failing).rejects.toThrow(/node "bad" exited during start \(code 2\).*BATCH_MS/s);
+    await expect(failing).rejects.toThrow(/bad exited before it was healthy \(code 2\).*BATCH_MS/s);
     const docker = await dockerClient();
     const ours = (await findLeftovers(docker)).filter((l) => l.network === "docker runtime failing start");
     expect(ours).toEqual([]);

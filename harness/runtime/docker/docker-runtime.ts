@@ -1,14 +1,24 @@
 /**
  * `sumnet run --runtime docker`: every node a container (from `--image`, a per-node image, or the reference image,
  * built from this checkout when missing), one fresh private network per `start()`, links as harness-side relays.
- * See docker-network.ts for how the network is wired and why.
+ * Topology and faults: every scenario gets a fresh bridge network that is `internal` (no route outside) and has
+ * inter-container traffic switched off (`enable_icc=false`), so containers cannot reach each other at all, only the
+ * host. Every link is a harness-side relay listening on the network's gateway address; the dialer's PEERS points at
+ * its relays, each relay forwards to the target container's P2P port. Cutting a link therefore really cuts it (there
+ * is no other path), and every fault works for any image: no shell, no `tc`, no netem, no privileges.
+ * The containers themselves are docker-host.ts; the rest of the network is the shared ../started-network.ts.
  */
 import type Docker from "dockerode";
-import { assertValidNetworkSpec, type NetworkSpec, type NodeSpec, type Runtime, type StartNetworkOptions } from "../runtime.js";
-import { StartedDockerNetwork } from "./docker-network.js";
+import type { NetworkSpec, NodeSpec } from "../../network/spec.js";
+import type { SignalPolicy } from "../cleanup.js";
+import type { Runtime, StartNetworkOptions } from "../runtime.js";
+import { HostedNetwork } from "../started-network.js";
+import { DockerHost, ENGINE_CONCURRENCY } from "./docker-host.js";
 import { dockerClient } from "./engine.js";
 import { newRunId, runLabels } from "./labels.js";
 import { ensureReferenceImage } from "./reference-image.js";
+
+export type { SignalPolicy };
 
 export interface DockerRuntimeOptions {
   /** Image for nodes that name none (`--image`). Default: the reference image, built when missing. */
@@ -19,48 +29,12 @@ export interface DockerRuntimeOptions {
   readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
   /** One line per runtime event worth telling a user (image builds). Default: none. */
   readonly log?: ((line: string) => void) | undefined;
-  /**
-   * On SIGINT/SIGTERM while a network of this runtime exists: remove everything and exit 130/143 (default,
-   * so Ctrl-C never leaves containers behind), only remove everything (the caller decides about exiting), or do
-   * nothing (the caller disposes the network itself).
-   */
+  /** What Ctrl-C does to a running network (default: remove everything and exit 130). */
   readonly onSignal?: SignalPolicy | undefined;
 }
 
-export type SignalPolicy = "dispose-and-exit" | "dispose" | "ignore";
-
-/** Networks not yet disposed, in this process, with what to do on SIGINT/SIGTERM. */
-const activeNetworks = new Map<StartedDockerNetwork, SignalPolicy>();
-let signalHandlersInstalled = false;
-
-function onSignal(signal: NodeJS.Signals): void {
-  const networks = [...activeNetworks];
-  const mustExit = networks.some(([, policy]) => policy === "dispose-and-exit");
-  void Promise.allSettled(
-    networks.filter(([, policy]) => policy !== "ignore").map(([network]) => network[Symbol.asyncDispose]()),
-  ).then(() => {
-    // Listening to a signal replaces Node's default (exit), so exit the way a shell expects after Ctrl-C.
-    if (mustExit) process.exit(signal === "SIGINT" ? 130 : 143);
-  });
-}
-
-function trackNetwork(network: StartedDockerNetwork, policy: SignalPolicy): void {
-  activeNetworks.set(network, policy);
-  if (!signalHandlersInstalled) {
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    signalHandlersInstalled = true;
-  }
-}
-
-function forgetNetwork(network: StartedDockerNetwork): void {
-  activeNetworks.delete(network);
-  if (activeNetworks.size === 0 && signalHandlersInstalled) {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    signalHandlersInstalled = false;
-  }
-}
+/** A started network of containers: the shared network, plus the run id its engine objects are labelled with. */
+export type StartedDockerNetwork = HostedNetwork & { readonly host: DockerHost };
 
 export class DockerRuntime implements Runtime {
   readonly name = "docker";
@@ -68,7 +42,6 @@ export class DockerRuntime implements Runtime {
   constructor(private readonly options: DockerRuntimeOptions = {}) {}
 
   async start(spec: NetworkSpec, options: StartNetworkOptions = {}): Promise<StartedDockerNetwork> {
-    assertValidNetworkSpec(spec);
     const docker = await dockerClient();
     const log = this.options.log ?? (() => undefined);
     // Build the reference image before anything starts (and before the health timeout runs), if a node needs it.
@@ -103,27 +76,33 @@ export class DockerRuntime implements Runtime {
       throw error;
     }
 
-    const network: StartedDockerNetwork = new StartedDockerNetwork({
-      docker,
-      runId,
-      name: spec.name,
-      networkName,
-      networkId: created.id,
-      gateway,
-      labels,
-      imageFor: async (node: NodeSpec) => node.image ?? (await defaultImage()),
-      hostConfig: this.options.hostConfig,
-      seed: options.seed ?? 1,
-      onDisposed: () => forgetNetwork(network),
-    });
-    trackNetwork(network, this.options.onSignal ?? "dispose-and-exit");
+    const imageFor = async (node: NodeSpec): Promise<string> => node.image ?? (await defaultImage());
     try {
-      await network.launch(spec.nodes, spec.links, options.healthTimeoutMs ?? 15_000, options.signal);
+      const network = await HostedNetwork.start(
+        spec,
+        (events) =>
+          new DockerHost(
+            {
+              docker,
+              runId,
+              networkName,
+              networkId: created.id,
+              gateway,
+              labels,
+              imageFor,
+              isReference: (node) => !node.image && !this.options.image,
+              hostConfig: this.options.hostConfig,
+            },
+            events,
+          ),
+        { ...options, onSignal: this.options.onSignal, startConcurrency: ENGINE_CONCURRENCY },
+      );
+      return network as StartedDockerNetwork;
     } catch (error) {
-      await network[Symbol.asyncDispose]().catch(() => undefined);
+      // The shared network removed the containers and the network; a failure before it existed leaves the network.
+      await docker.getNetwork(created.id).remove().catch(() => undefined);
       throw error;
     }
-    return network;
   }
 }
 

@@ -1,6 +1,6 @@
 /** The docker runtime: peers as containers, links as harness-side relays, everything labelled and removed. */
-export { DockerRuntime, createDockerRuntime, type DockerRuntimeOptions, type SignalPolicy } from "./docker-runtime.js";
-export { StartedDockerNetwork, CONTAINER_DATA_DIR, CONTAINER_HTTP_PORT, CONTAINER_P2P_PORT } from "./docker-network.js";
+export { DockerRuntime, createDockerRuntime, type DockerRuntimeOptions, type SignalPolicy, type StartedDockerNetwork } from "./docker-runtime.js";
+export { CONTAINER_DATA_DIR, CONTAINER_HTTP_PORT, CONTAINER_P2P_PORT } from "./docker-host.js";
 export { dockerClient, engineAvailability, type EngineAvailability } from "./engine.js";
 export { LABEL_NETWORK, LABEL_NODE, LABEL_PID, LABEL_RUN } from "./labels.js";
 export { findLeftovers, removeLeftovers, type Leftover, type RemovalResult } from "./leftovers.js";

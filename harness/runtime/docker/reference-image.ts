@@ -39,6 +39,7 @@ async function imageInputs(root: string): Promise<string[]> {
     }
   }
   await walk("node");
+  await walk("contract");
   return [...fixed.filter((f) => existsSync(path.join(root, f))), ...sources.sort()];
 }
 

@@ -7,8 +7,9 @@ import { LocalRuntime } from "./local-runtime.js";
 import { referencePeerScript } from "./reference-peer.js";
 import { splitCommandLine } from "./command-line.js";
 import { line } from "../../topology/generators.js";
-import { addNumbers, getTotal } from "../../control/control-client.js";
-import type { NetworkSpec, StartedNetwork } from "../runtime.js";
+import { addNumbers, getTotal } from "../../../contract/peer-client.js";
+import type { NetworkSpec } from "../../network/spec.js";
+import type { StartedNetwork } from "../runtime.js";
 
 const started: StartedNetwork[] = [];
 afterEach(async () => {
@@ -97,6 +98,18 @@ describe("LocalRuntime", () => {
     expect(await totalOf(net, "n1")).toBe("123456789012345678901234567887");
   });
 
+  it("pause freezes a node (it answers nothing, learns nothing) until it is resumed", async () => {
+    const net = await new LocalRuntime().start(spec(2));
+    started.push(net);
+    await net.pauseNode("n2");
+    expect(net.snapshot().nodes.find((n) => n.id === "n2")?.status).toBe("paused");
+    await addNumbers(net.controlUrl("n1"), ["9"]);
+    await expect(getTotal(net.controlUrl("n2"), 500)).rejects.toThrow(/timed out/);
+    await net.resumeNode("n2");
+    expect(net.snapshot().nodes.find((n) => n.id === "n2")?.status).toBe("running");
+    await until("n2 to learn 9 after resuming", async () => (await totalOf(net, "n2")) === "9");
+  });
+
   it("join and leave; dispose removes processes and temporary folders", async () => {
     const net = await new LocalRuntime().start(spec(2));
     await net.addNode({ id: "x", env: {}, dataDir: false, numbers: ["4"] }, [{ from: "x", to: "n2" }]);
@@ -104,7 +117,7 @@ describe("LocalRuntime", () => {
     await net.removeNode("x");
     expect(net.snapshot().links).toHaveLength(1);
     expect(net.snapshot().nodes.find((n) => n.id === "x")?.status).toBe("removed");
-    const tmp = (net as unknown as { tmp: string }).tmp;
+    const tmp = path.join(os.tmpdir(), net.runId);
     const url = net.controlUrl("n1");
     expect(existsSync(tmp)).toBe(true);
     await net[Symbol.asyncDispose]();

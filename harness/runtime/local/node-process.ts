@@ -1,6 +1,7 @@
 /**
  * One peer as a child process: its own process group (so signals reach anything it spawns), stdout and stderr
- * appended to one log file across restarts, health polling, graceful stop with a SIGKILL deadline.
+ * appended to one log file across restarts, graceful stop with a SIGKILL deadline, pause and resume. Output that
+ * arrives after the log was closed (a peer's last words after clean-up removed its folder) is dropped, never thrown.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -24,12 +25,15 @@ export class NodeProcess {
   private log: WriteStream | undefined;
   private logBytes = 0;
   private expectingExit = false;
+  /** Set by closeLog: nothing is written any more. */
+  private logClosed = false;
   lastExit: NodeExit | undefined;
   starts = 0;
 
   constructor(
     private readonly options: NodeProcessOptions,
-    private readonly onUnexpectedExit: (exit: NodeExit) => void,
+    /** Every exit, expected (stop, kill) or not (a crash). */
+    private readonly onExit: (exit: NodeExit) => void,
   ) {}
 
   get running(): boolean {
@@ -41,7 +45,15 @@ export class NodeProcess {
   }
 
   private writeLog(text: string | Buffer): void {
-    if (!this.log) this.log = createWriteStream(this.options.logPath, { flags: "a" });
+    if (this.logClosed) return;
+    if (!this.log) {
+      this.log = createWriteStream(this.options.logPath, { flags: "a" });
+      // The folder may be gone (clean-up after a failed run): the log is lost, the harness goes on.
+      this.log.on("error", () => {
+        this.logClosed = true;
+        this.log = undefined;
+      });
+    }
     if (this.logBytes >= MAX_LOG_BYTES) return;
     this.logBytes += text.length;
     this.log.write(text);
@@ -74,7 +86,7 @@ export class NodeProcess {
           `[sumnet] exited ${error ? `(spawn failed: ${error.message})` : `code=${code} signal=${signal}`}${exit.expected ? "" : " (unexpected)"}\n`,
         );
         resolve(exit);
-        if (!exit.expected) this.onUnexpectedExit(exit);
+        this.onExit(exit);
       };
       child.once("error", (error) => finish(null, null, error));
       child.once("exit", (code, signal) => finish(code, signal));
@@ -106,6 +118,7 @@ export class NodeProcess {
     this.expectingExit = true;
     const exited = this.exitPromise as Promise<NodeExit>;
     this.signal("SIGTERM");
+    this.signal("SIGCONT"); // a paused process must run to see SIGTERM
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
     const result = await Promise.race([exited, deadline]);
@@ -124,6 +137,15 @@ export class NodeProcess {
     const exited = this.exitPromise as Promise<NodeExit>;
     this.signal("SIGKILL");
     await exited;
+  }
+
+  /** SIGSTOP the process group: it keeps its state and sockets but runs no code until resumed. */
+  pause(): void {
+    this.signal("SIGSTOP");
+  }
+
+  resume(): void {
+    this.signal("SIGCONT");
   }
 
   /** Synchronous last resort (process exit, SIGINT): SIGKILL the group. */
@@ -151,6 +173,7 @@ export class NodeProcess {
   async closeLog(): Promise<void> {
     const log = this.log;
     this.log = undefined;
+    this.logClosed = true;
     if (log) await new Promise<void>((resolve) => log.end(() => resolve()));
   }
 }

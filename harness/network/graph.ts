@@ -1,5 +1,5 @@
 /** Graph questions the harness asks about a set of nodes and links. */
-import type { LinkSpec } from "../runtime/runtime.js";
+import type { LinkSpec } from "./spec.js";
 
 /** Adjacency lists over `nodes`, ignoring links that touch nodes outside it. */
 export function adjacency(nodes: Iterable<string>, links: Iterable<LinkSpec>): Map<string, Set<string>> {

@@ -1,6 +1,6 @@
 # The sumnet dashboard (`sumnet watch --web`) as a small image, for the `dashboard` service of docker-compose.yml.
-# Its build context is this folder alone (the peer image's context leaves the harness out on purpose):
-#   docker build -t sumnet/dashboard harness/watch
+# Built from the repository root, so the live view bundles the same network and contract code as the harness:
+#   docker build -f docker/dashboard.Dockerfile -t sumnet/dashboard .
 #   docker run -p 8080:8080 sumnet/dashboard --web --host 0.0.0.0 --nodes http://n1:8080,http://n2:8080
 # Where no registry is reachable: --build-arg NODE_IMAGE=sumnet/node-base:20 (docker/build-base-image.sh).
 
@@ -8,18 +8,18 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-# The dashboard needs only zod and chalk at run time, and esbuild to bundle the TypeScript; versions as in the root
-# package-lock.json (a test keeps them in step).
-RUN npm install --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
-      zod@4.6.7 chalk@5.6.2 esbuild@0.28.2
-COPY . ./watch
+# The same first steps as the peer image's build stage (Dockerfile), so the engine reuses that layer.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY contract ./contract
+COPY harness ./harness
 # One file (dockerode, used only by --compose, stays out); the page's hand-written assets beside it in ./static/,
 # where the server looks for them (copied with node: the base image may have no coreutils).
-RUN node node_modules/esbuild/bin/esbuild watch/main.ts --bundle --platform=node --format=esm --target=node20 \
+RUN node node_modules/esbuild/bin/esbuild harness/watch/main.ts --bundle --platform=node --format=esm --target=node20 \
       --external:dockerode \
       --banner:js="import { createRequire as __sumnetCreateRequire } from 'node:module'; const require = __sumnetCreateRequire(import.meta.url);" \
       --outfile=/out/watch.mjs \
- && node -e "require('node:fs').cpSync('watch/static', '/out/static', { recursive: true })"
+ && node -e "require('node:fs').cpSync('harness/watch/static', '/out/static', { recursive: true })"
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS runtime

@@ -20,6 +20,7 @@ const expectStep = (index: number, over: Partial<StepResult> = {}): StepResult =
 const scenario = (over: Partial<ScenarioResult> = {}): ScenarioResult => ({
   name: "ring of four",
   status: "passed",
+  failingNodes: [],
   runtime: "local",
   seed: 7,
   weight: 1,

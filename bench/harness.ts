@@ -5,12 +5,13 @@
  * peers: HTTP answers, polling for convergence, process start/stop).
  * Prints a Markdown section for BENCHMARKS.md.
  */
+import { LocalRuntime } from "../harness/runtime/local/local-runtime.js";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { runPlan } from "../runner/run-scenario.js";
-import type { StepResult } from "../runner/result.js";
-import { planScenario } from "../scenario/plan.js";
-import { validateScenario } from "../scenario/load.js";
+import { runPlan } from "../harness/runner/run-scenario.js";
+import type { StepResult } from "../harness/runner/result.js";
+import { planScenario } from "../harness/scenario/plan.js";
+import { validateScenario } from "../harness/scenario/load.js";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 
@@ -46,7 +47,7 @@ interface RunFigures {
 async function once(i: number): Promise<RunFigures> {
   const plan = planScenario(scenario, { seed: 100 + i });
   const t0 = performance.now();
-  const result = await runPlan(plan, { keepLogs: process.env.BENCH_LOGS ? "failed" : "never", resultsDir: process.env.BENCH_LOGS });
+  const result = await runPlan(plan, { runtime: new LocalRuntime(), keepLogs: process.env.BENCH_LOGS ? "failed" : "never", resultsDir: process.env.BENCH_LOGS });
   if (result.status !== "passed") throw new Error(`bench run ${i + 1} failed: ${result.failure}`);
   const steps = result.steps as StepResult[];
   const start = steps[0] as StepResult;

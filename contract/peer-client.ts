@@ -1,0 +1,166 @@
+/**
+ * The one client of a peer's control API (PEER-CONTRACT.md): every request has a timeout and a bounded answer (the
+ * peer is untrusted), every answer is parsed with the contract's schemas, and every failure says which request and
+ * what came back. Used by the runner, the runtimes' health checks, the conformance check, the dashboard and the CLI.
+ */
+import {
+  HealthResponse,
+  MAX_BODY_BYTES,
+  postNumbersBody,
+  StateResponse,
+  TotalResponse,
+} from "./http-api.js";
+
+export class ControlError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, when the peer answered. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "ControlError";
+  }
+}
+
+/** A total as the harness uses it: the exact integer. */
+export interface TotalAnswer {
+  readonly node?: string | undefined;
+  readonly total: bigint;
+  readonly count: number;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** True when the answer was cut at `maxBytes`. */
+  readonly truncated: boolean;
+}
+
+/** Why a fetch failed, in a few words: `timed out`, `ECONNREFUSED`, `bad port`. */
+export function describeFetchError(error: unknown): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === "TimeoutError" || e.name === "AbortError") return "timed out";
+  return e.cause?.code ?? e.cause?.message ?? e.message;
+}
+
+const trimUrl = (url: string): string => url.replace(/\/+$/, "");
+const snippet = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}...` : s);
+
+/** One HTTP request with a timeout and an answer read up to `maxBytes`. Rejects with ControlError. */
+export async function request(
+  url: string,
+  init: { readonly method?: "GET" | "POST"; readonly body?: string; readonly timeoutMs: number; readonly maxBytes?: number },
+  what = `${init.method ?? "GET"} ${new URL(url).pathname}`,
+): Promise<HttpAnswer> {
+  const maxBytes = init.maxBytes ?? MAX_BODY_BYTES;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: init.method ?? "GET",
+      ...(init.body === undefined ? {} : { body: init.body, headers: { "content-type": "application/json" } }),
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+  } catch (error) {
+    throw new ControlError(`did not answer ${what} (${describeFetchError(error)})`);
+  }
+  const reader = response.body?.getReader();
+  let body = "";
+  let truncated = false;
+  if (reader) {
+    const decoder = new TextDecoder();
+    let received = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.byteLength;
+        body += decoder.decode(value, { stream: true });
+        if (received > maxBytes) {
+          truncated = true;
+          await reader.cancel().catch(() => undefined);
+          break;
+        }
+      }
+    } catch (error) {
+      throw new ControlError(`broke off its answer to ${what} (${describeFetchError(error)})`, response.status);
+    }
+  }
+  return { status: response.status, body, truncated };
+}
+
+function parseJson(answer: HttpAnswer, what: string): unknown {
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    throw new ControlError(`answered ${what} with something that is not JSON: ${snippet(answer.body)}`, answer.status);
+  }
+}
+
+/** GET /total, parsed with the contract's schema. */
+export async function getTotal(baseUrl: string, timeoutMs = 2000): Promise<TotalAnswer> {
+  const what = "GET /total";
+  const answer = await request(`${trimUrl(baseUrl)}/total`, { timeoutMs }, what);
+  if (answer.status !== 200) throw new ControlError(`answered ${what} with ${answer.status}: ${snippet(answer.body)}`, answer.status);
+  const parsed = TotalResponse.safeParse(parseJson(answer, what));
+  if (!parsed.success) {
+    throw new ControlError(
+      `answered ${what} with ${snippet(answer.body)}; expected {"node": "<id>", "total": "<integer as a string>", "count": <integer>}`,
+      answer.status,
+    );
+  }
+  return { node: parsed.data.node, total: BigInt(parsed.data.total), count: parsed.data.count };
+}
+
+/** GET /state (an optional route), parsed with the contract's schema. */
+export async function getState(baseUrl: string, timeoutMs = 2000): Promise<StateResponse> {
+  const what = "GET /state";
+  const answer = await request(`${trimUrl(baseUrl)}/state`, { timeoutMs }, what);
+  if (answer.status !== 200) throw new ControlError(`answered ${what} with ${answer.status}: ${snippet(answer.body)}`, answer.status);
+  const parsed = StateResponse.safeParse(parseJson(answer, what));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ControlError(`answered ${what} unexpectedly at ${issue?.path.join(".") || "(body)"}: ${issue?.message ?? "invalid"}`, answer.status);
+  }
+  return parsed.data;
+}
+
+/** GET /health: the answer when it is 200 and as the contract says; ControlError otherwise. */
+export async function getHealth(baseUrl: string, timeoutMs = 1000): Promise<HealthResponse> {
+  const what = "GET /health";
+  const answer = await request(`${trimUrl(baseUrl)}/health`, { timeoutMs, maxBytes: 64 * 1024 }, what);
+  if (answer.status !== 200) throw new ControlError(`answered ${what} with ${answer.status}`, answer.status);
+  const parsed = HealthResponse.safeParse(parseJson(answer, what));
+  if (!parsed.success) throw new ControlError(`answered ${what} with ${snippet(answer.body)}; expected {"status": "ok", "node": "<id>"}`, 200);
+  return parsed.data;
+}
+
+/** GET /health: true on 200. */
+export async function isHealthy(baseUrl: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const answer = await request(`${trimUrl(baseUrl)}/health`, { timeoutMs, maxBytes: 64 * 1024 });
+    return answer.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** POST /numbers with one value or a batch. Values are decimal strings (any size). Returns the parsed answer. */
+export async function addNumbers(baseUrl: string, values: readonly (string | bigint)[], timeoutMs = 5000): Promise<unknown> {
+  const what = "POST /numbers";
+  const answer = await request(`${trimUrl(baseUrl)}/numbers`, { method: "POST", body: postNumbersBody(values), timeoutMs }, what);
+  if (answer.status !== 201 && answer.status !== 200) {
+    let reason = snippet(answer.body);
+    try {
+      const j = JSON.parse(answer.body) as { error?: unknown };
+      if (typeof j.error === "string") reason = j.error;
+    } catch {
+      // keep the raw text
+    }
+    throw new ControlError(`rejected ${what} with ${answer.status}: ${reason}`, answer.status);
+  }
+  try {
+    return JSON.parse(answer.body) as unknown;
+  } catch {
+    return answer.body;
+  }
+}

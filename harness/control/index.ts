@@ -1,1 +1,0 @@
-export { getTotal, addNumbers, isHealthy, ControlError, TotalAnswer } from "./control-client.js";

@@ -1,0 +1,235 @@
+/**
+ * The docker runtime's host: every node a container on the scenario's private network (see docker-runtime.ts for
+ * how that network is made), DATA_DIR a host folder mounted in, exits watched with `docker wait`, logs read from the
+ * engine. The network around the containers (relays on the network's gateway, health, status, clean-up) is the
+ * shared started network (../started-network.ts).
+ */
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os, { constants as osConstants } from "node:os";
+import path from "node:path";
+import type Docker from "dockerode";
+import { eachLimited } from "../../base/each-limited.js";
+import type { NodeSpec } from "../../network/spec.js";
+import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../host.js";
+import { readContainerLog } from "./container-log.js";
+import { LABEL_NODE, LABEL_RUN } from "./labels.js";
+import { removeNetwork } from "./network-removal.js";
+import { startPeerContainer } from "./peer-container.js";
+
+/** Ports inside every container: each container has its own address, so the contract's defaults never clash. */
+export const CONTAINER_P2P_PORT = 7000;
+export const CONTAINER_HTTP_PORT = 8080;
+/** Where a node's DATA_DIR (a host folder, so it survives stop, kill and restart) is mounted. */
+export const CONTAINER_DATA_DIR = "/sumnet-data";
+
+/**
+ * Containers started or removed at once on one network. Engine 20.10 keeps a per-network endpoint count that drifts
+ * under many concurrent joins and leaves (50 at once did it twice here): the network then reports "active endpoints"
+ * with none attached and cannot be removed until the daemon restarts. Eight at a time is as fast on 2 cores.
+ */
+export const ENGINE_CONCURRENCY = 8;
+
+export interface DockerNetworkContext {
+  readonly docker: Docker;
+  readonly runId: string;
+  /** Engine network name and id. */
+  readonly networkName: string;
+  readonly networkId: string;
+  /** The host's address on the scenario network: relays listen here, containers reach them here. */
+  readonly gateway: string;
+  readonly labels: Record<string, string>;
+  /** Image for a node (per-node image, `--image`, or the reference image). */
+  readonly imageFor: (node: NodeSpec) => Promise<string>;
+  /** True when the node runs the reference image. */
+  readonly isReference: (node: NodeSpec) => boolean;
+  readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
+}
+
+interface ContainerRecord {
+  container: Docker.Container | undefined;
+  hostDataDir: string | undefined;
+  /** Resolves when the current run of the container has ended (set at each start). */
+  exited: Promise<void>;
+  /** Increments at each start, so a late `docker wait` answer of an older run is ignored. */
+  generation: number;
+  /** Log kept after the container was removed (leave). */
+  finalLog: string | undefined;
+  /** Frozen with `docker pause`: the engine refuses to stop a paused container. */
+  paused: boolean;
+}
+
+export class DockerHost implements NetworkHost {
+  readonly runtime = "docker";
+  private readonly records = new Map<string, ContainerRecord>();
+
+  constructor(
+    private readonly ctx: DockerNetworkContext,
+    private readonly events: HostEvents,
+  ) {}
+
+  get runId(): string {
+    return this.ctx.runId;
+  }
+
+  get relayListenHost(): string {
+    return this.ctx.gateway;
+  }
+
+  relayAddress(port: number): string {
+    return `${this.ctx.gateway}:${port}`;
+  }
+
+  runsReferencePeer(spec: NodeSpec): boolean {
+    return this.ctx.isReference(spec);
+  }
+
+  async placeNode(spec: NodeSpec): Promise<ContractPlacement> {
+    this.records.set(spec.id, { container: undefined, hostDataDir: undefined, exited: Promise.resolve(), generation: 0, finalLog: undefined, paused: false });
+    return {
+      p2pHost: "0.0.0.0",
+      p2pPort: CONTAINER_P2P_PORT,
+      httpPort: CONTAINER_HTTP_PORT,
+      dataDir: spec.dataDir ? CONTAINER_DATA_DIR : undefined,
+    };
+  }
+
+  /** Creates (first time) or starts again (later) the node's container. */
+  async start(spec: NodeSpec, env: Readonly<Record<string, string>>): Promise<NodeAddress> {
+    const record = this.record(spec.id);
+    if (!record.container) {
+      if (spec.dataDir && !record.hostDataDir) {
+        record.hostDataDir = await mkdtemp(path.join(os.tmpdir(), `sumnet-${this.ctx.runId}-${spec.id}-`));
+        // Any user id in any image must be able to write it.
+        await chmod(record.hostDataDir, 0o777);
+      }
+      const started = await startPeerContainer({
+        image: await this.ctx.imageFor(spec),
+        name: `sumnet-${this.ctx.runId}-${spec.id}`,
+        networkName: this.ctx.networkName,
+        environment: { ...env },
+        labels: { ...this.ctx.labels, [LABEL_NODE]: spec.id },
+        binds: record.hostDataDir ? [{ source: record.hostDataDir, target: CONTAINER_DATA_DIR }] : [],
+        hostConfig: this.ctx.hostConfig,
+      });
+      record.container = this.ctx.docker.getContainer(started.getId());
+    } else {
+      await record.container.start();
+    }
+    const info = await record.container.inspect();
+    const address = info.NetworkSettings.Networks[this.ctx.networkName]?.IPAddress;
+    if (!address) throw new Error(`node "${spec.id}": container has no address on network ${this.ctx.networkName}`);
+    this.watchExit(spec.id, record);
+    return { controlUrl: `http://${address}:${CONTAINER_HTTP_PORT}`, p2p: { host: address, port: CONTAINER_P2P_PORT } };
+  }
+
+  private watchExit(id: string, record: ContainerRecord): void {
+    const generation = ++record.generation;
+    const container = record.container;
+    if (!container) return;
+    record.exited = container.wait().then(
+      (result: { StatusCode: number }) => this.noteExit(id, record, generation, result.StatusCode),
+      () => this.noteExit(id, record, generation, null),
+    );
+  }
+
+  private noteExit(id: string, record: ContainerRecord, generation: number, code: number | null): void {
+    if (generation !== record.generation) return;
+    // Docker reports death by signal N as 128 + N.
+    const signal =
+      code !== null && code > 128 ? (Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? null) : null;
+    this.events.exited(id, { code, signal });
+  }
+
+  async stop(nodeId: string, timeoutMs: number): Promise<void> {
+    const record = await this.unpaused(nodeId);
+    await record.container?.stop({ t: Math.max(0, Math.ceil(timeoutMs / 1000)) }).catch(ignoreGone);
+    await record.exited;
+  }
+
+  async kill(nodeId: string): Promise<void> {
+    const record = await this.unpaused(nodeId);
+    await record.container?.kill({ signal: "SIGKILL" }).catch(ignoreGone);
+    await record.exited;
+  }
+
+  async pause(nodeId: string): Promise<void> {
+    const record = this.record(nodeId);
+    await record.container?.pause();
+    record.paused = true;
+  }
+
+  async resume(nodeId: string): Promise<void> {
+    await this.unpaused(nodeId);
+  }
+
+  private async unpaused(nodeId: string): Promise<ContainerRecord> {
+    const record = this.record(nodeId);
+    if (record.paused) {
+      await record.container?.unpause().catch(ignoreGone);
+      record.paused = false;
+    }
+    return record;
+  }
+
+  async remove(nodeId: string): Promise<void> {
+    const record = this.record(nodeId);
+    if (record.container) {
+      record.finalLog = await readContainerLog(record.container).catch((e: Error) => `(log unavailable: ${e.message})\n`);
+      await record.container.remove({ force: true }).catch(() => undefined);
+      record.container = undefined;
+    }
+    if (record.hostDataDir) await rm(record.hostDataDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  async readLog(nodeId: string): Promise<string> {
+    const record = this.record(nodeId);
+    if (record.finalLog !== undefined) return record.finalLog;
+    if (!record.container) return "";
+    return readContainerLog(record.container);
+  }
+
+  async dispose(): Promise<void> {
+    const problems: string[] = [];
+    const { docker } = this.ctx;
+    // Remove by label, not only by handle: a container whose creation failed half-way has no handle here.
+    const labelled = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${this.ctx.runId}`] } }).catch((e: Error) => {
+      problems.push(`listing containers: ${e.message}`);
+      return [];
+    });
+    const ids = new Set(labelled.map((c) => c.Id));
+    for (const record of this.records.values()) if (record.container) ids.add(record.container.id);
+    await eachLimited([...ids], ENGINE_CONCURRENCY, (id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch((e: Error & { statusCode?: number }) => {
+          if (e.statusCode !== 404) problems.push(`container ${id.slice(0, 12)}: ${e.message}`);
+        }),
+    );
+    await removeNetwork(docker, this.ctx.networkId).catch((e: Error) => {
+      problems.push(`network ${this.ctx.networkName}: ${e.message}`);
+    });
+    await Promise.all(
+      [...this.records.values()].map(async (record) => {
+        if (record.hostDataDir) await rm(record.hostDataDir, { recursive: true, force: true }).catch(() => undefined);
+      }),
+    );
+    if (problems.length > 0) {
+      throw new Error(`docker runtime: could not remove everything of run ${this.ctx.runId} (run \`sumnet clean\`): ${problems.join("; ")}`);
+    }
+  }
+
+  /** Nothing synchronous can reach the engine: `sumnet clean` removes what a killed harness left, by label. */
+  destroyNow(): void {}
+
+  private record(nodeId: string): ContainerRecord {
+    const record = this.records.get(nodeId);
+    if (!record) throw new Error(`docker runtime: unknown node "${nodeId}"`);
+    return record;
+  }
+}
+
+function ignoreGone(e: Error & { statusCode?: number }): void {
+  // 304: already stopped; 404: gone; 409: not running.
+  if (e.statusCode !== 304 && e.statusCode !== 404 && e.statusCode !== 409) throw e;
+}

@@ -1,0 +1,58 @@
+/**
+ * The one place that turns a runtime's name (`--runtime local|docker`, a course file, a library call) into a
+ * runtime. The docker runtime (and its engine client) is loaded only when asked for.
+ */
+import type Docker from "dockerode";
+import type { SignalPolicy } from "./cleanup.js";
+import { LocalRuntime } from "./local/local-runtime.js";
+import type { Runtime } from "./runtime.js";
+
+export const RUNTIME_NAMES = ["local", "docker"] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+
+export interface RuntimeChoice {
+  /** Default local. */
+  readonly runtime?: RuntimeName | undefined;
+  /** Peer command line for nodes that name none (local runtime); default: the reference peer. */
+  readonly peerCommand?: string | undefined;
+  /** Peer image for nodes that name none (docker runtime); default: the reference image, built when missing. */
+  readonly image?: string | undefined;
+  /** Base image to build the reference image from (docker; default `$NODE_IMAGE`). */
+  readonly nodeImage?: string | undefined;
+  /** Extra HostConfig for every container (docker; the grader's sandbox). */
+  readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
+  /** One line per runtime event worth telling a user (image builds). */
+  readonly log?: ((line: string) => void) | undefined;
+  /** What Ctrl-C does to a running network (default: remove everything and exit 130). */
+  readonly onSignal?: SignalPolicy | undefined;
+}
+
+/** Thrown for a choice that cannot work (a docker option with the local runtime, an unknown name). */
+export class RuntimeChoiceError extends Error {
+  override readonly name = "RuntimeChoiceError";
+}
+
+export async function createRuntime(choice: RuntimeChoice = {}): Promise<Runtime> {
+  const name = choice.runtime ?? "local";
+  if (name === "local") {
+    if (choice.image) throw new RuntimeChoiceError("--image applies to --runtime docker; use --peer-command with the local runtime");
+    return new LocalRuntime({ peerCommand: choice.peerCommand, onSignal: choice.onSignal });
+  }
+  if (name === "docker") {
+    if (choice.peerCommand) throw new RuntimeChoiceError("--peer-command applies to --runtime local; use --image with docker");
+    let mod: typeof import("./docker/docker-runtime.js");
+    try {
+      mod = await import("./docker/docker-runtime.js");
+    } catch (error) {
+      throw new RuntimeChoiceError(`the docker runtime is not available in this build (${(error as Error).message})`);
+    }
+    return mod.createDockerRuntime({
+      image: choice.image,
+      nodeImage: choice.nodeImage,
+      hostConfig: choice.hostConfig,
+      log: choice.log,
+      onSignal: choice.onSignal,
+    });
+  }
+  throw new RuntimeChoiceError(`--runtime expects ${RUNTIME_NAMES.join(" or ")}, got "${String(name)}"`);
+}

@@ -1,0 +1,475 @@
+/**
+ * The one implementation of a started network, for every runtime. It holds what a network is beyond its processes or
+ * containers: each node's status and the events a dashboard follows, the relay that carries each link (cuts, shapes),
+ * health checks, the contract's environment with the reference peer's tuning, and clean-up on dispose, on a failed
+ * start and on signals. A runtime supplies a `NetworkHost` (host.ts) that starts, stops, kills and pauses one node.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { getHealth } from "../../contract/peer-client.js";
+import { eachLimited } from "../base/each-limited.js";
+import { seededRandom, type SeededRandom } from "../base/seeded-random.js";
+import { LinkRelay, type RelayTarget } from "../faults/link-relay.js";
+import {
+  assertValidNetworkSpec,
+  CLEAN_LINK,
+  linkKey,
+  NODE_ID_PATTERN,
+  type LinkShape,
+  type LinkSpec,
+  type NetworkSpec,
+  type NodeSpec,
+} from "../network/spec.js";
+import { forgetNetwork, trackNetwork, type SignalPolicy } from "./cleanup.js";
+import type { ContractPlacement, HostEvents, NetworkHost } from "./host.js";
+import { NetworkListeners } from "./network-listeners.js";
+import { referencePeerTuning } from "./peer-tuning.js";
+import {
+  NodeError,
+  DEFAULT_HEALTH_TIMEOUT_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type LinkInfo,
+  type NetworkEvent,
+  type NetworkSnapshot,
+  type NodeExit,
+  type NodeInfo,
+  type NodeStatus,
+  type StartedNetwork,
+  type StartNetworkOptions,
+  type StartNodeOptions,
+  type StopOptions,
+} from "./runtime.js";
+
+/** Relay target while a node does not run: port 0 is refused at once, nothing is contacted. */
+const NOWHERE: RelayTarget = Object.freeze({ host: "127.0.0.1", port: 0 });
+
+export interface HostedNetworkOptions extends StartNetworkOptions {
+  /** What a signal does to this network (default dispose-and-exit). */
+  readonly onSignal?: SignalPolicy | undefined;
+  /** How many nodes start at once (engines have limits; default all). */
+  readonly startConcurrency?: number | undefined;
+}
+
+interface NodeRecord {
+  readonly spec: NodeSpec;
+  placement: ContractPlacement;
+  status: NodeStatus;
+  controlUrl: string;
+  p2p: RelayTarget;
+  starts: number;
+  lastExit: NodeExit | undefined;
+  /** The harness asked the current run to end (stop, kill, leave, dispose). */
+  exitExpected: boolean;
+}
+
+interface LinkRecord {
+  readonly spec: LinkSpec;
+  readonly relay: LinkRelay;
+}
+
+export class HostedNetwork implements StartedNetwork {
+  readonly runtime: string;
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly links = new Map<string, LinkRecord>();
+  private readonly listeners = new NetworkListeners();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly random: SeededRandom;
+  private disposing: Promise<void> | undefined;
+  readonly host: NetworkHost;
+
+  private constructor(
+    readonly name: string,
+    makeHost: (events: HostEvents) => NetworkHost,
+    seed: number,
+  ) {
+    this.host = makeHost({ exited: (id, exit) => this.noteExit(id, exit) });
+    this.runtime = this.host.runtime;
+    this.random = seededRandom(seed);
+  }
+
+  /**
+   * Start every node of `spec` wired by its links; resolves when all are healthy. On failure everything started is
+   * removed and the first error is thrown.
+   */
+  static async start(
+    spec: NetworkSpec,
+    makeHost: (events: HostEvents) => NetworkHost,
+    options: HostedNetworkOptions = {},
+  ): Promise<HostedNetwork> {
+    assertValidNetworkSpec(spec);
+    const network = new HostedNetwork(spec.name, makeHost, options.seed ?? 1);
+    trackNetwork(network, options.onSignal ?? "dispose-and-exit");
+    const onAbort = (): void => void network[Symbol.asyncDispose]().catch(() => undefined);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (const node of spec.nodes) network.nodes.set(node.id, await network.newRecord(node));
+      await Promise.all(spec.links.map((link) => network.openLink(link)));
+      options.signal?.throwIfAborted();
+      const healthMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+      await network.track(
+        eachLimited(spec.nodes, options.startConcurrency ?? spec.nodes.length, (node) => network.launch(network.record(node.id), healthMs)),
+      );
+      options.signal?.throwIfAborted();
+      return network;
+    } catch (error) {
+      await network[Symbol.asyncDispose]().catch(() => undefined);
+      throw error;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Id of this started network, unique on this machine (its folders, its engine objects' labels). */
+  get runId(): string {
+    return this.host.runId;
+  }
+
+  snapshot(): NetworkSnapshot {
+    return {
+      name: this.name,
+      runtime: this.runtime,
+      nodes: [...this.nodes.values()].map((r) => this.nodeInfo(r)),
+      links: [...this.links.values()].map((l) => this.linkInfo(l)),
+    };
+  }
+
+  subscribe(listener: (event: NetworkEvent) => void): () => void {
+    return this.listeners.subscribe(listener);
+  }
+
+  controlUrl(nodeId: string): string {
+    const record = this.record(nodeId);
+    if (!record.controlUrl) throw new Error(`node "${nodeId}" has no control URL: it has never started`);
+    return record.controlUrl;
+  }
+
+  async startNode(nodeId: string, options: StartNodeOptions = {}): Promise<void> {
+    const record = this.record(nodeId);
+    if (record.status === "removed") throw new Error(`node "${nodeId}" has left the network and cannot start again`);
+    if (record.status === "running" || record.status === "paused") throw new Error(`node "${nodeId}" is already running`);
+    await this.track(this.launch(record, options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS));
+  }
+
+  async stopNode(nodeId: string, options: StopOptions = {}): Promise<void> {
+    await this.track(this.halt(this.record(nodeId), "stop", options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS));
+  }
+
+  async killNode(nodeId: string): Promise<void> {
+    await this.track(this.halt(this.record(nodeId), "kill", 0));
+  }
+
+  async pauseNode(nodeId: string): Promise<void> {
+    const record = this.record(nodeId);
+    if (record.status !== "running") throw new Error(`node "${nodeId}" is ${record.status}, not running: it cannot be paused`);
+    await this.track(this.host.pause(nodeId));
+    this.setStatus(record, "paused");
+  }
+
+  async resumeNode(nodeId: string): Promise<void> {
+    const record = this.record(nodeId);
+    if (record.status !== "paused") throw new Error(`node "${nodeId}" is ${record.status}, not paused: it cannot be resumed`);
+    await this.track(this.host.resume(nodeId));
+    this.setStatus(record, "running");
+  }
+
+  async restartNode(
+    nodeId: string,
+    options: StopOptions & StartNodeOptions & { readonly hard?: boolean } = {},
+  ): Promise<void> {
+    const record = this.record(nodeId);
+    if (record.status === "removed") throw new Error(`node "${nodeId}" has left the network and cannot start again`);
+    if (record.status === "running" || record.status === "paused") {
+      await this.track(this.halt(record, options.hard ? "kill" : "stop", options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS));
+    }
+    await this.startNode(nodeId, options);
+  }
+
+  async addNode(node: NodeSpec, links: readonly LinkSpec[], options: StartNodeOptions = {}): Promise<void> {
+    this.assertOpen();
+    const problems: string[] = [];
+    if (!NODE_ID_PATTERN.test(node.id)) problems.push(`node id "${node.id}" must match ${NODE_ID_PATTERN}`);
+    if (this.nodes.has(node.id)) problems.push(`node id "${node.id}" is already used in network "${this.name}"`);
+    for (const link of links) {
+      const other = link.from === node.id ? link.to : link.from;
+      if (link.from !== node.id && link.to !== node.id) {
+        problems.push(`link ${link.from}->${link.to} does not have the joining node "${node.id}" as an end`);
+      } else if (other === node.id) {
+        problems.push(`link ${link.from}->${link.to}: a node cannot link to itself`);
+      } else if (this.nodes.get(other) === undefined || this.record(other).status === "removed") {
+        problems.push(`link ${link.from}->${link.to}: unknown node "${other}"`);
+      } else if (link.to === node.id) {
+        // A running node's environment (PEERS) is fixed when it starts.
+        problems.push(`link ${link.from}->${link.to}: the running node "${link.from}" cannot be made to dial a joining node; give the link as ${node.id}->${link.from}`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`cannot add node "${node.id}": ${problems.join("; ")}`);
+    const record = await this.newRecord(node);
+    this.nodes.set(node.id, record);
+    await Promise.all(links.map((link) => this.openLink(link)));
+    await this.track(this.launch(record, options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS));
+  }
+
+  async removeNode(nodeId: string, options: StopOptions = {}): Promise<void> {
+    const record = this.record(nodeId);
+    if (record.status === "removed") return;
+    await this.track(this.halt(record, "stop", options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS));
+    await this.host.remove(nodeId);
+    for (const [key, link] of [...this.links]) {
+      if (link.spec.from !== nodeId && link.spec.to !== nodeId) continue;
+      this.links.delete(key);
+      await link.relay.close();
+      this.listeners.emit({ type: "link-removed", link: link.spec });
+    }
+    this.setStatus(record, "removed");
+  }
+
+  async cutLink(a: string, b: string): Promise<void> {
+    const link = this.link(a, b);
+    link.relay.cut();
+    this.emitLink(link);
+  }
+
+  async restoreLink(a: string, b: string): Promise<void> {
+    const link = this.link(a, b);
+    link.relay.restore();
+    this.emitLink(link);
+  }
+
+  async shapeLink(a: string, b: string, shape: LinkShape): Promise<void> {
+    const link = this.link(a, b);
+    link.relay.shape(shape);
+    this.emitLink(link);
+  }
+
+  async clearLinkShape(a: string, b: string): Promise<void> {
+    await this.shapeLink(a, b, CLEAN_LINK);
+  }
+
+  /** Counters of the relay that carries the link between a and b (bytes, connections). */
+  relayStats(a: string, b: string): ReturnType<LinkRelay["getStats"]> {
+    return this.link(a, b).relay.getStats();
+  }
+
+  async readLog(nodeId: string): Promise<string> {
+    this.record(nodeId);
+    return this.host.readLog(nodeId);
+  }
+
+  async collectLogs(dir: string): Promise<string[]> {
+    await mkdir(dir, { recursive: true });
+    return Promise.all(
+      [...this.nodes.keys()].map(async (id) => {
+        const file = path.join(dir, `${id}.log`);
+        const text = await this.host.readLog(id).catch((e: Error) => `(log unavailable: ${e.message})\n`);
+        await writeFile(file, text);
+        return file;
+      }),
+    );
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.disposing ??= this.dispose();
+    return this.disposing;
+  }
+
+  /** Synchronous last resort (process exit): kill what runs and remove what can be removed at once. */
+  destroyNow(): void {
+    for (const record of this.nodes.values()) record.exitExpected = true;
+    this.host.destroyNow();
+    forgetNetwork(this);
+  }
+
+  // --- internals ----------------------------------------------------------------------------------------------------
+
+  private async dispose(): Promise<void> {
+    // Let operations in flight finish (health waits see `disposing` and give up), so nothing appears after the sweep.
+    await Promise.allSettled([...this.inFlight]);
+    for (const record of this.nodes.values()) record.exitExpected = true;
+    await Promise.allSettled([...this.links.values()].map((l) => l.relay.close()));
+    try {
+      await this.host.dispose();
+    } finally {
+      forgetNetwork(this);
+    }
+  }
+
+  private async newRecord(spec: NodeSpec): Promise<NodeRecord> {
+    return {
+      spec,
+      placement: await this.host.placeNode(spec),
+      status: "stopped",
+      controlUrl: "",
+      p2p: NOWHERE,
+      starts: 0,
+      lastExit: undefined,
+      exitExpected: false,
+    };
+  }
+
+  private async openLink(link: LinkSpec): Promise<void> {
+    const relay = await LinkRelay.start({
+      host: this.host.relayListenHost,
+      target: this.nodes.get(link.to)?.p2p ?? NOWHERE,
+      random: this.random.fork(linkKey(link.from, link.to)),
+    });
+    const record: LinkRecord = { spec: link, relay };
+    this.links.set(linkKey(link.from, link.to), record);
+    this.emitLink(record);
+  }
+
+  /** The contract's environment of a node: reference tuning, the scenario's variables, then the contract's own. */
+  private environment(record: NodeRecord): Record<string, string> {
+    const p = record.placement;
+    const peers = [...this.links.values()]
+      .filter((l) => l.spec.from === record.spec.id)
+      .map((l) => this.host.relayAddress(l.relay.port));
+    const env: Record<string, string> = {
+      ...(this.host.runsReferencePeer(record.spec) ? referencePeerTuning(this.nodes.size) : {}),
+      ...record.spec.env,
+      NODE_ID: record.spec.id,
+      P2P_HOST: p.p2pHost,
+      P2P_PORT: String(p.p2pPort),
+      HTTP_PORT: String(p.httpPort),
+      PEERS: peers.join(","),
+    };
+    if (record.spec.numbers.length > 0) env.NUMBERS = record.spec.numbers.join(",");
+    if (p.dataDir !== undefined) env.DATA_DIR = p.dataDir;
+    return env;
+  }
+
+  /** Start the node's process or container and wait until it is healthy; retries on a fixable start failure. */
+  private async launch(record: NodeRecord, healthTimeoutMs: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.assertOpen();
+      record.exitExpected = false;
+      const address = await this.host.start(record.spec, this.environment(record));
+      record.controlUrl = address.controlUrl;
+      record.p2p = address.p2p;
+      record.starts += 1;
+      // Links lead to the node at once: its relays hold dialers' connections until it listens.
+      this.retarget(record.spec.id, record.p2p);
+      this.setStatus(record, "running");
+      try {
+        await this.waitHealthy(record, healthTimeoutMs);
+        return;
+      } catch (error) {
+        if (this.disposing) throw error;
+        if (record.status === "running") await this.halt(record, "kill", 0);
+        const moved = attempt < 3 ? await this.host.replaceAfterFailedStart?.(record.spec.id) : undefined;
+        if (!moved) throw error;
+        record.placement = moved;
+      }
+    }
+  }
+
+  private async waitHealthy(record: NodeRecord, timeoutMs: number): Promise<void> {
+    const id = record.spec.id;
+    const deadline = Date.now() + timeoutMs;
+    let last = "no answer yet";
+    let pause = 20; // grows: 50 starting peers must not be flooded with health checks
+    for (;;) {
+      if (this.disposing) throw new Error(`network "${this.name}" was disposed while node "${id}" started`);
+      if (record.status !== "running") {
+        const exit = record.lastExit;
+        throw new NodeError(
+          id,
+          `${id} exited before it was healthy (code ${exit?.code ?? "?"}${exit?.signal ? `, signal ${exit.signal}` : ""})` +
+            (await this.logTail(id)),
+        );
+      }
+      try {
+        const health = await getHealth(record.controlUrl, Math.min(2000, Math.max(100, deadline - Date.now())));
+        // Another process may hold this port (taken between allocation and bind): a peer that names itself in its
+        // health answer, as the contract asks, must name this node, or the answer is not from this node.
+        if (health.node === undefined || health.node === id) return;
+        last = `GET /health answered by ${health.node}, another peer on this address`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (Date.now() >= deadline) {
+        throw new NodeError(id, `${id} did not answer GET /health with 200 within ${timeoutMs} ms (${last} at ${record.controlUrl})` + (await this.logTail(id)));
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(250, pause * 1.5);
+    }
+  }
+
+  private async logTail(id: string): Promise<string> {
+    const log = await this.host.readLog(id).catch(() => "");
+    const lines = log.trimEnd().split("\n").slice(-15).join("\n");
+    return lines ? `\n--- end of ${id}'s log ---\n${lines}` : "; its log is empty";
+  }
+
+  private async halt(record: NodeRecord, how: "stop" | "kill", timeoutMs: number): Promise<void> {
+    if (record.status !== "running" && record.status !== "paused") return;
+    record.exitExpected = true;
+    this.retarget(record.spec.id, NOWHERE);
+    if (how === "kill") await this.host.kill(record.spec.id);
+    else await this.host.stop(record.spec.id, timeoutMs);
+    if (record.status === "running" || record.status === "paused") this.setStatus(record, "stopped");
+  }
+
+  private noteExit(id: string, exit: Omit<NodeExit, "expected">): void {
+    const record = this.nodes.get(id);
+    if (!record) return;
+    record.lastExit = { ...exit, expected: record.exitExpected };
+    if (record.exitExpected || (record.status !== "running" && record.status !== "paused")) return;
+    // A crash: the harness did not ask for it.
+    this.retarget(id, NOWHERE);
+    if (!this.disposing) this.setStatus(record, "exited");
+    else record.status = "exited";
+  }
+
+  private retarget(nodeId: string, target: RelayTarget): void {
+    for (const link of this.links.values()) if (link.spec.to === nodeId) link.relay.retarget(target);
+  }
+
+  private setStatus(record: NodeRecord, status: NodeStatus): void {
+    record.status = status;
+    this.listeners.emit({ type: "node", node: this.nodeInfo(record) });
+  }
+
+  private emitLink(link: LinkRecord): void {
+    this.listeners.emit({ type: "link", link: this.linkInfo(link) });
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = (): void => void this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private assertOpen(): void {
+    if (this.disposing) throw new Error(`network "${this.name}" has been disposed`);
+  }
+
+  private record(nodeId: string): NodeRecord {
+    const record = this.nodes.get(nodeId);
+    if (!record) throw new Error(`unknown node "${nodeId}" in network "${this.name}" (nodes: ${[...this.nodes.keys()].join(", ")})`);
+    return record;
+  }
+
+  private link(a: string, b: string): LinkRecord {
+    this.record(a);
+    this.record(b);
+    const link = this.links.get(linkKey(a, b));
+    if (!link) throw new Error(`no link between "${a}" and "${b}" in network "${this.name}"`);
+    return link;
+  }
+
+  private nodeInfo(record: NodeRecord): NodeInfo {
+    return {
+      id: record.spec.id,
+      status: record.status,
+      controlUrl: record.controlUrl,
+      dataDir: record.spec.dataDir,
+      lastExit: record.lastExit,
+      starts: record.starts,
+    };
+  }
+
+  private linkInfo(link: LinkRecord): LinkInfo {
+    return { from: link.spec.from, to: link.spec.to, cut: link.relay.isCut, shape: link.relay.currentShape };
+  }
+}
