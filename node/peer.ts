@@ -11,6 +11,7 @@ import { Replica, type NumberRecord, type Output } from "./core/replica.js";
 import { NumberLog } from "./adapters/number-log.js";
 import { PeerMetrics } from "./adapters/metrics.js";
 import { TcpLinks } from "./adapters/tcp-links.js";
+import { LegacyLinkAdapter } from "./adapters/legacy-links.js";
 import { HttpError, createControlServer } from "./adapters/http-api.js";
 
 /** The identity writer for a fresh process: time-ordered and random, so it is never reused by a later start. */
@@ -96,6 +97,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
             numberLog.append(o.numbers).catch((err: Error) => log.error("number log write failed", { error: err.message }));
           }
           totalChanged();
+          legacy.learned(o.numbers);
           break;
         case "close":
           metrics.reject("protocol");
@@ -118,10 +120,30 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     log,
     metrics,
     events: {
-      up: (link, peer, direction) => apply(replica.linkUp(link, peer, direction === "out" ? "dialer" : "acceptor")),
-      message: (link, message) => apply(replica.receive(link, message)),
-      down: (link) => replica.linkDown(link),
+      up: (link, peer, direction) => {
+        legacy.up(link, peer, direction);
+        apply(replica.linkUp(link, peer, direction === "out" ? "dialer" : "acceptor"));
+      },
+      message: (link, message) => {
+        legacy.message(link);
+        apply(replica.receive(link, message));
+      },
+      legacy: (link, text) => legacy.frame(link, text),
+      down: (link) => {
+        legacy.down(link);
+        replica.linkDown(link);
+      },
     },
+  });
+  const legacy = new LegacyLinkAdapter({
+    nodeId: config.nodeId,
+    newIncarnation,
+    replica,
+    links,
+    numberLog,
+    log,
+    metrics,
+    addLocal: (numbers) => apply(replica.addLocal(numbers)),
   });
 
   const p2pPort = await links.listen();
@@ -147,9 +169,16 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
       count: replica.count,
       digest: replica.digest(),
       links: links.views(),
+      legacy: legacy.views(),
     }),
     metrics: () =>
-      metrics.render({ node: config.nodeId, linksUp: links.upCount, numbersKnown: replica.count, total: replica.total }),
+      metrics.render({
+        node: config.nodeId,
+        linksUp: links.upCount,
+        legacyLinksUp: legacy.upCount,
+        numbersKnown: replica.count,
+        total: replica.total,
+      }),
     health: () => ({ ok: listening && !stopping, node: config.nodeId }),
   });
   await new Promise<void>((resolve, reject) => {
@@ -188,6 +217,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
       if (stopping) return;
       stopping = true;
       clearInterval(syncTimer);
+      legacy.stop();
       if (flushTimer) {
         clearTimeout(flushTimer as NodeJS.Timeout);
         clearImmediate(flushTimer as NodeJS.Immediate);

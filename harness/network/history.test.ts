@@ -22,7 +22,7 @@ describe("NetworkHistory", () => {
     h.apply({ kind: "kill", nodes: ["n4"] });
     h.apply({ kind: "join", node: node("x"), links: [{ from: "x", to: "n1" }] });
     expect(h.components()).toEqual([["n1", "n2", "n3", "x"]]);
-    h.apply({ kind: "leave", nodes: ["n1"] });
+    h.apply({ kind: "leave", nodes: ["n1"], timeoutMs: 0 });
     expect(h.life("n1")).toBe("removed");
     expect(h.links().some((l) => l.from === "x" || l.to === "n1")).toBe(false);
     expect(h.components()).toEqual([["n2", "n3"], ["x"]]);

@@ -10,12 +10,15 @@ export class PeerMetrics {
   conflicts = 0;
   numbersInjected = 0;
   httpRequests = 0;
+  /** Numbers that came in on legacy p2pnetwork links, and frames there that were not numbers. */
+  legacyNumbers = 0;
+  legacyFramesIgnored = 0;
 
   reject(reason: RejectReason | "handshake" | "protocol"): void {
     this.framesRejected.set(reason, (this.framesRejected.get(reason) ?? 0) + 1);
   }
 
-  render(gauges: { node: string; linksUp: number; numbersKnown: number; total: bigint }): string {
+  render(gauges: { node: string; linksUp: number; legacyLinksUp: number; numbersKnown: number; total: bigint }): string {
     const out: string[] = [];
     const metric = (name: string, type: "counter" | "gauge", help: string, samples: [string, number | string][]) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -40,7 +43,19 @@ export class PeerMetrics {
     metric("sumnet_numbers_injected_total", "counter", "Numbers accepted by this peer's control API.", [
       ["", this.numbersInjected],
     ]);
-    metric("sumnet_links_up", "gauge", "Peer links with a completed handshake.", [["", gauges.linksUp]]);
+    metric("sumnet_legacy_numbers_total", "counter", "Numbers added from frames on legacy p2pnetwork links.", [
+      ["", this.legacyNumbers],
+    ]);
+    metric(
+      "sumnet_legacy_frames_ignored_total",
+      "counter",
+      "Frames on legacy p2pnetwork links that were not an integer (ignored; the link stays open).",
+      [["", this.legacyFramesIgnored]],
+    );
+    metric("sumnet_links_up", "gauge", "Peer links with a completed handshake (legacy links included).", [
+      ["", gauges.linksUp],
+    ]);
+    metric("sumnet_legacy_links_up", "gauge", "Legacy p2pnetwork links up (PROTOCOL.md).", [["", gauges.legacyLinksUp]]);
     metric("sumnet_numbers_known", "gauge", "Distinct numbers this peer holds.", [["", gauges.numbersKnown]]);
     // Prometheus samples are float64: the exact total is kept in a label as well.
     metric("sumnet_total", "gauge", "Sum of all numbers this peer holds (float64; exact value in sumnet_total_exact).", [

@@ -8,9 +8,10 @@ import type { PeerAddress } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { PeerMetrics } from "./metrics.js";
 import {
-  FrameDecoder,
+  LinkFrameDecoder,
   encodeDialerHandshake,
   encodeFrame,
+  encodeLegacyFrames,
   parseAcceptorHandshake,
   parseDialerHandshake,
   type HandshakeResult,
@@ -24,11 +25,14 @@ const BACKOFF_MAX_MS = 5000;
 export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 export type Direction = "in" | "out";
+/** A sumnet/1 link, or a legacy p2pnetwork link (PROTOCOL.md, "Legacy p2pnetwork links"). */
+export type LinkKind = "sumnet" | "legacy";
 
 export interface LinkView {
   peer: string | null;
   address: string;
   direction: Direction;
+  kind: LinkKind;
   state: "up" | "down";
   framesSent: number;
   framesReceived: number;
@@ -39,6 +43,8 @@ export interface LinkView {
 export interface LinkEvents {
   up(link: number, peer: string, direction: Direction): void;
   message(link: number, message: WireMessage): void;
+  /** A frame on a legacy link (the first one made it legacy, unless `markLegacy` did), as text. */
+  legacy(link: number, text: string): void;
   down(link: number): void;
 }
 
@@ -48,6 +54,8 @@ interface Link {
   readonly direction: Direction;
   readonly address: string;
   peer: string | null;
+  kind: LinkKind;
+  decoder: LinkFrameDecoder | undefined;
   up: boolean;
   framesSent: number;
   framesReceived: number;
@@ -59,6 +67,7 @@ interface Dialer {
   readonly target: PeerAddress;
   link: Link | undefined;
   lastPeer: string | null;
+  lastKind: LinkKind;
   attempt: number;
   timer: NodeJS.Timeout | undefined;
   self: boolean;
@@ -113,7 +122,15 @@ export class TcpLinks {
 
   startDialing(): void {
     for (const target of this.opts.peers) {
-      const dialer: Dialer = { target, link: undefined, lastPeer: null, attempt: 0, timer: undefined, self: false };
+      const dialer: Dialer = {
+        target,
+        link: undefined,
+        lastPeer: null,
+        lastKind: "sumnet",
+        attempt: 0,
+        timer: undefined,
+        self: false,
+      };
       this.dialers.push(dialer);
       this.dial(dialer);
     }
@@ -121,7 +138,7 @@ export class TcpLinks {
 
   send(id: number, message: WireMessage): void {
     const link = this.links.get(id);
-    if (!link || !link.up || link.socket.destroyed) return;
+    if (!link || !link.up || link.kind === "legacy" || link.socket.destroyed) return;
     if (link.socket.writableLength > MAX_UNSENT_BYTES) {
       this.close(id, `the peer has not read ${link.socket.writableLength} bytes sent to it`);
       return;
@@ -129,6 +146,27 @@ export class TcpLinks {
     this.write(link, encodeFrame(message));
     link.framesSent++;
     this.opts.metrics.framesSent++;
+  }
+
+  /** Bare decimal frames (`57\x04`) on a legacy link; never a sumnet message. */
+  sendLegacy(id: number, values: readonly string[]): void {
+    const link = this.links.get(id);
+    if (!link || !link.up || link.kind !== "legacy" || link.socket.destroyed) return;
+    if (link.socket.writableLength > MAX_UNSENT_BYTES) {
+      this.close(id, `the legacy peer has not read ${link.socket.writableLength} bytes sent to it`);
+      return;
+    }
+    this.write(link, encodeLegacyFrames(values));
+    link.framesSent += values.length;
+    this.opts.metrics.framesSent += values.length;
+  }
+
+  /** Takes an up link as legacy before any frame arrived on it; false if it is gone or a hello made it sumnet. */
+  markLegacy(id: number): boolean {
+    const link = this.links.get(id);
+    if (!link || !link.up || !link.decoder?.markLegacy()) return false;
+    link.kind = "legacy";
+    return true;
   }
 
   close(id: number, reason: string): void {
@@ -147,6 +185,7 @@ export class TcpLinks {
         peer: d.lastPeer,
         address: `${d.target.host}:${d.target.port}`,
         direction: "out",
+        kind: d.lastKind,
         state: "down",
         framesSent: 0,
         framesReceived: 0,
@@ -161,6 +200,7 @@ export class TcpLinks {
         peer: l.peer,
         address: l.address,
         direction: l.direction,
+        kind: l.kind,
         state: "up",
         framesSent: l.framesSent,
         framesReceived: l.framesReceived,
@@ -192,6 +232,8 @@ export class TcpLinks {
       direction,
       address,
       peer: null,
+      kind: "sumnet",
+      decoder: undefined,
       up: false,
       framesSent: 0,
       framesReceived: 0,
@@ -252,6 +294,7 @@ export class TcpLinks {
       const wasUp = link.up;
       this.ended(link);
       dialer.link = undefined;
+      if (wasUp) dialer.lastKind = link.kind;
       if (this.stopping || dialer.self) return;
       const delay = backoff(dialer.attempt++);
       if (!wasUp && dialer.attempt === 1) {
@@ -302,18 +345,23 @@ export class TcpLinks {
     link.peer = peer;
     link.up = true;
     if (link.direction === "in") this.lostInbound.delete(peer);
-    const decoder = new FrameDecoder();
+    const decoder = new LinkFrameDecoder();
+    link.decoder = decoder;
     this.opts.log.info("link up", { peer, addr: link.address, dir: link.direction });
     link.socket.on("data", (chunk: Buffer) => {
       if (!link.up) return;
       link.bytesReceived += chunk.length;
       this.opts.metrics.bytesReceived += chunk.length;
-      const { messages, error } = decoder.push(chunk);
-      for (const m of messages) {
+      const { frames, error } = decoder.push(chunk);
+      for (const f of frames) {
         if (!link.up) return;
         link.framesReceived++;
         this.opts.metrics.framesReceived++;
-        this.opts.events.message(link.id, m);
+        if (f.kind === "message") this.opts.events.message(link.id, f.message);
+        else {
+          link.kind = "legacy";
+          this.opts.events.legacy(link.id, f.text);
+        }
       }
       if (error && link.up) {
         this.opts.metrics.reject(error.reason);
@@ -338,6 +386,7 @@ export class TcpLinks {
       peer,
       address: link.address,
       direction: "in",
+      kind: link.kind,
       state: "down",
       framesSent: link.framesSent,
       framesReceived: link.framesReceived,

@@ -3,7 +3,9 @@ import fc from "fast-check";
 import {
   FrameDecoder,
   FrameRejected,
+  LinkFrameDecoder,
   encodeFrame,
+  encodeLegacyFrames,
   parseAcceptorHandshake,
   parseDialerHandshake,
   type RejectReason,
@@ -87,5 +89,64 @@ describe("frames", () => {
     expect(parseDialerHandshake(Buffer.from('node2:1{"type":"hello"}\x04'))).toMatchObject({ ok: false });
     expect(parseAcceptorHandshake(Buffer.from("n1"))).toEqual({ ok: true, id: "n1" });
     expect(parseAcceptorHandshake(Buffer.from("n1\x04"))).toMatchObject({ ok: false });
+  });
+
+  describe("LinkFrameDecoder: the first frame decides sumnet or legacy", () => {
+    it("a first hello makes a sumnet link, whose bad frames close it", () => {
+      const d = new LinkFrameDecoder();
+      const out = d.push(Buffer.concat([encodeFrame(sample[0]!), encodeFrame(sample[1]!), Buffer.from("42\x04")]));
+      expect(out.frames).toEqual([
+        { kind: "message", message: sample[0] },
+        { kind: "message", message: sample[1] },
+      ]);
+      expect(out.error?.reason).toBe("schema");
+      expect(d.isLegacy).toBe(false);
+      expect(d.markLegacy()).toBe(false);
+    });
+
+    it("a bad hello first still closes the link as a sumnet link would", () => {
+      const out = new LinkFrameDecoder().push(Buffer.from('{"type":"hello","protocol":"sumnet/1"}\x04'));
+      expect(out.error?.reason).toBe("schema");
+    });
+
+    it("any other first frame makes a legacy link: every frame comes up as text, however the stream is cut", () => {
+      const stream = Buffer.from('42\x04true\x04{"type": "greet"}\x04' + encodeFrame(sample[0]!).toString() + "\x04-7\x04");
+      const want = ["42", "true", '{"type": "greet"}', JSON.stringify(sample[0]), "", "-7"];
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 1, max: stream.length }), { maxLength: 8 }), (cuts) => {
+          const d = new LinkFrameDecoder();
+          const got: string[] = [];
+          let prev = 0;
+          for (const p of [...[...new Set(cuts)].sort((a, b) => a - b), stream.length]) {
+            const out = d.push(stream.subarray(prev, p));
+            expect(out.error).toBeUndefined();
+            for (const f of out.frames) got.push(f.kind === "legacy" ? f.text : "(message)");
+            prev = p;
+          }
+          expect(got).toEqual(want);
+          expect(d.isLegacy).toBe(true);
+        }),
+      );
+    });
+
+    it("markLegacy before any frame makes even a later hello legacy text", () => {
+      const d = new LinkFrameDecoder();
+      expect(d.markLegacy()).toBe(true);
+      expect(d.push(encodeFrame(sample[0]!)).frames).toEqual([{ kind: "legacy", text: JSON.stringify(sample[0]) }]);
+    });
+
+    it("on a legacy link, invalid UTF-8 and oversize frames still close it", () => {
+      const d = new LinkFrameDecoder();
+      const out = d.push(Buffer.concat([Buffer.from("1\x04"), Buffer.from([0xff, 0xfe, 0x04])]));
+      expect(out.frames).toEqual([{ kind: "legacy", text: "1" }]);
+      expect(out.error?.reason).toBe("utf8");
+      expect(new LinkFrameDecoder().push(Buffer.alloc(MAX_FRAME_BYTES + 2, 0x31)).error?.reason).toBe("oversize");
+      const big = Buffer.concat([Buffer.alloc(MAX_FRAME_BYTES + 1, 0x31), Buffer.from("\x04")]);
+      expect(new LinkFrameDecoder().push(big).error?.reason).toBe("oversize");
+    });
+
+    it("encodes legacy frames as bare decimals", () => {
+      expect(encodeLegacyFrames(["57", "-1"]).toString("latin1")).toBe("57\x04-1\x04");
+    });
   });
 });

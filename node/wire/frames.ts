@@ -1,6 +1,7 @@
 /**
  * Framing of p2pnetwork 1.2, without I/O: the handshake texts, and messages as compact UTF-8 JSON each followed by one
- * 0x04 byte. The decoder takes bytes as they arrive and gives whole parsed messages, or the reason it must stop.
+ * 0x04 byte. The decoders take bytes as they arrive and give whole parsed messages (on a legacy link, frame texts),
+ * or the reason they must stop.
  */
 import { MAX_FRAME_BYTES, MESSAGE_TYPES, WireMessage } from "./messages.js";
 
@@ -25,13 +26,16 @@ export function encodeFrame(message: WireMessage): Buffer {
   return frame;
 }
 
+/** Frames for a legacy p2pnetwork link: each value as bare decimal text and one 0x04 (`57\x04`), nothing else. */
+export function encodeLegacyFrames(values: readonly string[]): Buffer {
+  return Buffer.from(values.map((v) => `${v}\x04`).join(""), "utf8");
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Parses one frame's payload (without the 0x04) into a message, or throws FrameRejected. */
 export function parseFrame(payload: Uint8Array): WireMessage {
-  if (payload.length > MAX_FRAME_BYTES) {
-    throw new FrameRejected("oversize", `frame of ${payload.length} bytes is over the limit of ${MAX_FRAME_BYTES}`);
-  }
+  if (payload.length > MAX_FRAME_BYTES) throw oversize(payload.length);
   let text: string;
   try {
     text = utf8.decode(payload);
@@ -75,38 +79,124 @@ export interface Decoded {
   readonly error?: FrameRejected;
 }
 
-/** Splits a byte stream into frames. Holds at most MAX_FRAME_BYTES of an unfinished frame. */
-export class FrameDecoder {
+/** Splits a byte stream at 0x04 into raw payloads. Holds at most MAX_FRAME_BYTES of an unfinished frame. */
+export class FrameSplitter {
   private chunks: Buffer[] = [];
   private pending = 0;
 
-  push(chunk: Buffer): Decoded {
-    const messages: WireMessage[] = [];
+  /** The payloads this chunk completed, in order; `error` (oversize) once the stream must be closed. */
+  push(chunk: Buffer): { payloads: Buffer[]; error?: FrameRejected } {
+    const payloads: Buffer[] = [];
     let start = 0;
-    try {
-      for (;;) {
-        const end = chunk.indexOf(EOT, start);
-        if (end === -1) break;
-        const part = chunk.subarray(start, end);
-        const payload = this.chunks.length ? Buffer.concat([...this.chunks, part]) : part;
-        this.chunks = [];
-        this.pending = 0;
-        start = end + 1;
-        messages.push(parseFrame(payload));
-      }
-      if (start < chunk.length) {
-        const rest = chunk.subarray(start);
-        this.pending += rest.length;
-        if (this.pending > MAX_FRAME_BYTES) {
-          throw new FrameRejected("oversize", `frame is over the limit of ${MAX_FRAME_BYTES} bytes`);
-        }
-        this.chunks.push(Buffer.from(rest));
-      }
-    } catch (err) {
-      if (!(err instanceof FrameRejected)) throw err;
-      return { messages, error: err };
+    for (;;) {
+      const end = chunk.indexOf(EOT, start);
+      if (end === -1) break;
+      const part = chunk.subarray(start, end);
+      const payload = this.chunks.length ? Buffer.concat([...this.chunks, part]) : part;
+      this.chunks = [];
+      this.pending = 0;
+      start = end + 1;
+      if (payload.length > MAX_FRAME_BYTES) return { payloads, error: oversize(payload.length) };
+      payloads.push(payload);
     }
-    return { messages };
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.pending += rest.length;
+      if (this.pending > MAX_FRAME_BYTES) {
+        return { payloads, error: new FrameRejected("oversize", `frame is over the limit of ${MAX_FRAME_BYTES} bytes`) };
+      }
+      this.chunks.push(Buffer.from(rest));
+    }
+    return { payloads };
+  }
+}
+
+function oversize(bytes: number): FrameRejected {
+  return new FrameRejected("oversize", `frame of ${bytes} bytes is over the limit of ${MAX_FRAME_BYTES}`);
+}
+
+/** Splits a byte stream into frames and parses each as a sumnet/1 message. */
+export class FrameDecoder {
+  private readonly splitter = new FrameSplitter();
+
+  push(chunk: Buffer): Decoded {
+    const { payloads, error } = this.splitter.push(chunk);
+    const messages: WireMessage[] = [];
+    for (const payload of payloads) {
+      const parsed = tryParseFrame(payload);
+      if (parsed instanceof FrameRejected) return { messages, error: parsed };
+      messages.push(parsed);
+    }
+    return error ? { messages, error } : { messages };
+  }
+}
+
+function tryParseFrame(payload: Uint8Array): WireMessage | FrameRejected {
+  try {
+    return parseFrame(payload);
+  } catch (err) {
+    if (err instanceof FrameRejected) return err;
+    throw err;
+  }
+}
+
+/** One frame of a peer link: a sumnet/1 message, or the text of a frame on a legacy p2pnetwork link. */
+export type LinkFrame =
+  | { readonly kind: "message"; readonly message: WireMessage }
+  | { readonly kind: "legacy"; readonly text: string };
+
+/**
+ * The decoder of one peer link. The first frame decides what the link is: a sumnet `hello` makes it a sumnet link,
+ * whose frames must all be valid sumnet/1 messages (the first bad one closes it); anything else makes it a legacy
+ * p2pnetwork link (PROTOCOL.md, "Legacy p2pnetwork links"), whose frames come up as text, to be judged one by one.
+ * On both, a frame over 1 MiB closes the link; on a legacy link so does a frame that is not UTF-8, which p2pnetwork
+ * itself cannot decode (and which is how a stream of binary garbage is cut off).
+ */
+export class LinkFrameDecoder {
+  private readonly splitter = new FrameSplitter();
+  private mode: "first" | "sumnet" | "legacy" = "first";
+
+  get isLegacy(): boolean {
+    return this.mode === "legacy";
+  }
+
+  /** Takes the link as legacy before any frame decided it; false if a first frame already made it a sumnet link. */
+  markLegacy(): boolean {
+    if (this.mode === "sumnet") return false;
+    this.mode = "legacy";
+    return true;
+  }
+
+  push(chunk: Buffer): { frames: LinkFrame[]; error?: FrameRejected } {
+    const { payloads, error } = this.splitter.push(chunk);
+    const frames: LinkFrame[] = [];
+    for (const payload of payloads) {
+      if (this.mode === "first") this.mode = isHelloFrame(payload) ? "sumnet" : "legacy";
+      if (this.mode === "sumnet") {
+        const parsed = tryParseFrame(payload);
+        if (parsed instanceof FrameRejected) return { frames, error: parsed };
+        frames.push({ kind: "message", message: parsed });
+        continue;
+      }
+      let text: string;
+      try {
+        text = utf8.decode(payload);
+      } catch {
+        return { frames, error: new FrameRejected("utf8", "frame on a legacy link is not valid UTF-8") };
+      }
+      frames.push({ kind: "legacy", text });
+    }
+    return error ? { frames, error } : { frames };
+  }
+}
+
+/** Whether a payload is a JSON object whose `type` is "hello" (valid or not: a bad hello still closes its link). */
+export function isHelloFrame(payload: Uint8Array): boolean {
+  try {
+    const json: unknown = JSON.parse(utf8.decode(payload));
+    return typeof json === "object" && json !== null && (json as { type?: unknown }).type === "hello";
+  } catch {
+    return false;
   }
 }
 

@@ -1,18 +1,16 @@
 /**
  * Wire compatibility with p2pnetwork 1.2: a Python program that frames and handshakes the way p2pnetwork's Node does
  * dials a sumnet peer and exchanges dict messages with it, and a sumnet peer dials such a program.
+ * Needs python3: skipped with a printed reason without it, failing instead when REQUIRE_PYTHON=1.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { PeerProcesses, freePorts } from "../support/peer-processes.js";
+import { pythonGate } from "../support/python.js";
 
 const SCRIPT = resolve(import.meta.dirname, "fixtures/p2pnetwork_like.py");
-const python = spawnSync("python3", ["--version"]).status === 0;
-if (!python && process.env.REQUIRE_PYTHON === "1") {
-  throw new Error("REQUIRE_PYTHON=1 but python3 is not available: the p2pnetwork interop tests cannot run");
-}
-if (!python) console.warn("p2pnetwork interop tests skipped: python3 is not available (set REQUIRE_PYTHON=1 to fail instead)");
+const python = pythonGate("p2pnetwork framing");
 
 let peers: PeerProcesses;
 afterEach(async () => {
