@@ -45,15 +45,19 @@ export interface StepResult {
 export interface FailingNode {
   readonly node: string;
   /**
-   * disagrees: answered with another total; unreachable: did not answer GET /total; crashed: exited on its own;
-   * start-failed: never became healthy; error: an operation on it failed (a POST, a restart).
+   * lost: reports fewer numbers than it must (still so after the grace period); surplus: more numbers than exist
+   * (counted twice); wrong-total: the right count but another sum; too-slow: reached the expected total only after
+   * the limit, nothing lost; unreachable: did not answer GET /total; crashed: exited on its own; start-failed:
+   * never became healthy; error: an operation on it failed (a POST, a restart).
    */
-  readonly kind: "disagrees" | "unreachable" | "crashed" | "start-failed" | "error";
+  readonly kind: "lost" | "surplus" | "wrong-total" | "too-slow" | "unreachable" | "crashed" | "start-failed" | "error";
   /** One line, without the node's id in front. */
   readonly reason: string;
   /** Expected and reported totals (decimal strings), for `disagrees`. */
   readonly expected?: string | undefined;
   readonly reported?: string | undefined;
+  /** For too-slow: how long after the limit it reached the expected total. */
+  readonly lateByMs?: number | undefined;
 }
 
 export interface ScenarioResult {
@@ -74,6 +78,12 @@ export interface ScenarioResult {
   readonly steps: readonly StepResult[];
   /** Folder holding `<node>.log` files, when logs were kept. */
   readonly logsDir?: string | undefined;
+  /**
+   * The run as it actually happened, as a plain scenario: every fault and every acknowledged injection an ordinary
+   * step, the load and the nemesis unrolled, the waits between them as sleeps. `sumnet run replay.yaml` replays it;
+   * shrinking starts from it. Present when the scenario had a load or a nemesis, or failed.
+   */
+  readonly replay?: Record<string, unknown> | undefined;
 }
 
 /** Progress of an expect step while it waits. */

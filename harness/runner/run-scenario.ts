@@ -34,7 +34,14 @@ export interface RunOptions {
   readonly timeoutScale?: number;
   /** Stops the run between steps (the network is torn down). */
   readonly signal?: AbortSignal;
+  /**
+   * After an expect fails, how long to keep watching the failing nodes to tell a slow peer ("reached the expected
+   * total 4.2 s after the limit") from one that lost numbers (default 30 s; 0 to report at once).
+   */
+  readonly lateGraceMs?: number;
 }
+
+const DEFAULT_LATE_GRACE_MS = 30_000;
 
 /** Values per POST /numbers (keeps bodies far below the 1 MiB limit even for 1000-digit numbers). */
 const BATCH = 250;
@@ -63,6 +70,8 @@ interface Context {
   readonly timeoutScale: number;
   /** Nodes that exited on their own, with why. */
   readonly crashed: Map<string, string>;
+  /** How long to keep watching nodes that failed an expect, to tell late from lost. */
+  readonly lateGraceMs: number;
 }
 
 interface Outcome {
@@ -149,17 +158,20 @@ async function expectStep(
     if (elapsed >= timeoutMs) {
       const checks = checksOf(action.nodes, expectations, last, elapsed);
       const bad = checks.filter((c) => !c.ok);
+      // Late or lost? Keep watching the nodes that failed for a bounded while before saying which.
+      const late = await watchLate(ctx, bad.map((c) => c.node), urls, expectations, started, timeoutMs);
       const head = `${bad.length} of ${action.nodes.length} node${action.nodes.length === 1 ? "" : "s"} did not report the expected total within ${(timeoutMs / 1000).toFixed(1)} s`;
-      const lines = bad.slice(0, 10).map((c) => c.message as string);
+      const lines = bad.slice(0, 10).map((c) => `${c.message as string}${lateNote(late.get(c.node), timeoutMs, ctx.lateGraceMs)}`);
       if (bad.length > 10) lines.push(`... and ${bad.length - 10} more`);
       const failure = new StepFailure(
         `${head}:\n${lines.join("\n")}`,
         bad.map((c) => ({
           node: c.node,
-          kind: c.reported === undefined ? "unreachable" : "disagrees",
-          reason: (c.message as string).replace(new RegExp(`^${c.node} `), ""),
+          kind: failureKind(c, expectations.get(c.node) as Expectation, late.get(c.node)),
+          reason: `${(c.message as string).replace(new RegExp(`^${c.node} `), "")}${lateNote(late.get(c.node), timeoutMs, ctx.lateGraceMs)}`,
           expected: c.expected,
           reported: c.reported,
+          ...(late.get(c.node)?.reachedAtMs !== undefined ? { lateByMs: Math.round((late.get(c.node)?.reachedAtMs as number) - timeoutMs) } : {}),
         })),
       ) as StepFailure & { outcome?: Outcome };
       failure.outcome = { waitedMs: elapsed, checks, timeline };
@@ -175,6 +187,66 @@ async function expectStep(
     model.confirm(expectations.get(id) as Expectation, r.total, r.count);
   }
   return { waitedMs, checks: checksOf(action.nodes, expectations, last, waitedMs), timeline };
+}
+
+/** What a node that failed an expect did in the grace period after the limit. */
+interface LateWatch {
+  /** Milliseconds after the expect began at which it reported an accepted total; undefined if it never did. */
+  readonly reachedAtMs?: number | undefined;
+  /** Its last answer at the end of the watch. */
+  readonly last: TotalAnswer | { error: string };
+}
+
+/** After an expect timed out: poll the failing nodes until each reports what is expected or the grace is over. */
+async function watchLate(
+  ctx: Context,
+  nodes: readonly string[],
+  urls: ReadonlyMap<string, string>,
+  expectations: ReadonlyMap<string, Expectation>,
+  started: number,
+  timeoutMs: number,
+): Promise<Map<string, LateWatch>> {
+  const out = new Map<string, LateWatch>();
+  const waiting = new Set(nodes.filter((id) => !ctx.crashed.has(id)));
+  const deadline = performance.now() + ctx.lateGraceMs;
+  let lastAnswers = new Map<string, TotalAnswer | { error: string }>();
+  while (waiting.size > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, Math.max(100, ctx.plan.timing.pollIntervalMs * 4)));
+    const answers = new Map<string, TotalAnswer | { error: string }>();
+    await eachLimited([...waiting], CONCURRENCY, async (id) => {
+      try {
+        answers.set(id, await getTotal(urls.get(id) as string, Math.max(500, Math.min(2000, timeoutMs))));
+      } catch (error) {
+        answers.set(id, { error: (error as Error).message });
+      }
+    });
+    lastAnswers = answers;
+    for (const [id, r] of answers) {
+      if (!("error" in r) && accepts(expectations.get(id) as Expectation, r)) {
+        out.set(id, { reachedAtMs: performance.now() - started, last: r });
+        waiting.delete(id);
+      }
+    }
+  }
+  for (const id of waiting) out.set(id, { last: lastAnswers.get(id) ?? { error: "was not asked again" } });
+  return out;
+}
+
+function lateNote(late: LateWatch | undefined, timeoutMs: number, graceMs: number): string {
+  if (!late || graceMs <= 0) return "";
+  if (late.reachedAtMs !== undefined) {
+    return `; it reached the expected total ${((late.reachedAtMs - timeoutMs) / 1000).toFixed(1)} s after the ${(timeoutMs / 1000).toFixed(1)} s limit: too slow, nothing lost`;
+  }
+  return `; ${(graceMs / 1000).toFixed(0)} s later it still did not`;
+}
+
+/** How a node failed an expect: the kind a shrinker keeps and a grader counts. */
+function failureKind(c: NodeCheck, e: Expectation, late: LateWatch | undefined): FailingNode["kind"] {
+  if (late?.reachedAtMs !== undefined) return "too-slow";
+  if (c.reported === undefined || c.reportedCount === undefined) return "unreachable";
+  if (c.reportedCount < e.count) return "lost";
+  if (c.reportedCount > e.count + e.uncertain.length) return "surplus";
+  return "wrong-total";
 }
 
 function checksOf(
@@ -346,6 +418,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         observer,
         timeoutScale: options.timeoutScale ?? 1,
         crashed,
+        lateGraceMs: options.lateGraceMs ?? DEFAULT_LATE_GRACE_MS,
       };
       tellExpectations(ctx);
       try {
