@@ -1,1 +1,9 @@
-export { LinkRelay, type LinkRelayOptions, type RelayStats, type RelayTarget } from "./link-relay.js";
+export {
+  LINK_DIRECTIONS,
+  LinkRelay,
+  type DirectionStats,
+  type LinkDirection,
+  type LinkRelayOptions,
+  type RelayStats,
+  type RelayTarget,
+} from "./link-relay.js";

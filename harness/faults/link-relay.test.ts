@@ -82,7 +82,12 @@ describe("LinkRelay", () => {
     const got = readBytes(client, 5);
     client.write("hello");
     expect((await got).toString()).toBe("hello");
-    expect(relay.getStats()).toMatchObject({ connections: 1, bytesForward: 5, bytesBackward: 5, open: 1 });
+    expect(relay.getStats()).toMatchObject({
+      connections: 1,
+      toTarget: { bytes: 5, frames: 0 },
+      fromTarget: { bytes: 5, frames: 0 },
+      open: 1,
+    });
   });
 
   it("cut breaks live connections and refuses new ones until restore", async () => {
@@ -177,5 +182,191 @@ describe("LinkRelay", () => {
     const relay = await relayTo(await echoServer());
     expect(() => relay.shape({ delayMs: -1, jitterMs: 0, loss: 0 })).toThrow(/invalid link shape/);
     expect(() => relay.shape({ delayMs: 0, jitterMs: 0, loss: 1 })).toThrow(/invalid link shape/);
+    expect(() => relay.shape({ delayMs: 0, jitterMs: 0, loss: 0, bandwidthBytesPerSec: -5 })).toThrow(/invalid link shape/);
+    expect(() => relay.cutOneWay("sideways" as "toTarget")).toThrow(/expected "toTarget" or "fromTarget"/);
+  });
+});
+
+/** A target that records what it receives per connection and lets the test write to each. */
+async function recordingServer(): Promise<{ port: number; conns: { socket: net.Socket; received: () => string }[] }> {
+  const conns: { socket: net.Socket; received: () => string }[] = [];
+  const server = net.createServer((socket) => {
+    let text = "";
+    socket.on("data", (c: Buffer) => (text += c.toString("latin1")));
+    socket.on("error", () => {});
+    conns.push({ socket, received: () => text });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const c of conns) c.socket.destroy();
+        server.close(() => r());
+      }),
+  );
+  return { port: (server.address() as net.AddressInfo).port, conns };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe("LinkRelay one-way cut", () => {
+  it("toTarget: the target hears nothing, the dialer still hears the target, the connection stays open", async () => {
+    const target = await recordingServer();
+    const relay = await relayTo(target.port);
+    const client = await connect(relay.port);
+    client.write("before;");
+    await until("the first bytes", () => target.conns[0]?.received() === "before;");
+    const far = target.conns[0]!;
+
+    relay.cutOneWay("toTarget");
+    expect(relay.blockedDirections).toEqual(["toTarget"]);
+    client.write("held;");
+    const heard = readBytes(client, 5);
+    far.socket.write("back;");
+    expect((await heard).toString()).toBe("back;");
+    await sleep(300);
+    expect(far.received()).toBe("before;");
+    expect(client.destroyed).toBe(false);
+    expect(far.socket.destroyed).toBe(false);
+
+    // Healing delivers the held bytes in order (TCP retransmits them), on the same connection.
+    relay.restore();
+    client.write("after;");
+    await until("the held bytes", () => far.received() === "before;held;after;");
+    expect(relay.getStats()).toMatchObject({ connections: 1, toTarget: { bytes: 18 }, fromTarget: { bytes: 5 } });
+  });
+
+  it("fromTarget: the dialer hears nothing while the target still hears the dialer", async () => {
+    const target = await recordingServer();
+    const relay = await relayTo(target.port);
+    const client = await connect(relay.port);
+    const chunks: string[] = [];
+    client.on("data", (c: Buffer) => chunks.push(c.toString()));
+    client.write("x");
+    await until("a connection", () => target.conns[0]?.received() === "x");
+    const far = target.conns[0]!;
+
+    relay.cutOneWay("fromTarget");
+    far.socket.write("lost-for-now");
+    client.write("y");
+    await until("the dialer's bytes", () => far.received() === "xy");
+    await sleep(300);
+    expect(chunks.join("")).toBe("");
+
+    relay.restore();
+    await until("the held bytes", () => chunks.join("") === "lost-for-now");
+    expect(relay.blockedDirections).toEqual([]);
+  });
+
+  it("a connection opened during a one-way cut reaches the target only after restore", async () => {
+    const target = await recordingServer();
+    const relay = await relayTo(target.port);
+    relay.cutOneWay("fromTarget");
+    const client = await connect(relay.port);
+    client.write("hello");
+    await sleep(300);
+    expect(target.conns.length).toBe(0);
+    expect(relay.getStats().open).toBe(1);
+    relay.restore();
+    await until("the held connection's bytes", () => target.conns[0]?.received() === "hello");
+  });
+
+  it("both directions cut: a silent link that keeps its connections", async () => {
+    const relay = await relayTo(await echoServer());
+    const client = await connect(relay.port);
+    const first = readBytes(client, 2);
+    client.write("ab");
+    expect((await first).toString()).toBe("ab");
+    relay.cutOneWay("toTarget");
+    relay.cutOneWay("fromTarget");
+    const chunks: Buffer[] = [];
+    client.on("data", (c: Buffer) => chunks.push(c));
+    client.write("cd");
+    await sleep(300);
+    expect(Buffer.concat(chunks).length).toBe(0);
+    expect(relay.getStats().open).toBe(1);
+    relay.restore();
+    await until("the echo", () => Buffer.concat(chunks).toString() === "cd");
+  });
+});
+
+describe("LinkRelay bandwidth, reset and frame counts", () => {
+  it("limits each direction to its bandwidth and keeps byte order, also with delay, jitter and loss", async () => {
+    const relay = await relayTo(await echoServer(), 5);
+    relay.shape({ delayMs: 5, jitterMs: 5, loss: 0.1, bandwidthBytesPerSec: 20_000 });
+    const client = await connect(relay.port);
+    const payload = Buffer.from(Array.from({ length: 3000 }, (_, i) => `${i},`).join("").slice(0, 12_000));
+    const started = performance.now();
+    const got = readBytes(client, payload.length);
+    client.write(payload);
+    const echoed = await got;
+    const elapsed = performance.now() - started;
+    expect(echoed.equals(payload)).toBe(true);
+    // 12,000 bytes at 20,000 B/s need about 600 ms in each direction; the bucket starts with one 400-byte piece.
+    // A lower bound only: the link may be slower on a busy machine, never faster.
+    expect(elapsed).toBeGreaterThanOrEqual(((payload.length - 400) / 20_000) * 1000 - 1);
+    expect(payload.length).toBe(12_000);
+    expect(relay.getStats()).toMatchObject({ toTarget: { bytes: 12_000 }, fromTarget: { bytes: 12_000 } });
+  });
+
+  it("a sender faster than the bandwidth meets backpressure instead of filling the relay", async () => {
+    const target = await recordingServer();
+    const relay = await relayTo(target.port);
+    relay.shape({ delayMs: 0, jitterMs: 0, loss: 0, bandwidthBytesPerSec: 50_000 });
+    const client = await connect(relay.port);
+    client.write(Buffer.alloc(8 * 1024 * 1024, 0x61));
+    await sleep(500);
+    // Well under the 8 MiB sent: the relay stopped reading and the rest waits in the sender's buffers.
+    const crossed = relay.getStats().toTarget.bytes;
+    expect(crossed).toBeGreaterThan(0);
+    expect(crossed).toBeLessThan(1024 * 1024);
+    expect(client.writableLength).toBeGreaterThan(0);
+  });
+
+  it("reset aborts live connections with RST on both sides and lets new ones in", async () => {
+    const target = await recordingServer();
+    const relay = await relayTo(target.port);
+    const client = await connect(relay.port);
+    client.write("x");
+    await until("a connection", () => target.conns[0]?.received() === "x");
+    const far = target.conns[0]!.socket;
+    const errors = (socket: net.Socket): Promise<string> =>
+      new Promise((resolve) => {
+        socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        socket.once("close", () => resolve("closed without error"));
+      });
+    const clientSaw = errors(client);
+    const targetSaw = errors(far);
+    expect(relay.reset()).toBe(1);
+    expect(await clientSaw).toBe("ECONNRESET");
+    expect(await targetSaw).toBe("ECONNRESET");
+    expect(relay.getStats()).toMatchObject({ resets: 1, open: 0 });
+
+    const again = await connect(relay.port);
+    again.write("y");
+    await until("a new connection", () => target.conns[1]?.received() === "y");
+  });
+
+  it("counts bytes and 0x04-terminated frames per direction", async () => {
+    const relay = await relayTo(await echoServer());
+    relay.shape({ delayMs: 1, jitterMs: 1, loss: 0, bandwidthBytesPerSec: 100_000 });
+    const client = await connect(relay.port);
+    const sent = Buffer.from("id:1\x04{\"a\":1}\x04{\"b\"", "latin1");
+    const got = readBytes(client, sent.length);
+    client.write(sent.subarray(0, 7));
+    client.write(sent.subarray(7));
+    expect((await got).equals(sent)).toBe(true);
+    expect(relay.getStats()).toMatchObject({
+      toTarget: { bytes: sent.length, frames: 2 },
+      fromTarget: { bytes: sent.length, frames: 2 },
+    });
   });
 });
