@@ -16,11 +16,19 @@ export class ControlError extends Error {
     message: string,
     /** HTTP status, when the peer answered. */
     readonly status?: number,
+    /**
+     * False when the request certainly never reached the peer (the connection was refused or could not be made), so
+     * it had no effect; true when it may have (sent, then no answer: a timeout, a reset, an answer cut off).
+     */
+    readonly sent: boolean = status !== undefined,
   ) {
     super(message);
     this.name = "ControlError";
   }
 }
+
+/** Connection errors that mean nothing was sent. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ERR_INVALID_URL"]);
 
 /** A total as the harness uses it: the exact integer. */
 export interface TotalAnswer {
@@ -61,7 +69,8 @@ export async function request(
       signal: AbortSignal.timeout(init.timeoutMs),
     });
   } catch (error) {
-    throw new ControlError(`did not answer ${what} (${describeFetchError(error)})`);
+    const why = describeFetchError(error);
+    throw new ControlError(`did not answer ${what} (${why})`, undefined, !NOT_SENT.has(why) && !/bad port/i.test(why));
   }
   const reader = response.body?.getReader();
   let body = "";

@@ -136,10 +136,10 @@ describe("verdicts", () => {
     const e = m.expectation("n4");
     expect(accepts(e, { total: 12n, count: 1 })).toBe(false);
     expect(explain(e, { total: 12n, count: 1 }, 10_000)).toBe(
-      "n4 reports 12, expected 15 (waited 10.0 s; missing 3 numbers injected at n1)",
+      "n4 reports 12, expected 15 (waited 10.0 s; missing 3 numbers injected at n1 in step 1)",
     );
     expect(explain(e, { total: 12n }, 10_000)).toBe(
-      "n4 reports 12, expected 15 (waited 10.0 s; short by 3, the numbers injected at n1)",
+      "n4 reports 12, expected 15 (waited 10.0 s; short by 3, the numbers injected at n1 in step 1)",
     );
   });
 
@@ -149,7 +149,27 @@ describe("verdicts", () => {
     m.inject("n2", [7n], 0);
     const e = m.expectation("n3");
     expect(explain(e, { total: 17n, count: 3 }, 2500)).toBe(
-      "n3 reports 17, expected 12 (waited 2.5 s; count 3, expected 2: 1 number more than exist in its part of the network; the surplus equals the numbers injected at n1: counted twice?)",
+      "n3 reports 17, expected 12 (waited 2.5 s; count 3, expected 2: 1 number more than exist in its part of the network; the surplus equals the numbers injected at n1 in step 1: counted twice?)",
+    );
+  });
+
+  it("names part of a batch, what happened to its node before, and NUMBERS; says when values cannot tell", () => {
+    const m = lineModel(3, false, { n3: ["40"] });
+    m.inject("n1", [7n, 7n, 7n], 0);
+    m.apply({ kind: "restart", nodes: ["n2"], hard: true, timeoutMs: 0 }, 1);
+    m.inject("n2", [1n, 2n, 3n, 4n], 2);
+    for (const id of ["n1", "n2", "n3"]) m.confirm(m.expectation(id), 71n, 8);
+    const e = m.expectation("n1");
+    // Two of the three sevens: equal values are one choice.
+    expect(explain(e, { total: 57n, count: 6 }, 1000)).toContain("missing 2 of the 3 numbers injected at n1 in step 1 (the values 7, 7)");
+    // The numbers posted after a restart without DATA_DIR, named with it.
+    expect(explain(e, { total: 61n, count: 4 }, 1000)).toContain(
+      "missing 4 numbers injected at n2 in step 3, after n2 was killed and restarted without DATA_DIR in step 2",
+    );
+    expect(explain(e, { total: 111n, count: 9 }, 1000)).toContain("the surplus equals the numbers from n3's NUMBERS: counted twice?");
+    // 2 of {1, 2, 3, 4} summing to 5: 1+4 or 2+3.
+    expect(explain(e, { total: 66n, count: 6 }, 1000)).toContain(
+      "missing 2 of the 4 numbers injected at n2 in step 3, after n2 was killed and restarted without DATA_DIR in step 2; values alone cannot tell which",
     );
   });
 

@@ -29,6 +29,8 @@ export interface InjectedNumber {
   /** Step index that injected it; -1 for NUMBERS given at start. */
   readonly step: number;
   readonly source: "inject" | "numbers";
+  /** When the node it was added at had lost its state before (restarted without DATA_DIR): how, for messages. */
+  readonly after?: string | undefined;
 }
 
 export interface ModelNode {
@@ -63,6 +65,8 @@ export interface Expectation {
 export class NetworkModel {
   private readonly knowledge = new Map<string, Knowledge>();
   private readonly records: InjectedNumber[] = [];
+  /** The last time each node lost its state (a restart or kill without DATA_DIR), in words. */
+  private readonly lastLoss = new Map<string, string>();
   /** Which nodes run and which links are cut: the one network history. */
   readonly history: NetworkHistory;
 
@@ -87,7 +91,8 @@ export class NetworkModel {
   }
 
   private newRecord(value: bigint, origin: string, step: number, source: InjectedNumber["source"]): InjectedNumber {
-    const r: InjectedNumber = { id: this.records.length, value, origin, step, source };
+    const after = this.lastLoss.get(origin);
+    const r: InjectedNumber = { id: this.records.length, value, origin, step, source, ...(after ? { after } : {}) };
     this.records.push(r);
     return r;
   }
@@ -139,18 +144,47 @@ export class NetworkModel {
   }
 
   /**
-   * Numbers whose POST was sent but not answered (a timeout, a broken connection): the node may or may not hold
-   * them. They may be counted, never must be.
+   * Numbers a node acknowledged (201) while the harness was changing the network around it (a background load):
+   * running or paused, it holds them; stopped with DATA_DIR, they survive in its log; otherwise (stopped without
+   * DATA_DIR, or gone) they may have spread before it went down, so they may be counted anywhere, never must be.
+   */
+  acknowledged(node: string, values: readonly (bigint | string)[], step: number): InjectedNumber[] {
+    const life = this.history.life(node);
+    const k = this.knowledge.get(node);
+    if (life === "running" || life === "paused" || (life === "stopped" && k?.dataDir)) {
+      const s = k as Knowledge;
+      const added = values.map((v) => this.newRecord(BigInt(v), node, step, "inject"));
+      s.certain = new Set([...s.certain, ...added.map((r) => r.id)]);
+      this.addPossible(s, added.map((r) => r.id));
+      return added;
+    }
+    return this.injectIndeterminate(node, values, step);
+  }
+
+  /**
+   * Numbers whose POST was sent but not answered (a timeout, a broken connection: Maelstrom's "info" operations): the
+   * node may or may not hold them, and may have passed them on. They may be counted anywhere, never must be.
    */
   injectIndeterminate(node: string, values: readonly (bigint | string)[], step: number): InjectedNumber[] {
-    const s = this.state(node);
     const added = values.map((v) => this.newRecord(BigInt(v), node, step, "inject"));
-    this.addPossible(s, added.map((r) => r.id));
+    const ids = added.map((r) => r.id);
+    // Sets are shared between nodes: extend each distinct set once.
+    const extended = new Map<Set<number>, Set<number>>();
+    for (const [id, k] of this.knowledge) {
+      if (this.history.life(id) === "removed") continue;
+      let next = extended.get(k.possible);
+      if (!next) {
+        next = new Set(k.possible);
+        for (const x of ids) next.add(x);
+        extended.set(k.possible, next);
+      }
+      k.possible = next;
+    }
     return added;
   }
 
   /** Apply a change of membership or connectivity (the same changes the network history knows). */
-  apply(change: NetworkChange): void {
+  apply(change: NetworkChange, step?: number): void {
     this.spreadPossible();
     const before = new Map(this.history.nodes());
     this.history.apply(change);
@@ -163,6 +197,9 @@ export class NetworkModel {
         for (const id of change.nodes) {
           const was = before.get(id);
           if (was === "running" || was === "paused") this.lose(id);
+          if (!this.state(id).dataDir) {
+            this.lastLoss.set(id, `after ${id} ${change.hard ? "was killed and " : ""}restarted without DATA_DIR${step !== undefined ? ` in step ${step + 1}` : ""}`);
+          }
           const s = this.state(id);
           s.certain = new Set([...s.certain, ...s.init.map((r) => r.id)]);
           this.addPossible(s, s.init.map((r) => r.id));

@@ -53,48 +53,98 @@ export function accepts(e: Expectation, r: TotalReport): boolean {
   return search(0, 0n, 0);
 }
 
-function groupByOrigin(rs: readonly InjectedNumber[]): Map<string, InjectedNumber[]> {
-  const m = new Map<string, InjectedNumber[]>();
-  for (const r of rs) m.set(r.origin, [...(m.get(r.origin) ?? []), r]);
-  return m;
-}
-
 const numbers = (n: number): string => `${n} number${n === 1 ? "" : "s"}`;
 const joinAnd = (xs: readonly string[]): string =>
   xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
 
-/**
- * Find origin groups (all numbers injected at one node) whose union explains a shortfall of `count` numbers summing
- * to `total` (count undefined: total only).
- */
-function explainByOrigins(rs: readonly InjectedNumber[], total: bigint, count: number | undefined): string[] | undefined {
-  const groups = [...groupByOrigin(rs)].map(([origin, g]) => ({ origin, n: g.length, s: sum(g) }));
+/** Numbers added together: one node's NUMBERS, or one step's numbers at one node. */
+interface Batch {
+  readonly key: string;
+  readonly origin: string;
+  readonly records: readonly InjectedNumber[];
+  readonly n: number;
+  readonly s: bigint;
+}
+
+function batches(rs: readonly InjectedNumber[]): Batch[] {
+  const m = new Map<string, InjectedNumber[]>();
+  for (const r of rs) {
+    const key = r.source === "numbers" ? `${r.origin}|numbers` : `${r.origin}|${r.step}|${r.after ?? ""}`;
+    m.set(key, [...(m.get(key) ?? []), r]);
+  }
+  return [...m].map(([key, records]) => ({ key, origin: records[0]!.origin, records, n: records.length, s: sum(records) }));
+}
+
+/** A batch in words: "injected at n2 in step 7, after n2 restarted without DATA_DIR in step 5", "from n1's NUMBERS". */
+function describe(b: Batch): string {
+  const r = b.records[0]!;
+  if (r.source === "numbers") return `from ${b.origin}'s NUMBERS`;
+  return `injected at ${b.origin}${r.step >= 0 ? ` in step ${r.step + 1}` : ""}${r.after ? `, ${r.after}` : ""}`;
+}
+
+/** Several batches in words, e.g. "injected at n1 in step 1 and at n4 in step 5". */
+function describeAll(picked: readonly Batch[]): string {
+  return joinAnd(picked.map((b, i) => (i === 0 ? describe(b) : describe(b).replace(/^injected at /, "at "))));
+}
+
+/** Batches whose union explains `count` numbers summing to `total` (count undefined: total only); smallest first. */
+function explainByBatches(rs: readonly InjectedNumber[], total: bigint, count: number | undefined): Batch[] | undefined {
+  const groups = batches(rs);
   const fits = (s: bigint, n: number): boolean => s === total && (count === undefined || n === count);
-  // Smallest explanation first: one origin, then two, then (for few origins) any combination.
-  for (const g of groups) if (fits(g.s, g.n)) return [g.origin];
+  for (const g of groups) if (fits(g.s, g.n)) return [g];
   for (let i = 0; i < groups.length; i++) {
     for (let j = i + 1; j < groups.length; j++) {
-      const a = groups[i] as (typeof groups)[number];
-      const b = groups[j] as (typeof groups)[number];
-      if (fits(a.s + b.s, a.n + b.n)) return [a.origin, b.origin];
+      const a = groups[i] as Batch;
+      const b = groups[j] as Batch;
+      if (fits(a.s + b.s, a.n + b.n)) return [a, b];
     }
   }
   if (groups.length > 14) return undefined;
-  let best: string[] | undefined;
+  let best: Batch[] | undefined;
   for (let mask = 1; mask < 1 << groups.length; mask++) {
     let s = 0n;
     let n = 0;
-    const picked: string[] = [];
+    const picked: Batch[] = [];
     groups.forEach((g, i) => {
       if (mask & (1 << i)) {
         s += g.s;
         n += g.n;
-        picked.push(g.origin);
+        picked.push(g);
       }
     });
     if (fits(s, n) && (!best || picked.length < best.length)) best = picked;
   }
   return best;
+}
+
+/**
+ * Part of one batch: k of its numbers sum to `total`. Says which when only one choice of values fits, and says so
+ * when values alone cannot tell (equal values are one choice: any of them fits the same).
+ */
+function explainWithinBatch(rs: readonly InjectedNumber[], total: bigint, count: number): string | undefined {
+  const fitting: string[] = [];
+  for (const b of batches(rs)) {
+    if (count >= b.n || b.n > 20) continue;
+    const values = b.records.map((r) => r.value);
+    const choices = new Set<string>();
+    const pick = (i: number, left: number, s: bigint, chosen: bigint[]): void => {
+      if (choices.size > 1) return;
+      if (left === 0) {
+        if (s === total) choices.add([...chosen].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).join(","));
+        return;
+      }
+      if (i === values.length || values.length - i < left) return;
+      pick(i + 1, left - 1, s + (values[i] as bigint), [...chosen, values[i] as bigint]);
+      pick(i + 1, left, s, chosen);
+    };
+    pick(0, count, 0n, []);
+    if (choices.size === 0) continue;
+    const which = choices.size === 1 ? ` (the value${count === 1 ? "" : "s"} ${[...choices][0]!.split(",").join(", ")})` : "; values alone cannot tell which";
+    fitting.push(`${count} of the ${numbers(b.n)} ${describe(b)}${which}`);
+  }
+  if (fitting.length === 1) return fitting[0];
+  if (fitting.length > 1) return `${numbers(count)}: values alone cannot tell which (${fitting.length} batches fit)`;
+  return undefined;
 }
 
 const waited = (ms: number): string => `waited ${(ms / 1000).toFixed(1)} s`;
@@ -112,18 +162,21 @@ export function explain(e: Expectation, r: TotalReport | { readonly error: strin
   const deficit = e.total - r.total;
   if (r.count !== undefined && r.count < e.count) {
     const missing = e.count - r.count;
-    const origins = explainByOrigins(e.certain, deficit, missing);
+    const whole = explainByBatches(e.certain, deficit, missing);
+    const part = whole ? undefined : explainWithinBatch(e.certain, deficit, missing);
     hints.push(
-      origins
-        ? `missing ${numbers(missing)} injected at ${joinAnd(origins)}`
-        : `missing ${numbers(missing)} of ${e.count}${deficit !== 0n ? `, worth ${deficit}` : ""}`,
+      whole
+        ? `missing ${numbers(missing)} ${describeAll(whole)}`
+        : part
+          ? `missing ${part}`
+          : `missing ${numbers(missing)} of ${e.count}${deficit !== 0n ? `, worth ${deficit}` : ""}; values alone cannot tell which`,
     );
   } else if (r.count !== undefined && r.count > e.count + e.uncertain.length) {
     const surplus = r.count - e.count;
-    const origins = explainByOrigins(all, -deficit, surplus);
+    const whole = explainByBatches(all, -deficit, surplus);
     hints.push(
       `count ${r.count}, expected ${e.count}: ${numbers(surplus)} more than exist in its part of the network` +
-        (origins ? `; the surplus equals the numbers injected at ${joinAnd(origins)}: counted twice?` : ": counted twice?"),
+        (whole ? `; the surplus equals the numbers ${describeAll(whole)}: counted twice?` : ": counted twice?"),
     );
   } else if (r.count !== undefined && r.count === e.count && deficit !== 0n) {
     hints.push(`count ${r.count} is right but the total is off by ${-deficit > 0n ? "+" : ""}${-deficit}`);
@@ -132,12 +185,12 @@ export function explain(e: Expectation, r: TotalReport | { readonly error: strin
   } else if (r.count !== undefined && deficit === 0n) {
     hints.push(`the total is right but count ${r.count} is not ${e.count}`);
   } else if (r.count === undefined && deficit !== 0n) {
-    const origins = deficit > 0n ? explainByOrigins(e.certain, deficit, undefined) : explainByOrigins(all, -deficit, undefined);
-    if (origins) {
+    const whole = deficit > 0n ? explainByBatches(e.certain, deficit, undefined) : explainByBatches(all, -deficit, undefined);
+    if (whole) {
       hints.push(
         deficit > 0n
-          ? `short by ${deficit}, the numbers injected at ${joinAnd(origins)}`
-          : `over by ${-deficit}, the numbers injected at ${joinAnd(origins)}: counted twice?`,
+          ? `short by ${deficit}, the numbers ${describeAll(whole)}`
+          : `over by ${-deficit}, the numbers ${describeAll(whole)}: counted twice?`,
       );
     } else hints.push(`${deficit > 0n ? "short" : "over"} by ${deficit > 0n ? deficit : -deficit}`);
   }

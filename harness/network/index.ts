@@ -2,3 +2,4 @@
 export * from "./spec.js";
 export * from "./history.js";
 export { adjacency, components, isConnected, degrees, diameter } from "./graph.js";
+export * from "./operation.js";

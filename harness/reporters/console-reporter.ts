@@ -86,6 +86,7 @@ export class ConsoleReporter implements Reporter {
     const label = r.status === "skipped" ? this.c.dim(r.label) : r.label;
     const time = r.status === "skipped" ? this.c.dim("skipped") : this.c.dim(formatDuration(r.durationMs));
     this.write(`  ${mark} ${pad(`${n} ${label}`, 58)} ${time}`);
+    for (const note of r.notes ?? []) this.write(`      ${this.c.dim(note)}`);
     if (r.message && r.status === "failed") {
       for (const line of r.message.split("\n")) this.write(`      ${this.c.red(line)}`);
     }
@@ -93,7 +94,16 @@ export class ConsoleReporter implements Reporter {
 
   scenarioEnd(r: ScenarioResult): void {
     const verdict = r.status === "passed" ? this.c.green.bold("PASS") : this.c.red.bold("FAIL");
+    for (const load of r.loads ?? []) {
+      this.write(
+        this.c.dim(
+          `  load of step ${load.step + 1}: ${load.posts} POSTs in ${formatDuration(load.durationMs)}; numbers acknowledged ${load.acknowledged}, ` +
+            `indeterminate ${load.indeterminate}, refused ${load.refused}${load.skipped ? `, not sent (no live node) ${load.skipped}` : ""}`,
+        ),
+      );
+    }
     this.write(`  ${verdict} ${r.name} in ${formatDuration(r.durationMs)}${r.logsDir ? this.c.dim(`  logs: ${r.logsDir}`) : ""}`);
+    if (r.status === "failed" && r.replay && r.logsDir) this.write(`  replay: sumnet run ${r.logsDir}/replay.yaml`);
     this.write("");
   }
 

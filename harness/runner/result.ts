@@ -39,6 +39,8 @@ export interface StepResult {
   readonly message?: string | undefined;
   readonly checks?: readonly NodeCheck[] | undefined;
   readonly timeline?: readonly ConvergencePoint[] | undefined;
+  /** What happened inside the step, one line each (a nemesis's faults). */
+  readonly notes?: readonly string[] | undefined;
 }
 
 /** A node the failing step blames, and why: data for graders, reports and dashboards (never parse the prose). */
@@ -58,6 +60,22 @@ export interface FailingNode {
   readonly reported?: string | undefined;
   /** For too-slow: how long after the limit it reached the expected total. */
   readonly lateByMs?: number | undefined;
+}
+
+/** What a background load did. */
+export interface LoadResult {
+  /** Index of the step that started it. */
+  readonly step: number;
+  readonly posts: number;
+  /** Numbers acknowledged (they must count). */
+  readonly acknowledged: number;
+  /** Numbers sent without an answer (they may count, never must). */
+  readonly indeterminate: number;
+  /** Numbers whose POST was refused before it was sent (they do not exist). */
+  readonly refused: number;
+  /** Numbers not sent: no node was running. */
+  readonly skipped: number;
+  readonly durationMs: number;
 }
 
 export interface ScenarioResult {
@@ -84,6 +102,8 @@ export interface ScenarioResult {
    * shrinking starts from it. Present when the scenario had a load or a nemesis, or failed.
    */
   readonly replay?: Record<string, unknown> | undefined;
+  /** The background loads of the run. */
+  readonly loads?: readonly LoadResult[] | undefined;
 }
 
 /** Progress of an expect step while it waits. */

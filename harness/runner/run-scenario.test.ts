@@ -59,12 +59,13 @@ describe("runScenario", () => {
       {
         observer,
         resultsDir: results,
+        lateGraceMs: 1000,
         peerCommand: `${process.execPath} ${path.join(root, "test/fixtures/faulty-peers/neighbours-only.mjs")}`,
       },
     );
     expect(result.status).toBe("failed");
     expect(result.failure).toMatch(
-      /^step 3 \(expect every node to agree\): 1 of 3 nodes did not report the expected total within 1\.0 s:\nn3 reports 0, expected 2 \(waited 1\.\d s; missing 1 number injected at n1\)$/,
+      /^step 3 \(expect every node to agree\): 1 of 3 nodes did not report the expected total within 1\.0 s:\nn3 reports 0, expected 2 \(waited 1\.\d s; missing 1 number injected at n1 in step 1\); 1 s later it still did not$/,
     );
     expect(events).toEqual([
       "start passed",
@@ -76,10 +77,18 @@ describe("runScenario", () => {
       "end failed",
     ]);
     expect(result.logsDir).toBe(path.join(results, "neighbours-only-fails"));
-    expect((await readdir(result.logsDir as string)).sort()).toEqual(["n1.log", "n2.log", "n3.log", "result.json"]);
+    expect((await readdir(result.logsDir as string)).sort()).toEqual(["n1.log", "n2.log", "n3.log", "replay.yaml", "result.json"]);
     expect(await readFile(path.join(result.logsDir as string, "n2.log"), "utf8")).toMatch(/link up peer=n1/);
     const saved = JSON.parse(await readFile(path.join(result.logsDir as string, "result.json"), "utf8"));
     expect(saved).toMatchObject({ name: "neighbours-only-fails", status: "failed" });
+    expect(result.failingNodes).toEqual([expect.objectContaining({ node: "n3", kind: "lost", expected: "2", reported: "0" })]);
+    // What happened, as a plain scenario: it plays again and fails the same way.
+    const again = await runScenario(path.join(result.logsDir as string, "replay.yaml"), {
+      keepLogs: "never",
+      lateGraceMs: 0,
+      peerCommand: `${process.execPath} ${path.join(root, "test/fixtures/faulty-peers/neighbours-only.mjs")}`,
+    });
+    expect(again.failingNodes).toEqual([expect.objectContaining({ node: "n3", kind: "lost" })]);
   });
 
   it("rejects invalid scenarios with located problems instead of running them", async () => {

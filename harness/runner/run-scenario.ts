@@ -4,6 +4,7 @@
  * of failed runs, and always tear the network down.
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import { scenarioYaml } from "../scenario/write.js";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { accepts, explain, type Expectation } from "../checker/index.js";
@@ -11,13 +12,27 @@ import { NetworkModel } from "../checker/model.js";
 import { addNumbers, getTotal, type TotalAnswer } from "../../contract/peer-client.js";
 import { eachLimited } from "../base/each-limited.js";
 import { isNetworkChange } from "../network/history.js";
-import { applyChange } from "../runtime/apply-change.js";
+import { seededRandom } from "../base/seeded-random.js";
+import { drawAnyFault } from "../faults/nemesis.js";
+import type { NetworkOperation } from "../network/operation.js";
+import { CLEAN_LINK } from "../network/spec.js";
+import { applyOperation } from "../runtime/apply-change.js";
 import { NodeError, type Runtime, type StartedNetwork } from "../runtime/runtime.js";
 import { createRuntime, type RuntimeChoice } from "../runtime/select.js";
 import { loadScenarioFile, validateScenario } from "../scenario/load.js";
-import { planScenario, type PlannedAction, type PlannedStep, type ScenarioPlan } from "../scenario/plan.js";
+import {
+  healEverything,
+  planScenario,
+  type PlannedAction,
+  type PlannedLoad,
+  type PlannedNemesis,
+  type PlannedStep,
+  type ScenarioPlan,
+} from "../scenario/plan.js";
+import { startLoad, type LoadRun } from "./load.js";
+import { ReplayRecorder } from "./replay.js";
 import type { Scenario } from "../scenario/schema.js";
-import type { ConvergencePoint, FailingNode, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
+import type { ConvergencePoint, FailingNode, LoadResult, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
 
 export interface RunOptions {
   /** Where the nodes run (`createRuntime` in runtime/select.ts turns `--runtime NAME` into one). */
@@ -72,10 +87,19 @@ interface Context {
   readonly crashed: Map<string, string>;
   /** How long to keep watching nodes that failed an expect, to tell late from lost. */
   readonly lateGraceMs: number;
+  /** What actually happened, as a plain scenario. */
+  readonly replay: ReplayRecorder;
+  /** Loads running in the background, with the step that started each. */
+  readonly loads: Map<LoadRun, number>;
+  /** Figures of the loads that ended. */
+  readonly loadStats: LoadResult[];
+  readonly signal: AbortSignal | undefined;
 }
 
 interface Outcome {
   readonly waitedMs: number;
+  /** What happened inside the step (a nemesis's faults). */
+  readonly notes?: readonly string[];
   readonly checks?: NodeCheck[];
   readonly timeline?: ConvergencePoint[];
 }
@@ -114,6 +138,9 @@ async function expectStep(
     }
   }
   const timeoutMs = action.timeoutMs * ctx.timeoutScale;
+  const running = model.history.running();
+  const everyNode = running.length === action.nodes.length && action.nodes.every((id) => running.includes(id));
+  ctx.replay.expect(everyNode ? undefined : action.nodes, action.timeoutMs);
   const started = performance.now();
   const last = new Map<string, TotalAnswer | { error: string }>();
   const timeline: ConvergencePoint[] = [];
@@ -272,19 +299,98 @@ function checksOf(
   });
 }
 
-async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
+/**
+ * Carry out one operation on the network and follow it in the model and the replay. A node restarted is taken down
+ * in the model before it restarts (what it acknowledges meanwhile is judged as by a stopped node); every other change
+ * is applied to the model after it happened, so numbers acknowledged while it happened may have spread the old way.
+ */
+async function runOperation(ctx: Context, op: NetworkOperation, step: number): Promise<void> {
   const { network, model, plan } = ctx;
+  if (op.kind === "restart") {
+    const live = op.nodes.filter((id) => model.history.life(id) === "running" || model.history.life(id) === "paused");
+    if (live.length > 0) model.apply({ kind: "stop", nodes: live, timeoutMs: op.timeoutMs }, step);
+  }
+  const at = performance.now();
+  try {
+    await applyOperation(network, op, { healthTimeoutMs: plan.timing.healthTimeoutMs });
+  } catch (error) {
+    const node = error instanceof NodeError ? error.nodeId : undefined;
+    throw new StepFailure((error as Error).message, node ? [{ node, kind: "error", reason: (error as Error).message }] : []);
+  } finally {
+    ctx.replay.operation(op, at);
+  }
+  if (isNetworkChange(op)) {
+    model.apply(op, step);
+    if ("nodes" in op) for (const id of op.nodes) ctx.crashed.delete(id);
+  }
+}
+
+/** Start a background load; it reports every POST's outcome to the model and the replay. */
+function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad): void {
+  const live = (id: string): boolean => {
+    const status = ctx.network.snapshot().nodes.find((n) => n.id === id)?.status;
+    return status === "running" || status === "paused";
+  };
+  const run = startLoad(load, {
+    eligible: (targets) => {
+      const nodes = ctx.network.snapshot().nodes.filter((n) => n.status === "running" || n.status === "paused").map((n) => n.id);
+      return targets === "random" ? nodes : targets.filter(live);
+    },
+    controlUrl: (node) => ctx.network.controlUrl(node),
+    acknowledged: (node, values, sentAt) => {
+      ctx.model.acknowledged(node, values, step.index);
+      ctx.replay.injection(node, values, sentAt);
+    },
+    indeterminate: (node, values, sentAt) => {
+      ctx.model.injectIndeterminate(node, values, step.index);
+      ctx.replay.injection(node, values, sentAt);
+    },
+  });
+  ctx.loads.set(run, step.index);
+  void run.done.then((stats) => {
+    ctx.loads.delete(run);
+    ctx.loadStats.push({ step: step.index, ...stats });
+  });
+}
+
+/** Wait for the loads running now to end (stopping them first when asked). */
+async function settleLoads(ctx: Context, stop: boolean): Promise<void> {
+  const runs = [...ctx.loads.keys()];
+  if (stop) for (const run of runs) run.stop();
+  await Promise.all(runs.map((run) => run.done));
+  // Let the bookkeeping of each finished load run.
+  await new Promise((r) => setImmediate(r));
+}
+
+/** Faults drawn from a seed for a while, each undone before the next; then everything healed. */
+async function runNemesis(ctx: Context, nemesis: PlannedNemesis, step: number): Promise<string[]> {
+  const rng = seededRandom(nemesis.seed);
+  const notes: string[] = [];
+  const started = performance.now();
+  const end = started + nemesis.durationMs;
+  while (performance.now() < end && !ctx.signal?.aborted) {
+    const fault = drawAnyFault(nemesis.faults, rng, ctx.model.history);
+    if (fault) {
+      notes.push(`${((performance.now() - started) / 1000).toFixed(1)} s: ${fault.label}`);
+      for (const op of fault.apply) await runOperation(ctx, op, step);
+    }
+    const pause = Math.min(nemesis.intervalMs, Math.max(0, end - performance.now()));
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+    if (fault) for (const op of fault.undo) await runOperation(ctx, op, step);
+  }
+  for (const op of healEverything(ctx.model.history, ctx.plan.timing.stopTimeoutMs)) await runOperation(ctx, op, step);
+  const shaped = ctx.network.snapshot().links.filter((l) => l.shape.delayMs || l.shape.jitterMs || l.shape.loss || l.shape.bandwidthBytesPerSec);
+  if (shaped.length > 0) await runOperation(ctx, { kind: "shape", links: shaped.map((l) => ({ from: l.from, to: l.to })), shape: CLEAN_LINK }, step);
+  notes.push(`${((performance.now() - started) / 1000).toFixed(1)} s: healed everything`);
+  return notes;
+}
+
+async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
+  const { network, model } = ctx;
   const a = step.action;
   const waited = { ms: 0 };
-  if (isNetworkChange(a)) {
-    try {
-      await waitFor(() => applyChange(network, a, { healthTimeoutMs: plan.timing.healthTimeoutMs }), waited);
-    } catch (error) {
-      const node = error instanceof NodeError ? error.nodeId : undefined;
-      throw new StepFailure((error as Error).message, node ? [{ node, kind: "error", reason: (error as Error).message }] : []);
-    }
-    model.apply(a);
-    if ("nodes" in a) for (const id of a.nodes) ctx.crashed.delete(id);
+  if (isNetworkChange(a) || a.kind === "shape" || a.kind === "reset") {
+    await waitFor(() => runOperation(ctx, a, step.index), waited);
     return { waitedMs: waited.ms };
   }
   switch (a.kind) {
@@ -298,9 +404,11 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       await waitFor(
         () =>
           eachLimited(jobs, CONCURRENCY, async (job) => {
+            const sentAt = performance.now();
             try {
               await addNumbers(network.controlUrl(job.node), job.values, 15_000);
-              model.inject(job.node, job.values, step.index);
+              model.acknowledged(job.node, job.values, step.index);
+              ctx.replay.injection(job.node, job.values, sentAt);
             } catch (error) {
               const why = ctx.crashed.get(job.node);
               failures.push({ node: job.node, kind: why ? "crashed" : "error", reason: why ? `is not running: ${why}` : (error as Error).message });
@@ -312,10 +420,20 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       return { waitedMs: waited.ms };
     }
     case "expect":
+      // An expect judges a network at rest: the loads running now end first.
+      await waitFor(() => settleLoads(ctx, false), waited);
       return expectStep(ctx, step, a);
-    case "shape":
-      for (const l of a.links) await network.shapeLink(l.from, l.to, a.shape);
+    case "load":
+      startBackgroundLoad(ctx, step, a);
       return { waitedMs: 0 };
+    case "stop-load":
+      await waitFor(() => settleLoads(ctx, true), waited);
+      return { waitedMs: waited.ms };
+    case "nemesis": {
+      let notes: string[] = [];
+      await waitFor(async () => void (notes = await runNemesis(ctx, a, step.index)), waited);
+      return { waitedMs: waited.ms, notes };
+    }
     case "sleep":
       await waitFor(() => new Promise((r) => setTimeout(r, a.ms)), waited);
       return { waitedMs: waited.ms };
@@ -372,6 +490,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   let failure: string | undefined;
   let failingNodes: readonly FailingNode[] = [];
   let logsDir: string | undefined;
+  const replay = new ReplayRecorder(plan);
+  const loadStats: LoadResult[] = [];
   observer?.scenarioStart?.({ plan, file: options.file });
 
   const startLabel = `start ${plan.network.nodes.length} node${plan.network.nodes.length === 1 ? "" : "s"}, ${plan.network.links.length} link${plan.network.links.length === 1 ? "" : "s"} (${runtime.name})`;
@@ -419,6 +539,10 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         timeoutScale: options.timeoutScale ?? 1,
         crashed,
         lateGraceMs: options.lateGraceMs ?? DEFAULT_LATE_GRACE_MS,
+        replay,
+        loads: new Map(),
+        loadStats,
+        signal: options.signal,
       };
       tellExpectations(ctx);
       try {
@@ -459,6 +583,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
             message,
             checks: outcome.checks,
             timeline: outcome.timeline,
+            ...(outcome.notes ? { notes: outcome.notes } : {}),
           };
           results.push(result);
           observer?.stepEnd?.(result);
@@ -466,6 +591,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         }
         if (options.signal?.aborted && !failure) failure = "aborted";
       } finally {
+        // A load still running ends with the scenario; what it sent still counts in the replay.
+        await settleLoads(ctx, true);
         unsubscribe();
       }
     } else {
@@ -498,6 +625,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     failingNodes,
     steps: results,
     logsDir,
+    ...(loadStats.length > 0 ? { loads: loadStats } : {}),
+    ...(failure || plan.steps.some((s) => s.action.kind === "load" || s.action.kind === "nemesis") ? { replay: replay.scenario() } : {}),
   };
   if (logsDir) await writeResultFile(logsDir, result);
   observer?.scenarioEnd?.(result);
@@ -507,4 +636,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
 async function writeResultFile(dir: string, result: ScenarioResult): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+  if (result.replay) {
+    const header = `# What actually happened in "${result.name}" (seed ${result.seed}, ${result.runtime} runtime), step by step.\n# Replay it: sumnet run ${path.join(dir, "replay.yaml")}\n`;
+    await writeFile(path.join(dir, "replay.yaml"), header + scenarioYaml(result.replay));
+  }
 }

@@ -1,10 +1,24 @@
 /**
- * A change to a network's membership or connectivity, carried out on a started network: the one mapping from the
- * history's vocabulary (network/history.ts) to the runtime port, used by scenario steps, the nemesis and the
- * dashboard alike, so every change works the same on every runtime.
+ * An operation on a started network: a change of membership or connectivity (the history's vocabulary,
+ * network/history.ts), a link shape, or a reset of live connections. This is the one mapping from operations to the
+ * runtime port, used by scenario steps, the nemesis and the dashboard alike, so every fault works the same on every
+ * runtime.
  */
 import type { NetworkChange } from "../network/history.js";
+import type { NetworkOperation } from "../network/operation.js";
 import type { StartedNetwork } from "./runtime.js";
+
+export async function applyOperation(network: StartedNetwork, op: NetworkOperation, timing: ChangeTiming = {}): Promise<void> {
+  if (op.kind === "shape") {
+    for (const l of op.links) await network.shapeLink(l.from, l.to, op.shape);
+    return;
+  }
+  if (op.kind === "reset") {
+    for (const l of op.links) await network.resetLink(l.from, l.to);
+    return;
+  }
+  await applyChange(network, op, timing);
+}
 
 export interface ChangeTiming {
   /** How long a started node may take to answer GET /health. */
@@ -18,8 +32,8 @@ export async function applyChange(network: StartedNetwork, change: NetworkChange
       for (const l of change.links) await network.cutLink(l.from, l.to);
       return;
     case "cut-one-way":
-      // No scenario step produces it yet: the relays learn one-way cuts next.
-      throw new Error("one-way cuts are not supported by this runtime yet");
+      for (const d of change.directions) await network.cutLinkOneWay(d.from, d.to);
+      return;
     case "restore":
       for (const l of change.links) await network.restoreLink(l.from, l.to);
       return;

@@ -134,8 +134,15 @@ export interface StartedNetwork extends AsyncDisposable {
 
   /** Cut a link in both directions: live connections over it break, new ones fail, until restored. */
   cutLink(a: string, b: string): Promise<void>;
-  /** Undo `cutLink`. */
+  /**
+   * Cut one direction of a link: bytes from `from` to `to` no longer cross (held back, never delivered, as in a
+   * one-way partition), bytes the other way still do; connections stay open. `restoreLink` undoes it.
+   */
+  cutLinkOneWay(from: string, to: string): Promise<void>;
+  /** Undo `cutLink` and `cutLinkOneWay`. */
   restoreLink(a: string, b: string): Promise<void>;
+  /** Break every live connection over the link now (a TCP reset at both ends); new connections are allowed. */
+  resetLink(a: string, b: string): Promise<void>;
   /** Apply delay/jitter/loss to a link (both directions); replaces any previous shape. */
   shapeLink(a: string, b: string, shape: LinkShape): Promise<void>;
   /** Same as `shapeLink(a, b, CLEAN_LINK)`. */

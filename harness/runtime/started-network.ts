@@ -229,6 +229,16 @@ export class HostedNetwork implements StartedNetwork {
     this.emitLink(link);
   }
 
+  async cutLinkOneWay(from: string, to: string): Promise<void> {
+    const link = this.link(from, to);
+    link.relay.cutOneWay(link.spec.from === from ? "toTarget" : "fromTarget");
+    this.emitLink(link);
+  }
+
+  async resetLink(a: string, b: string): Promise<void> {
+    this.link(a, b).relay.reset();
+  }
+
   async restoreLink(a: string, b: string): Promise<void> {
     const link = this.link(a, b);
     link.relay.restore();
@@ -470,6 +480,14 @@ export class HostedNetwork implements StartedNetwork {
   }
 
   private linkInfo(link: LinkRecord): LinkInfo {
-    return { from: link.spec.from, to: link.spec.to, cut: link.relay.isCut, shape: link.relay.currentShape };
+    const blocked = link.relay.blockedDirections;
+    const oneWay = blocked.length === 1 ? blocked[0] : undefined;
+    return {
+      from: link.spec.from,
+      to: link.spec.to,
+      cut: link.relay.isCut || blocked.length > 0,
+      blockedFrom: oneWay === undefined ? undefined : oneWay === "toTarget" ? link.spec.from : link.spec.to,
+      shape: link.relay.currentShape,
+    };
   }
 }

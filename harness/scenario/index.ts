@@ -22,3 +22,4 @@ export {
   type PlannedInjection,
 } from "./plan.js";
 export { checkStatedTotals } from "./stated-totals.js";
+export { scenarioYaml } from "./write.js";

@@ -5,12 +5,15 @@
  * Because steps are deterministic, which nodes run at each step is known statically.
  */
 import { deriveSeed, seededRandom } from "../base/seeded-random.js";
+import type { NemesisFault } from "../faults/nemesis.js";
 import { isNetworkChange, NetworkHistory, type NetworkChange } from "../network/history.js";
 import { full, grid, line, random, ring, star, tree, type Topology } from "../topology/generators.js";
 import { CLEAN_LINK, linkKey, NODE_ID_PATTERN, type LinkShape, type LinkSpec, type NetworkSpec, type NodeSpec } from "../network/spec.js";
 import type { PathSegment, Problem } from "./issues.js";
 import {
+  bandwidthBytesPerSec,
   durationMs,
+  NEMESIS_FAULTS,
   stepKind,
   type IntegerValue,
   type NodeSettings,
@@ -37,7 +40,37 @@ export type PlannedAction =
       readonly total?: string | undefined;
     }
   | { readonly kind: "shape"; readonly links: readonly LinkSpec[]; readonly shape: LinkShape }
+  | { readonly kind: "reset"; readonly links: readonly LinkSpec[] }
+  | PlannedLoad
+  | { readonly kind: "stop-load" }
+  | PlannedNemesis
   | { readonly kind: "sleep"; readonly ms: number };
+
+/** A background load: POSTs at a rate for a while, concurrently with the steps after it. */
+export interface PlannedLoad {
+  readonly kind: "load";
+  /** Numbers per second. */
+  readonly rate: number;
+  readonly durationMs: number;
+  /** "random": any running or paused node per POST; else pick among these. */
+  readonly targets: "random" | readonly string[];
+  readonly concurrency: number;
+  readonly batch: number;
+  readonly values: LoadValues;
+  readonly seed: number;
+}
+
+/** A seeded schedule of faults for a while, then everything healed, resumed and restarted. */
+export interface PlannedNemesis {
+  readonly kind: "nemesis";
+  readonly durationMs: number;
+  readonly intervalMs: number;
+  readonly faults: readonly NemesisFault[];
+  readonly seed: number;
+}
+
+export type LoadValues = "small" | "negative" | "huge" | "mixed" | { readonly min: string; readonly max: string };
+
 
 export interface PlannedStep {
   /** 0-based position in `steps`. */
@@ -161,7 +194,7 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
   const history = new NetworkHistory(network.nodes, network.links);
   const running = (): string[] => history.running();
 
-  const requireNode = (p: PathSegment[], id: string, need: "running" | "present"): boolean => {
+  const requireNode = (p: PathSegment[], id: string, need: "running" | "live" | "paused" | "present"): boolean => {
     const state = history.life(id);
     if (state === undefined) {
       problem(p, `unknown node "${id}"`);
@@ -173,6 +206,14 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
     }
     if (need === "running" && state !== "running") {
       problem(p, `node "${id}" is not running at this step (it was ${state === "paused" ? "paused" : "stopped or killed"} earlier)`);
+      return false;
+    }
+    if (need === "live" && state !== "running" && state !== "paused") {
+      problem(p, `node "${id}" is not running at this step (it was stopped or killed earlier)`);
+      return false;
+    }
+    if (need === "paused" && state !== "paused") {
+      problem(p, `node "${id}" is not paused at this step`);
       return false;
     }
     return true;
@@ -268,6 +309,24 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
       }
       case "partition": {
         const s = (raw as Extract<ScenarioStep, { partition: unknown }>).partition;
+        if (s.from !== undefined && s.to !== undefined) {
+          const from = new Set(s.from);
+          const to = new Set(s.to);
+          s.from.forEach((id, i) => requireNode([...at, "from", i], id, "present"));
+          s.to.forEach((id, i) => requireNode([...at, "to", i], id, "present"));
+          const directions = history
+            .links()
+            .flatMap((l) => [
+              ...(from.has(l.from) && to.has(l.to) ? [{ from: l.from, to: l.to }] : []),
+              ...(from.has(l.to) && to.has(l.from) ? [{ from: l.to, to: l.from }] : []),
+            ])
+            .filter((d) => !history.isBlocked(d.from, d.to));
+          named(`one-way partition: ${nodesLabel(s.from)} cannot send to ${nodesLabel(s.to)} (${plural(directions.length, "link")})`, {
+            kind: "cut-one-way",
+            directions,
+          });
+          break;
+        }
         let toCut: LinkSpec[];
         if (s.groups) {
           const groupOf = new Map<string, number>();
@@ -304,7 +363,9 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
       case "kill":
       case "stop":
       case "restart":
-      case "leave": {
+      case "leave":
+      case "pause":
+      case "resume": {
         const s = (raw as Record<string, unknown>)[kind] as
           | string
           | string[]
@@ -314,7 +375,11 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
         const base = obj ? [...at, "nodes"] : at;
         const single = typeof (obj ? obj.nodes : s) === "string";
         const ok = nodes.filter((id, i) =>
-          requireNode(single ? base : [...base, i], id, kind === "kill" || kind === "stop" ? "running" : "present"),
+          requireNode(
+            single ? base : [...base, i],
+            id,
+            kind === "kill" || kind === "stop" ? "live" : kind === "pause" ? "running" : kind === "resume" ? "paused" : "present",
+          ),
         );
         const timeoutMs = obj?.timeout !== undefined ? durationMs(obj.timeout) : timing.stopTimeoutMs;
         if (kind === "kill") {
@@ -324,6 +389,8 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
         } else if (kind === "restart") {
           const hard = obj?.hard ?? false;
           named(`restart ${nodesLabel(nodes)}${hard ? " (hard)" : ""}`, { kind, nodes: ok, hard, timeoutMs });
+        } else if (kind === "pause" || kind === "resume") {
+          named(`${kind} ${nodesLabel(nodes)}`, { kind, nodes: ok });
         } else {
           named(`${nodesLabel(nodes)} leave${nodes.length === 1 ? "s" : ""}`, { kind, nodes: ok, timeoutMs });
         }
@@ -354,14 +421,72 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
               delayMs: s.delay !== undefined ? durationMs(s.delay) : 0,
               jitterMs: s.jitter !== undefined ? durationMs(s.jitter) : 0,
               loss: s.loss ?? 0,
+              ...(s.bandwidth !== undefined ? { bandwidthBytesPerSec: bandwidthBytesPerSec(s.bandwidth) } : {}),
             };
         const which = s.links === undefined || s.links === "all" ? "all links" : linksLabel(target);
         named(
           s.clear
             ? `clear latency on ${which}`
-            : `latency ${shape.delayMs}ms ±${shape.jitterMs}ms loss ${Math.round(shape.loss * 100)}% on ${which}`,
+            : `latency ${shape.delayMs}ms ±${shape.jitterMs}ms loss ${Math.round(shape.loss * 100)}%${shape.bandwidthBytesPerSec ? ` ${shape.bandwidthBytesPerSec} B/s` : ""} on ${which}`,
           { kind: "shape", links: target, shape },
         );
+        break;
+      }
+      case "reset": {
+        const s = (raw as Extract<ScenarioStep, { reset: unknown }>).reset;
+        const target = resolveLinks([...at, "links"], s.links);
+        named(`reset connections on ${s.links === undefined || s.links === "all" ? "all links" : linksLabel(target)}`, {
+          kind: "reset",
+          links: target,
+        });
+        break;
+      }
+      case "load": {
+        const s = (raw as Extract<ScenarioStep, { load: unknown }>).load;
+        let targets: "random" | string[] = "random";
+        if (s.at !== undefined && s.at !== "random") {
+          targets = asList(s.at);
+          targets.forEach((id, i) => requireNode(typeof s.at === "string" ? [...at, "at"] : [...at, "at", i], id, "present"));
+        }
+        let values: LoadValues = "mixed";
+        if (typeof s.values === "string") values = s.values;
+        else if (s.values !== undefined) {
+          const min = canonicalInteger(s.values.min);
+          const max = canonicalInteger(s.values.max);
+          if (BigInt(min) > BigInt(max)) problem([...at, "values"], `expected min <= max, got min ${min} and max ${max}`);
+          values = { min, max };
+        }
+        const load: PlannedLoad = {
+          kind: "load",
+          rate: s.rate,
+          durationMs: durationMs(s.duration),
+          targets,
+          concurrency: s.concurrency ?? 4,
+          batch: s.batch ?? 1,
+          values,
+          seed: s.seed ?? deriveSeed(seed, `load${index}`),
+        };
+        named(
+          `load ${s.rate}/s for ${(load.durationMs / 1000).toFixed(1)} s at ${targets === "random" ? "random nodes" : nodesLabel(targets)} (${load.concurrency} in flight${load.batch > 1 ? `, ${load.batch} per POST` : ""})`,
+          load,
+        );
+        break;
+      }
+      case "stopLoad":
+        named("stop the load", { kind: "stop-load" });
+        break;
+      case "nemesis": {
+        const s = (raw as Extract<ScenarioStep, { nemesis: unknown }>).nemesis;
+        const nemesis: PlannedNemesis = {
+          kind: "nemesis",
+          durationMs: durationMs(s.duration),
+          intervalMs: s.interval !== undefined ? Math.max(100, durationMs(s.interval)) : 2000,
+          faults: s.faults ?? [...NEMESIS_FAULTS],
+          seed: s.seed ?? deriveSeed(seed, `nemesis${index}`),
+        };
+        named(`nemesis for ${(nemesis.durationMs / 1000).toFixed(1)} s (${nemesis.faults.length === NEMESIS_FAULTS.length ? "every fault" : nemesis.faults.join(", ")})`, nemesis);
+        // Afterwards everything is healed, resumed and restarted.
+        for (const change of healEverything(history)) history.apply(change);
         break;
       }
       case "sleep": {
@@ -382,6 +507,18 @@ export function planScenario(scenario: Scenario, options: { seed?: number | unde
     steps,
     timing,
   };
+}
+
+/** The changes that heal everything a network went through: links restored, paused nodes resumed, stopped restarted. */
+export function healEverything(history: NetworkHistory, timeoutMs = 5000): NetworkChange[] {
+  const out: NetworkChange[] = [];
+  const cut = history.cutLinks();
+  if (cut.length > 0) out.push({ kind: "restore", links: cut });
+  const paused = history.nodes().filter(([, life]) => life === "paused").map(([id]) => id);
+  if (paused.length > 0) out.push({ kind: "resume", nodes: paused });
+  const stopped = history.nodes().filter(([, life]) => life === "stopped").map(([id]) => id);
+  if (stopped.length > 0) out.push({ kind: "restart", nodes: stopped, hard: false, timeoutMs });
+  return out;
 }
 
 /** Reference problems of a scenario (empty when it can be planned). */

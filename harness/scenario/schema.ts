@@ -4,9 +4,12 @@
  *
  * A scenario describes a network (`topology`, per-node overrides) and what happens to it (`steps`). Each step is an
  * object with exactly one action key (plus an optional `name`): inject, expect, partition, heal, kill, stop, restart,
- * join, leave, latency, sleep.
+ * join, leave, pause, resume, latency, reset, load, stopLoad, nemesis, sleep.
  */
 import { z } from "zod";
+import { NEMESIS_FAULTS } from "../faults/nemesis.js";
+
+export { NEMESIS_FAULTS };
 
 /** Letters, digits, `.`, `_`, `-` (the peer contract's NODE_ID). */
 export const NodeId = z
@@ -145,10 +148,18 @@ const PartitionStep = z
       .optional()
       .describe("groups of nodes; links between groups are cut (unlisted nodes form one more group)"),
     links: z.array(LinkPair).min(1).optional().describe("cut exactly these links"),
+    from: z.array(NodeId).min(1).optional().describe("one-way: bytes from these nodes..."),
+    to: z
+      .array(NodeId)
+      .min(1)
+      .optional()
+      .describe("...to these nodes no longer cross the links between them; the other direction still works"),
   })
-  .refine((s) => (s.groups === undefined) !== (s.links === undefined), {
-    message: "expected exactly one of 'groups' or 'links'",
-  });
+  .refine(
+    (s) => [s.groups !== undefined, s.links !== undefined, s.from !== undefined || s.to !== undefined].filter(Boolean).length === 1,
+    { message: "expected exactly one of 'groups', 'links', or 'from' with 'to' (one way)" },
+  )
+  .refine((s) => (s.from === undefined) === (s.to === undefined), { message: "a one-way partition needs both 'from' and 'to'" });
 
 const HealStep = z
   .union([
@@ -161,17 +172,74 @@ const HealStep = z
 const NodeAction = (extra: z.ZodRawShape, what: string) =>
   z.union([NodeId, z.array(NodeId).min(1), z.strictObject({ nodes: NodeList, ...extra })]).describe(what);
 
+/** Bytes per second: a number, or a string with a unit (`64kB/s`, `1MB/s`, `500B/s`). */
+export const Bandwidth = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|MB)\/s$/, "a rate like 64kB/s or 1MB/s")])
+  .describe("bytes per second: a number or a string like 64kB/s, 1MB/s");
+
+export function bandwidthBytesPerSec(value: z.infer<typeof Bandwidth>): number {
+  if (typeof value === "number") return value;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|MB)\/s$/.exec(value);
+  if (!m) throw new Error(`not a bandwidth: ${value}`);
+  const n = Number(m[1]);
+  return Math.round(m[2] === "B" ? n : m[2] === "MB" ? n * 1_000_000 : n * 1000);
+}
+
 const LatencyStep = z
   .strictObject({
     links: Links.optional().describe("'all' (default: every link existing at this step) or a list of links"),
     delay: Duration.optional().describe("one-way delay"),
     jitter: Duration.optional().describe("+/- jitter around the delay (byte order is kept)"),
     loss: z.number().min(0).max(0.9).optional().describe("probability a chunk needs a TCP retransmission (~200 ms)"),
-    clear: z.literal(true).optional().describe("remove delay/jitter/loss from the links"),
+    bandwidth: Bandwidth.optional().describe("bytes per second in each direction"),
+    clear: z.literal(true).optional().describe("remove delay/jitter/loss/bandwidth from the links"),
   })
-  .refine((s) => s.clear !== true || (s.delay === undefined && s.jitter === undefined && s.loss === undefined), {
-    message: "expected either 'clear: true' or delay/jitter/loss, not both",
-  });
+  .refine(
+    (s) => s.clear !== true || (s.delay === undefined && s.jitter === undefined && s.loss === undefined && s.bandwidth === undefined),
+    { message: "expected either 'clear: true' or delay/jitter/loss/bandwidth, not both" },
+  );
+
+const ResetStep = z
+  .strictObject({ links: Links.optional().describe("'all' (default) or a list of links") })
+  .describe("break every live connection over the links now (a TCP reset both ways); new connections are allowed");
+
+/** Where a load sends its POSTs. */
+const LoadTarget = z
+  .union([z.literal("random"), NodeId, z.array(NodeId).min(1)])
+  .describe("'random' (default: a random running or paused node per POST), a node, or a list to pick from at random");
+
+/** Values of a load: a range, or a named mix. */
+export const LoadValues = z
+  .union([
+    z.enum(["small", "negative", "huge", "mixed"]),
+    z.strictObject({ min: IntegerValue, max: IntegerValue }),
+  ])
+  .describe("small (-1000..1000), negative, huge (30 to 60 digits, both signs), mixed (default: all three), or {min, max}");
+
+const LoadStep = z
+  .strictObject({
+    rate: z.number().positive().max(100_000).describe("numbers per second"),
+    duration: Duration.describe("how long the load runs (it goes on while the following steps run)"),
+    at: LoadTarget.optional(),
+    concurrency: z.number().int().min(1).max(256).optional().describe("POSTs in flight at once (default 4)"),
+    batch: z.number().int().min(1).max(1000).optional().describe("numbers per POST (default 1)"),
+    values: LoadValues.optional(),
+    seed: z.number().int().optional().describe("seed of targets and values (default: derived from the scenario seed)"),
+  })
+  .describe("concurrent POSTs at a rate, in the background: later steps run during it; an expect waits for it to end");
+
+const NemesisStep = z
+  .strictObject({
+    duration: Duration.describe("how long the nemesis acts"),
+    interval: Duration.optional().describe("time between faults (default 2s): each heals the previous one first"),
+    faults: z
+      .array(z.enum(NEMESIS_FAULTS))
+      .min(1)
+      .optional()
+      .describe(`faults to draw from (default all): ${NEMESIS_FAULTS.join(", ")}`),
+    seed: z.number().int().optional().describe("seed of the schedule (default: derived from the scenario seed)"),
+  })
+  .describe("a seeded schedule of faults, then everything healed, resumed and restarted; the schedule is in the replay");
 
 const JoinStep = NodeSettings.extend({
   node: NodeId.describe("id of the new node"),
@@ -203,7 +271,13 @@ export const Step = z
     ),
     step("join", JoinStep, "start a new node linked to existing ones"),
     step("leave", NodeAction({}, "node(s) that leave"), "stop nodes gracefully and remove them and their links"),
-    step("latency", LatencyStep, "shape links: delay, jitter, loss; or clear"),
+    step("pause", NodeAction({}, "node(s) to pause"), "freeze nodes (SIGSTOP, docker pause): they keep their state and do nothing"),
+    step("resume", NodeAction({}, "node(s) to resume"), "let paused nodes run again"),
+    step("latency", LatencyStep, "shape links: delay, jitter, loss, bandwidth; or clear"),
+    step("reset", ResetStep, "reset live connections over links"),
+    step("load", LoadStep, "inject concurrently at a rate, in the background"),
+    step("stopLoad", z.literal(true).describe("true"), "stop every load still running (what was sent still counts)"),
+    step("nemesis", NemesisStep, "break the network at random for a while, then heal everything"),
     step("sleep", Duration, "wait"),
   ])
   .describe("One step: an object with exactly one action key");
@@ -218,7 +292,13 @@ export const STEP_KINDS = [
   "restart",
   "join",
   "leave",
+  "pause",
+  "resume",
   "latency",
+  "reset",
+  "load",
+  "stopLoad",
+  "nemesis",
   "sleep",
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];

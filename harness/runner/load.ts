@@ -1,0 +1,114 @@
+/**
+ * A background load: POSTs at a rate for a while, several in flight at once, at random live nodes or named ones,
+ * with values from a distribution. Each POST ends one of three ways, and the checker hears which (Maelstrom's ok,
+ * fail and info): acknowledged (the numbers must count), refused before it was sent (they do not exist), or
+ * indeterminate (sent, then a timeout or a broken connection: they may count, never must).
+ */
+import { addNumbers, ControlError } from "../../contract/peer-client.js";
+import { seededRandom, type SeededRandom } from "../base/seeded-random.js";
+import type { LoadValues, PlannedLoad } from "../scenario/plan.js";
+
+export interface LoadHooks {
+  /** Nodes a POST may go to now (running or paused), among the load's targets. */
+  eligible(targets: "random" | readonly string[]): string[];
+  controlUrl(node: string): string;
+  acknowledged(node: string, values: readonly string[], sentAt: number): void;
+  indeterminate(node: string, values: readonly string[], sentAt: number, why: string): void;
+}
+
+export interface LoadStats {
+  readonly posts: number;
+  readonly acknowledged: number;
+  readonly indeterminate: number;
+  /** Numbers whose POST was refused before it was sent (a stopped node): they do not exist. */
+  readonly refused: number;
+  /** Numbers the load meant to send but had no live node for. */
+  readonly skipped: number;
+  readonly durationMs: number;
+}
+
+export interface LoadRun {
+  /** Ends the load early; what is in flight still completes. */
+  stop(): void;
+  readonly done: Promise<LoadStats>;
+}
+
+/** How long one POST may take before it counts as indeterminate. */
+const POST_TIMEOUT_MS = 5000;
+
+export function drawValue(rng: SeededRandom, values: LoadValues): string {
+  if (typeof values === "object") return rng.bigint(BigInt(values.min), BigInt(values.max)).toString();
+  const kind = values === "mixed" ? (["small", "negative", "huge"] as const)[rng.int(0, 2)] : values;
+  switch (kind) {
+    case "small":
+      return String(rng.int(-1000, 1000));
+    case "negative":
+      return String(-rng.int(1, 1_000_000_000_000));
+    case "huge": {
+      const digits = rng.int(30, 60);
+      const magnitude = rng.bigint(10n ** BigInt(digits - 1), 10n ** BigInt(digits) - 1n);
+      return (rng.next() < 0.5 ? -magnitude : magnitude).toString();
+    }
+    default:
+      throw new Error(`unknown load values: ${String(kind)}`);
+  }
+}
+
+export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number = () => performance.now()): LoadRun {
+  const rng = seededRandom(load.seed);
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stats = { posts: 0, acknowledged: 0, indeterminate: 0, refused: 0, skipped: 0 };
+  const started = now();
+  const inFlight = new Set<Promise<void>>();
+
+  const post = async (node: string, values: string[]): Promise<void> => {
+    const sentAt = now();
+    stats.posts++;
+    try {
+      await addNumbers(hooks.controlUrl(node), values, POST_TIMEOUT_MS);
+      stats.acknowledged += values.length;
+      hooks.acknowledged(node, values, sentAt);
+    } catch (error) {
+      const sent = error instanceof ControlError ? error.sent && !(error.status !== undefined && error.status < 500) : true;
+      if (sent) {
+        stats.indeterminate += values.length;
+        hooks.indeterminate(node, values, sentAt, (error as Error).message);
+      } else stats.refused += values.length;
+    }
+  };
+
+  const run = async (): Promise<LoadStats> => {
+    const perPost = load.batch;
+    const posts = Math.max(1, Math.round((load.rate * load.durationMs) / 1000 / perPost));
+    const gapMs = (1000 * perPost) / load.rate;
+    for (let i = 0; i < posts && !stopped; i++) {
+      const due = started + i * gapMs;
+      const wait = due - now();
+      if (wait > 0) await new Promise<void>((r) => ((wake = r), setTimeout(r, wait)));
+      if (stopped) break;
+      while (inFlight.size >= load.concurrency && !stopped) await Promise.race(inFlight);
+      if (stopped) break;
+      const values = Array.from({ length: perPost }, () => drawValue(rng, load.values));
+      const eligible = hooks.eligible(load.targets);
+      if (eligible.length === 0) {
+        stats.skipped += values.length;
+        continue;
+      }
+      const node = eligible[rng.int(0, eligible.length - 1)] as string;
+      const p = post(node, values).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+    return { ...stats, durationMs: now() - started };
+  };
+
+  const done = run();
+  return {
+    stop() {
+      stopped = true;
+      wake?.();
+    },
+    done,
+  };
+}
