@@ -24,7 +24,7 @@ import {
 import { checkConformance } from "./conformance.js";
 import { logTail } from "./log-tail.js";
 import { mixWithReference, type ReferencePeer } from "./mix.js";
-import { computeScore, writeReport, type FailingNode, type GradeReport, type ScenarioGrade } from "./report.js";
+import { computeScore, describeRuns, writeReport, type FailingNode, type GradeReport, type ScenarioGrade } from "./report.js";
 import { DEFAULT_SANDBOX, describeSandbox, sandboxHostConfig, type SandboxPolicy } from "./sandbox.js";
 import { scenarioTimeLimitMs } from "./time-limit.js";
 
@@ -43,6 +43,13 @@ export interface GradeOptions {
   readonly mix?: "none" | "reference";
   /** Overrides every scenario's seed. */
   readonly seed?: number;
+  /**
+   * How many times each scenario runs, with seeds seed, seed + 1, ... (default 1). The score gives each scenario its
+   * weight times its pass rate; a scenario that passes some runs and fails others is `flaky`.
+   */
+  readonly runs?: number;
+  /** How long the checker keeps watching after an expect failed, to tell late from lost (runner default: 30 s). */
+  readonly lateGraceMs?: number;
   /** Wall-clock limit per scenario in ms (default: computed from the scenario's own timeouts, see time-limit.ts). */
   readonly scenarioTimeoutMs?: number;
   /** How long the conformance node may take to answer GET /health (default 15000 ms). */
@@ -121,9 +128,10 @@ export async function grade(options: GradeOptions): Promise<{ report: GradeRepor
       });
       continue;
     }
-    const graded = await gradeScenario(file, runtime, reference, outDir, options);
+    const graded = await gradeScenarioRuns(file, runtime, reference, outDir, options);
     log(
       `${graded.status.toUpperCase().padEnd(7)} ${graded.name} (${(graded.durationMs / 1000).toFixed(1)} s)` +
+        (describeRuns(graded) ? `: ${describeRuns(graded)}` : "") +
         (graded.status === "pass" ? "" : `: ${graded.message.split("\n")[0]}`),
     );
     scenarios.push(graded);
@@ -159,6 +167,14 @@ async function scenarioName(file: string): Promise<string> {
   }
 }
 
+async function scenarioSeed(file: string): Promise<number> {
+  try {
+    return (await loadScenarioFile(file)).scenario.seed ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
 async function scenarioWeight(file: string): Promise<number> {
   try {
     return (await loadScenarioFile(file)).scenario.weight ?? 1;
@@ -167,12 +183,56 @@ async function scenarioWeight(file: string): Promise<number> {
   }
 }
 
+/**
+ * Grades a scenario `options.runs` times (seeds: the scenario's seed + i, or `--seed` + i) and combines the runs:
+ * pass when all passed, the first failure's status when none did, `flaky` otherwise; points by pass rate.
+ */
+async function gradeScenarioRuns(
+  file: string,
+  runtime: Runtime,
+  reference: ReferencePeer | undefined,
+  outDir: string,
+  options: GradeOptions,
+): Promise<ScenarioGrade> {
+  const count = options.runs ?? 1;
+  if (count <= 1) return gradeScenario(file, runtime, reference, outDir, options);
+  const started = performance.now();
+  const base = options.seed ?? (await scenarioSeed(file));
+  const graded: { seed: number; grade: ScenarioGrade }[] = [];
+  for (let i = 0; i < count && !(options.signal?.aborted && graded.length > 0); i++) {
+    const seed = base + i;
+    const grade = await gradeScenario(file, runtime, reference, outDir, { ...options, seed }, `seed-${seed}`);
+    options.log?.(`  run ${i + 1}/${count} seed ${seed}: ${grade.status}`);
+    graded.push({ seed, grade });
+  }
+  const runs = graded.map(({ seed, grade }) => ({
+    seed,
+    status: grade.status === "skipped" || grade.status === "flaky" ? ("error" as const) : grade.status,
+    durationMs: grade.durationMs,
+  }));
+  const passed = runs.filter((r) => r.status === "pass").length;
+  const firstFailure = graded.find(({ grade }) => grade.status !== "pass");
+  const shown = firstFailure?.grade ?? graded[0]!.grade;
+  const convergences = graded.map(({ grade }) => grade.convergenceMs).filter((ms): ms is number => ms !== null);
+  return {
+    ...shown,
+    status: passed === runs.length ? "pass" : passed === 0 ? shown.status : "flaky",
+    message: firstFailure ? `seed ${firstFailure.seed}: ${shown.message}` : shown.message,
+    earned: Math.round(((shown.weight * passed) / runs.length) * 100) / 100,
+    runs,
+    convergenceMs: convergences.length > 0 ? Math.max(...convergences) : null,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
 async function gradeScenario(
   file: string,
   runtime: Runtime,
   reference: ReferencePeer | undefined,
   outDir: string,
   options: GradeOptions,
+  /** A folder under `<out>/scenarios` for this run's logs (one per seed when a scenario runs several times). */
+  runFolder?: string,
 ): Promise<ScenarioGrade> {
   const started = performance.now();
   let scenario: Scenario;
@@ -203,8 +263,9 @@ async function gradeScenario(
   const run = runPlan(plan, {
     runtime,
     file,
-    resultsDir: path.join(outDir, "scenarios"),
+    resultsDir: runFolder ? path.join(outDir, "scenarios", runFolder) : path.join(outDir, "scenarios"),
     keepLogs: "failed",
+    ...(options.lateGraceMs === undefined ? {} : { lateGraceMs: options.lateGraceMs }),
     signal: controller.signal,
   });
   let result: ScenarioResult;

@@ -23,6 +23,8 @@ Options:
   --mix reference      run about half the nodes of each scenario as reference peers (checks PROTOCOL.md)
   --timeout SECONDS    wall-clock limit per scenario (default: from the scenario's own timeouts, plus 30 s)
   --seed N             override every scenario's seed
+  --runs N             run each scenario N times with seeds seed, seed+1, ...: points by pass rate, and a scenario
+                       that passes only some runs is FLAKY ("passed 7 of 10 runs; failed seeds 3, 5, 9")
   --health-timeout S   how long the conformance node may take to answer GET /health (default 15)
   --memory MIB         memory limit per container (default 256)     [--image]
   --cpus N             CPU limit per container (default 0.5)        [--image]
@@ -68,6 +70,7 @@ export const gradeCommand: CliCommand = {
         mix: { type: "string" },
         timeout: { type: "string" },
         seed: { type: "string" },
+        runs: { type: "string" },
         "health-timeout": { type: "string" },
         memory: { type: "string" },
         cpus: { type: "string" },
@@ -88,6 +91,8 @@ export const gradeCommand: CliCommand = {
     }
     const timeoutS = positiveNumber("timeout", v.timeout);
     const healthS = positiveNumber("health-timeout", v["health-timeout"]);
+    const runs = positiveNumber("runs", v.runs);
+    if (runs !== undefined && !Number.isInteger(runs)) throw new UsageError(`--runs expects a whole number, got "${v.runs}"`, usage);
     const memory = positiveNumber("memory", v.memory);
     const cpus = positiveNumber("cpus", v.cpus);
     const pids = positiveNumber("pids", v.pids);
@@ -102,6 +107,7 @@ export const gradeCommand: CliCommand = {
       scenarios: v.scenarios ?? ["scenarios"],
       mix: v.mix === "reference" ? ("reference" as const) : ("none" as const),
       seed: integerOption("seed", v.seed, usage),
+      runs,
       scenarioTimeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
       healthTimeoutMs: healthS === undefined ? undefined : healthS * 1000,
       sandbox,
