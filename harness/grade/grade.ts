@@ -21,6 +21,7 @@ import {
   type Scenario,
   type ScenarioPlan,
 } from "../scenario/index.js";
+import { writeResults, type FormatOptions, type ResultsFormat } from "./autograder-formats.js";
 import { checkConformance } from "./conformance.js";
 import { logTail } from "./log-tail.js";
 import { mixWithReference, type ReferencePeer } from "./mix.js";
@@ -58,6 +59,10 @@ export interface GradeOptions {
   readonly sandbox?: SandboxPolicy;
   /** Base image to build the reference image from, when `mix` needs it on docker (default `$NODE_IMAGE`). */
   readonly nodeImage?: string;
+  /** Also write `<out>/results.json` for a course platform (autograder-formats.ts). */
+  readonly format?: ResultsFormat | undefined;
+  /** Points of the conformance check and visibility of tests in that file. */
+  readonly formatOptions?: FormatOptions;
   /** Progress lines for a console (one per event). */
   readonly log?: (line: string) => void;
   /** Stops grading between scenarios (Ctrl-C); what ran is still reported. */
@@ -89,7 +94,9 @@ async function referencePeerFor(options: GradeOptions): Promise<ReferencePeer> {
   return { image: await ensureReferenceImage({ ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}) }) };
 }
 
-export async function grade(options: GradeOptions): Promise<{ report: GradeReport; files: { json: string; markdown: string } }> {
+export async function grade(
+  options: GradeOptions,
+): Promise<{ report: GradeReport; files: { json: string; markdown: string; results?: string } }> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const log = options.log ?? (() => undefined);
@@ -109,23 +116,59 @@ export async function grade(options: GradeOptions): Promise<{ report: GradeRepor
   const files = await findScenarioFiles(options.scenarios ?? ["scenarios"]);
   const scenarios: ScenarioGrade[] = [];
   const reference = options.mix === "reference" && conformance.usable ? await referencePeerFor(options) : undefined;
+  const skipped = async (file: string, message: string): Promise<ScenarioGrade> => ({
+    name: await scenarioName(file),
+    file,
+    weight: await scenarioWeight(file),
+    status: "skipped",
+    message,
+    convergenceMs: null,
+    durationMs: 0,
+    referenceNodes: [],
+    failingNodes: [],
+  });
+  // Every scenario, in the order it will run; those not run yet are skipped in the files written so far.
+  const pending = await Promise.all(files.map((file) => skipped(file, "not run: grading stopped before this scenario")));
+
+  const assemble = (done: readonly ScenarioGrade[]): GradeReport => {
+    const all = [...done, ...pending.slice(done.length)];
+    return {
+      implementation: { kind: impl.kind, value, name: options.name ?? value },
+      runtime: runtime.name,
+      mix: options.mix ?? "none",
+      sandbox,
+      startedAt,
+      durationMs: Math.round(performance.now() - started),
+      conformance: {
+        passed: conformance.passed,
+        checks: [...conformance.checks],
+        logTail: conformance.logTail,
+        durationMs: conformance.durationMs,
+      },
+      scenarios: all,
+      score: computeScore(all),
+      passed: conformance.passed && all.length > 0 && all.every((s) => s.status === "pass"),
+    };
+  };
+  // Written after conformance and after every scenario, so that a grade that is killed or runs out of time still
+  // leaves every completed scenario's points.
+  const write = async (report: GradeReport): Promise<{ json: string; markdown: string; results?: string }> => {
+    const written = await writeReport(outDir, report);
+    if (!options.format) return written;
+    return { ...written, results: await writeResults(outDir, options.format, report, options.formatOptions) };
+  };
+  await write(assemble(scenarios));
 
   for (const file of files) {
     if (!conformance.usable || options.signal?.aborted) {
-      const name = await scenarioName(file);
-      scenarios.push({
-        name,
-        file,
-        weight: await scenarioWeight(file),
-        status: "skipped",
-        message: options.signal?.aborted
-          ? "not run: grading was interrupted"
-          : "not run: the conformance check could not start the peer or read GET /total (see above)",
-        convergenceMs: null,
-        durationMs: 0,
-        referenceNodes: [],
-        failingNodes: [],
-      });
+      scenarios.push(
+        await skipped(
+          file,
+          options.signal?.aborted
+            ? "not run: grading was interrupted"
+            : "not run: the conformance check could not start the peer or read GET /total (see above)",
+        ),
+      );
       continue;
     }
     const graded = await gradeScenarioRuns(file, runtime, reference, outDir, options);
@@ -135,27 +178,11 @@ export async function grade(options: GradeOptions): Promise<{ report: GradeRepor
         (graded.status === "pass" ? "" : `: ${graded.message.split("\n")[0]}`),
     );
     scenarios.push(graded);
+    await write(assemble(scenarios));
   }
 
-  const score = computeScore(scenarios);
-  const report: GradeReport = {
-    implementation: { kind: impl.kind, value, name: options.name ?? value },
-    runtime: runtime.name,
-    mix: options.mix ?? "none",
-    sandbox,
-    startedAt,
-    durationMs: Math.round(performance.now() - started),
-    conformance: {
-      passed: conformance.passed,
-      checks: [...conformance.checks],
-      logTail: conformance.logTail,
-      durationMs: conformance.durationMs,
-    },
-    scenarios,
-    score,
-    passed: conformance.passed && scenarios.length > 0 && scenarios.every((s) => s.status === "pass"),
-  };
-  const written = await writeReport(outDir, report);
+  const report = assemble(scenarios);
+  const written = await write(report);
   return { report, files: written };
 }
 
@@ -315,6 +342,7 @@ async function gradeScenario(
     message,
     convergenceMs: convergence(result.steps),
     durationMs: Math.round(performance.now() - started),
+    seed: plan.seed,
     referenceNodes: [...referenceNodes],
     failingNodes:
       status === "pass"

@@ -2,7 +2,7 @@
  * The grade report: one zod schema that is the TypeScript type and the documentation of `report.json`, and the
  * Markdown rendering a student reads (`report.md`).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
@@ -37,6 +37,8 @@ export const scenarioGradeSchema = z.object({
    * `flaky`: graded several times, it passed some runs and failed others.
    */
   status: z.enum(["pass", "fail", "error", "timeout", "skipped", "flaky"]),
+  /** The seed the scenario ran with (the first run's when it ran several times). */
+  seed: z.number().int().optional(),
   /** Points earned: the weight times the share of runs that passed (partial credit for a flaky scenario). */
   earned: z.number().nonnegative().optional(),
   /** Every run, when the scenario was graded more than once; the message and nodes are the first failing run's. */
@@ -187,12 +189,19 @@ function firstLine(text: string): string {
   return line.length > 240 ? `${line.slice(0, 240)}...` : line;
 }
 
+/** Writes a file whole or not at all (a grade may be killed while it writes). */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, file);
+}
+
 /** Writes `report.json` and `report.md` into `dir`; returns their paths. */
 export async function writeReport(dir: string, report: GradeReport): Promise<{ json: string; markdown: string }> {
   await mkdir(dir, { recursive: true });
   const json = join(dir, "report.json");
   const markdown = join(dir, "report.md");
-  await writeFile(json, JSON.stringify(gradeReportSchema.parse(report), null, 2) + "\n");
-  await writeFile(markdown, renderMarkdown(report));
+  await writeAtomically(json, JSON.stringify(gradeReportSchema.parse(report), null, 2) + "\n");
+  await writeAtomically(markdown, renderMarkdown(report));
   return { json, markdown };
 }

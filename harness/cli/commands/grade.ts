@@ -1,5 +1,6 @@
 import path from "node:path";
 import chalk from "chalk";
+import { FORMATS, type ResultsFormat } from "../../grade/autograder-formats.js";
 import { errorRow, implementationOf, reportLink, summaryRow, writeSummary, type SummaryRow } from "../../grade/batch.js";
 import { grade, type Implementation } from "../../grade/grade.js";
 import type { GradeReport } from "../../grade/report.js";
@@ -20,6 +21,9 @@ What to grade (exactly one):
 Options:
   --scenarios PATH     scenario file or folder (repeatable; default scenarios/)
   --out DIR            where reports go (default results/grade)
+  --format FORMAT      also write <out>/results.json for a course platform: gradescope (Gradescope's autograder
+                       results) or prairielearn (PrairieLearn's external grader); rewritten after every scenario,
+                       so a grade that is killed keeps the points of the scenarios that finished
   --mix reference      run about half the nodes of each scenario as reference peers (checks PROTOCOL.md)
   --timeout SECONDS    wall-clock limit per scenario (default: from the scenario's own timeouts, plus 30 s)
   --seed N             override every scenario's seed
@@ -43,14 +47,14 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   return n;
 }
 
-function printReportSummary(report: GradeReport, files: { markdown: string; json: string }): void {
+function printReportSummary(report: GradeReport, files: { markdown: string; json: string; results?: string }): void {
   const { score } = report;
   const verdict = report.passed ? chalk.green("PASSED") : chalk.red("FAILED");
   process.stdout.write(
     `${verdict} ${report.implementation.name}: score ${score.earned}/${score.possible} (${score.percent}%), ` +
       `conformance ${report.conformance.passed ? "pass" : chalk.red("fail")}, ` +
       `${report.scenarios.filter((s) => s.status === "pass").length}/${report.scenarios.length} scenarios\n` +
-      `report: ${files.markdown}\n        ${files.json}\n`,
+      `report: ${files.markdown}\n        ${files.json}\n${files.results ? `        ${files.results}\n` : ""}`,
   );
 }
 
@@ -67,6 +71,7 @@ export const gradeCommand: CliCommand = {
         submissions: { type: "string" },
         scenarios: { type: "string", multiple: true },
         out: { type: "string" },
+        format: { type: "string" },
         mix: { type: "string" },
         timeout: { type: "string" },
         seed: { type: "string" },
@@ -89,6 +94,10 @@ export const gradeCommand: CliCommand = {
     if (v.mix !== undefined && v.mix !== "reference") {
       throw new UsageError(`--mix accepts only "reference", got "${v.mix}"`, usage);
     }
+    if (v.format !== undefined && !(FORMATS as readonly string[]).includes(v.format)) {
+      throw new UsageError(`--format expects ${FORMATS.join(" or ")}, got "${v.format}"`, usage);
+    }
+    const format = v.format as ResultsFormat | undefined;
     const timeoutS = positiveNumber("timeout", v.timeout);
     const healthS = positiveNumber("health-timeout", v["health-timeout"]);
     const runs = positiveNumber("runs", v.runs);
@@ -108,6 +117,7 @@ export const gradeCommand: CliCommand = {
       mix: v.mix === "reference" ? ("reference" as const) : ("none" as const),
       seed: integerOption("seed", v.seed, usage),
       runs,
+      format,
       scenarioTimeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
       healthTimeoutMs: healthS === undefined ? undefined : healthS * 1000,
       sandbox,
