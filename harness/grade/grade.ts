@@ -23,6 +23,7 @@ import {
 } from "../scenario/index.js";
 import { writeResults, type FormatOptions, type ResultsFormat } from "./autograder-formats.js";
 import { checkConformance } from "./conformance.js";
+import type { ScenarioSettings } from "./course.js";
 import { logTail } from "./log-tail.js";
 import { mixWithReference, type ReferencePeer } from "./mix.js";
 import { computeScore, describeRuns, writeReport, type FailingNode, type GradeReport, type ScenarioGrade } from "./report.js";
@@ -49,6 +50,8 @@ export interface GradeOptions {
    * weight times its pass rate; a scenario that passes some runs and fails others is `flaky`.
    */
   readonly runs?: number;
+  /** Per scenario file (absolute path): points, runs, time limit from a course file (course.ts); they win. */
+  readonly scenarioSettings?: ReadonlyMap<string, ScenarioSettings>;
   /** How long the checker keeps watching after an expect failed, to tell late from lost (runner default: 30 s). */
   readonly lateGraceMs?: number;
   /** Wall-clock limit per scenario in ms (default: computed from the scenario's own timeouts, see time-limit.ts). */
@@ -119,7 +122,7 @@ export async function grade(
   const skipped = async (file: string, message: string): Promise<ScenarioGrade> => ({
     name: await scenarioName(file),
     file,
-    weight: await scenarioWeight(file),
+    weight: await scenarioWeight(file, options),
     status: "skipped",
     message,
     convergenceMs: null,
@@ -202,7 +205,13 @@ async function scenarioSeed(file: string): Promise<number> {
   }
 }
 
-async function scenarioWeight(file: string): Promise<number> {
+function settingsOf(file: string, options: GradeOptions): ScenarioSettings | undefined {
+  return options.scenarioSettings?.get(path.resolve(file));
+}
+
+async function scenarioWeight(file: string, options: GradeOptions): Promise<number> {
+  const points = settingsOf(file, options)?.points;
+  if (points !== undefined) return points;
   try {
     return (await loadScenarioFile(file)).scenario.weight ?? 1;
   } catch {
@@ -221,7 +230,7 @@ async function gradeScenarioRuns(
   outDir: string,
   options: GradeOptions,
 ): Promise<ScenarioGrade> {
-  const count = options.runs ?? 1;
+  const count = settingsOf(file, options)?.runs ?? options.runs ?? 1;
   if (count <= 1) return gradeScenario(file, runtime, reference, outDir, options);
   const started = performance.now();
   const base = options.seed ?? (await scenarioSeed(file));
@@ -270,7 +279,7 @@ async function gradeScenario(
   } catch (error) {
     return errorGrade(file, path.basename(file), 1, `the scenario file is invalid: ${(error as Error).message}`, started);
   }
-  const weight = scenario.weight ?? 1;
+  const weight = settingsOf(file, options)?.points ?? scenario.weight ?? 1;
   let plan: ScenarioPlan;
   try {
     plan = planScenario(scenario, { seed: options.seed });
@@ -278,7 +287,7 @@ async function gradeScenario(
     return errorGrade(file, scenario.name, weight, `the scenario is invalid: ${(error as Error).message}`, started);
   }
 
-  const limitMs = options.scenarioTimeoutMs ?? scenarioTimeLimitMs(plan);
+  const limitMs = settingsOf(file, options)?.timeoutMs ?? options.scenarioTimeoutMs ?? scenarioTimeLimitMs(plan);
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });

@@ -2,6 +2,7 @@ import path from "node:path";
 import chalk from "chalk";
 import { FORMATS, type ResultsFormat } from "../../grade/autograder-formats.js";
 import { errorRow, implementationOf, reportLink, summaryRow, writeSummary, type SummaryRow } from "../../grade/batch.js";
+import { CourseError, loadCourseFile, type LoadedCourse } from "../../grade/course.js";
 import { grade, type Implementation } from "../../grade/grade.js";
 import type { GradeReport } from "../../grade/report.js";
 import { readSubmissions, SubmissionsError } from "../../grade/submissions.js";
@@ -19,6 +20,8 @@ What to grade (exactly one):
                        "command" file; writes DIR's summary (summary.md, summary.csv) and a report per submission
 
 Options:
+  --course FILE        a course file (examples/course.yaml): scenario files with points, visibility, runs and time
+                       limits, the conformance check's points, mixing; replaces --scenarios, --runs and --mix
   --scenarios PATH     scenario file or folder (repeatable; default scenarios/)
   --out DIR            where reports go (default results/grade)
   --format FORMAT      also write <out>/results.json for a course platform: gradescope (Gradescope's autograder
@@ -69,6 +72,7 @@ export const gradeCommand: CliCommand = {
         "peer-command": { type: "string" },
         image: { type: "string" },
         submissions: { type: "string" },
+        course: { type: "string" },
         scenarios: { type: "string", multiple: true },
         out: { type: "string" },
         format: { type: "string" },
@@ -98,6 +102,18 @@ export const gradeCommand: CliCommand = {
       throw new UsageError(`--format expects ${FORMATS.join(" or ")}, got "${v.format}"`, usage);
     }
     const format = v.format as ResultsFormat | undefined;
+    let course: LoadedCourse | undefined;
+    if (v.course !== undefined) {
+      if (v.scenarios !== undefined || v.runs !== undefined || v.mix !== undefined) {
+        throw new UsageError("--course names the scenarios, runs and mixing itself: leave out --scenarios, --runs and --mix", usage);
+      }
+      try {
+        course = await loadCourseFile(v.course);
+      } catch (error) {
+        if (error instanceof CourseError) throw new UsageError(error.message, usage);
+        throw error;
+      }
+    }
     const timeoutS = positiveNumber("timeout", v.timeout);
     const healthS = positiveNumber("health-timeout", v["health-timeout"]);
     const runs = positiveNumber("runs", v.runs);
@@ -113,8 +129,9 @@ export const gradeCommand: CliCommand = {
       logMiB: 8,
     };
     const common = {
-      scenarios: v.scenarios ?? ["scenarios"],
-      mix: v.mix === "reference" ? ("reference" as const) : ("none" as const),
+      scenarios: course?.scenarioFiles ?? v.scenarios ?? ["scenarios"],
+      mix: (course?.course.mix ?? v.mix) === "reference" ? ("reference" as const) : ("none" as const),
+      ...(course ? { scenarioSettings: course.settings, formatOptions: course.formatOptions } : {}),
       seed: integerOption("seed", v.seed, usage),
       runs,
       format,
