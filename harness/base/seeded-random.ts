@@ -59,10 +59,16 @@ export function seededRandom(seed: number): SeededRandom {
   return self;
 }
 
-/** A seed derived from a base seed and a label (FNV-1a), stable across runs and independent of call order. */
+/**
+ * A seed derived from a base seed and a label (FNV-1a over "base:label", then murmur3's finaliser), stable across runs
+ * and independent of call order. The base is hashed only as text: XOR-ing it into the start as well cancelled out
+ * against its own first digit, so that seeds 0 to 9 all derived the same seed for every label.
+ */
 export function deriveSeed(base: number, label: string): number {
-  let h = (0x811c9dc5 ^ (base >>> 0)) >>> 0;
+  let h = 0x811c9dc5;
   const text = `${base}:${label}`;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -10,6 +10,7 @@ import { checkConformance, type ConformanceResult } from "./conformance.js";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pythonPeer = `python3 ${quoteWord(`${root}examples/python-peer/peer.py`)}`;
 const nonconforming = `python3 ${quoteWord(`${root}test/fixtures/nonconforming/nonconforming-peer.py`)}`;
+const escapedBugs = `node ${quoteWord(`${root}test/fixtures/grading/escaped-bugs.mjs`)}`;
 
 async function conformance(command: string | undefined, env: Record<string, string> = {}): Promise<ConformanceResult> {
   return checkConformance({
@@ -18,6 +19,7 @@ async function conformance(command: string | undefined, env: Record<string, stri
     env,
     healthTimeoutMs: 10_000,
     stopGraceMs: 2_000,
+    convergeTimeoutMs: 5_000,
   });
 }
 
@@ -35,8 +37,12 @@ describe("conformance", () => {
       ["post-valid", "pass"],
       ["reject-invalid", "pass"],
       ["reject-stores-nothing", "pass"],
+      ["post-twice", "pass"],
+      ["post-concurrent", "pass"],
       ["unknown-route", "pass"],
       ["sigterm", "pass"],
+      ["restart-fresh-posts", "pass"],
+      ["restart-numbers-once", "pass"],
     ]);
   });
 
@@ -83,7 +89,7 @@ describe("conformance", () => {
 
   it("says the peer ignored SIGTERM", async () => {
     const result = await conformance(nonconforming, { BREAK: "slow-exit" });
-    expect(failed(result)).toEqual({ sigterm: expect.stringMatching(/did not exit within 2 s of SIGTERM and was killed/) });
+    expect(failed(result).sigterm).toMatch(/did not exit within 2 s of SIGTERM and was killed/);
   });
 
   it("says the command could not start", async () => {
@@ -103,5 +109,46 @@ describe("conformance", () => {
     expect(failed(result).health).toMatch(
       /^the peer could not start, or did not answer GET \/health with 200 within 2 s \(tried twice\): .*\nA peer must start, listen on HTTP_PORT/s,
     );
+  });
+});
+
+describe("conformance catches the bugs that escaped the scenario library (issue 14)", () => {
+  it("passes the escaped-bugs fixture without a bug", async () => {
+    const result = await conformance(escapedBugs);
+    expect(failed(result)).toEqual({});
+    expect(result.checks.map((c) => c.status)).not.toContain("skip");
+  });
+
+  it("says a value posted twice counted once", async () => {
+    const result = await conformance(escapedBugs, { BUG: "value-dedup" });
+    expect(failed(result)["post-twice"]).toMatch(
+      /^after POSTing 11 twice \(each answered 201\), GET \/total reported total -?\d+ count 8, expected total -?\d+ count 9: the second 11 was taken for the first\. .*never by its value/,
+    );
+  });
+
+  it("says concurrent POSTs lost numbers", async () => {
+    const result = await conformance(escapedBugs, { BUG: "lost-concurrent" });
+    expect(failed(result)["post-concurrent"]).toMatch(
+      /^after 8 POSTs of 100 values each, sent at once and each answered 201, GET \/total reported .*: 7\d\d of the 800 numbers are missing although every POST was answered 201\. Requests that arrive together must not overwrite/,
+    );
+  });
+
+  it("says new numbers after a restart without DATA_DIR collided at the other node", async () => {
+    const result = await conformance(escapedBugs, { BUG: "seq-reset" });
+    expect(failed(result)).toEqual({
+      "restart-fresh-posts": expect.stringMatching(
+        /^c1 was posted 1000, 2000, 3000, killed, restarted without DATA_DIR and posted 4, 5, 6 \(answered 201\); within 5 s c2 reported total 6000 count 3, expected total 6015 count 6: c2 took the new numbers for the ones it already had\./,
+      ),
+    });
+    expect(result.logTail).toMatch(/--- c2 \(restart-fresh-posts\) ---/);
+  });
+
+  it("says NUMBERS were counted again after a restart with DATA_DIR", async () => {
+    const result = await conformance(escapedBugs, { BUG: "numbers-recount" });
+    expect(failed(result)).toEqual({
+      "restart-numbers-once": expect.stringMatching(
+        /reported total 50 count 5, expected total 45 count 3: NUMBERS were counted again\./,
+      ),
+    });
   });
 });

@@ -4,6 +4,10 @@
  * expects, and where to read about it, e.g.
  * `GET /total answered 404: a peer must serve GET /total, see PEER-CONTRACT.md`.
  *
+ * Besides the contract's shapes it checks what scenarios cannot see on one node: the same value posted twice is two
+ * numbers, concurrent POSTs all count; and, on small networks of their own (conformance-restarts.ts), new numbers
+ * after a restart without DATA_DIR count once at the other node, and NUMBERS count once after a restart with DATA_DIR.
+ *
  * It runs on any Runtime (local processes or containers), so the same words reach a student whichever way they
  * packaged their peer.
  */
@@ -12,6 +16,8 @@ import { HealthResponse, TotalResponse } from "../../contract/http-api.js";
 import { request as contractRequest, type HttpAnswer as ContractAnswer } from "../../contract/peer-client.js";
 import type { NodeSpec } from "../network/spec.js";
 import type { Runtime, StartedNetwork } from "../runtime/runtime.js";
+import { checkRestarts } from "./conformance-restarts.js";
+import { describeError, quote, shortInteger } from "./conformance-words.js";
 import { logTail } from "./log-tail.js";
 
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";
@@ -59,6 +65,8 @@ export interface ConformanceOptions {
   readonly stopGraceMs?: number;
   /** How long one HTTP request may take (default 5000 ms). */
   readonly requestTimeoutMs?: number;
+  /** How long two linked nodes of the restart checks may take to agree (default 10000 ms). */
+  readonly convergeTimeoutMs?: number;
 }
 
 const CONTRACT = "see PEER-CONTRACT.md";
@@ -72,28 +80,6 @@ type HttpAnswer = Pick<ContractAnswer, "status" | "body">;
 /** One HTTP request with a timeout and a bounded body (the peer is untrusted): the contract's client. */
 function request(url: string, init: { method: "GET" | "POST"; body?: string }, timeoutMs: number): Promise<HttpAnswer> {
   return contractRequest(url, { ...init, timeoutMs, maxBytes: 64 * 1024 });
-}
-
-function describeError(error: unknown, timeoutMs?: number): string {
-  if (error instanceof Error) {
-    if (error.name === "TimeoutError") return timeoutMs ? `no answer within ${timeoutMs / 1000} s` : "no answer in time";
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof Error) return `${error.message} (${cause.message})`;
-    return error.message;
-  }
-  return String(error);
-}
-
-function quote(body: string, max = 120): string {
-  const oneLine = body.replace(/\s+/g, " ").trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max)}...` : oneLine || "(empty)";
-}
-
-/** A huge integer cut to its ends, so that a message stays readable. */
-function shortInteger(value: string | bigint): string {
-  const text = value.toString();
-  const digits = text.replace(/^-/, "").length;
-  return digits > 40 ? `${text.slice(0, 15)}...${text.slice(-10)} (${digits} digits)` : text;
 }
 
 function zodProblems(error: z.ZodError): string {
@@ -110,6 +96,20 @@ const INVALID_POSTS: readonly { id: string; what: string; body: string }[] = [
   { id: "reject-batch", what: "a batch with one bad value", body: '{"values": [1, "x"]}' },
   { id: "reject-not-json", what: "a body that is not JSON", body: "add 5 please" },
 ];
+
+/** Posted twice: equal values are two numbers. */
+const TWICE_BODY = '{"value": 11}';
+const CONCURRENT_POSTS = 8;
+const CONCURRENT_BATCH = 100;
+/** How long a wrong total may take to become right (a peer may apply a POST just after answering it). */
+const SETTLE_MS = 2_000;
+
+/** The concurrent POSTs' batches: distinct values, so that a lost batch shows in the total as well as the count. */
+function concurrentBatches(): string[][] {
+  return Array.from({ length: CONCURRENT_POSTS }, (_, b) =>
+    Array.from({ length: CONCURRENT_BATCH }, (_, i) => String(b * CONCURRENT_BATCH + i + 1)),
+  );
+}
 
 const VALID_POSTS: readonly { body: string; values: readonly string[] }[] = [
   { body: '{"value": 42}', values: ["42"] },
@@ -169,11 +169,18 @@ export async function checkConformance(options: ConformanceOptions): Promise<Con
     log = await net.readLog(NODE_ID).catch((error: unknown) => `(log unavailable: ${describeError(error)})`);
     await net[Symbol.asyncDispose]();
   }
+  let restartLogs = "";
+  if (usable) {
+    for (const check of await checkRestarts({ ...options, healthTimeoutMs, stopGraceMs, requestTimeoutMs: timeoutMs })) {
+      add(check.id, check.title, check.status, check.message);
+      restartLogs += check.logTail;
+    }
+  }
   return {
     passed: checks.every((check) => check.status !== "fail"),
     usable,
     checks,
-    logTail: logTail(log),
+    logTail: logTail(log) + (restartLogs ? `\n${restartLogs}` : ""),
     durationMs: Date.now() - started,
   };
 }
@@ -226,7 +233,30 @@ async function runChecks(
   let expectedTotal = INITIAL_NUMBERS.reduce((sum, v) => sum + BigInt(v), 0n);
   let expectedCount: number = INITIAL_NUMBERS.length;
   type Reading = { readonly state: "ok" | "wrong"; readonly total: bigint; readonly count: number } | { readonly state: "broken" };
-  const readTotal = async (id: string, title: string, context: string): Promise<Reading> => {
+  /**
+   * GET /total against the expected total and count. `hint` adds the likely cause to a wrong reading; `settleMs` lets
+   * a peer that applies POSTs asynchronously catch up before the reading counts as wrong.
+   */
+  const readTotal = async (
+    id: string,
+    title: string,
+    context: string,
+    options: { hint?: (reported: { total: bigint; count: number }) => string; settleMs?: number } = {},
+  ): Promise<Reading> => {
+    const deadline = Date.now() + (options.settleMs ?? 0);
+    for (;;) {
+      const reading = await readTotalOnce(id, title, context, options.hint, Date.now() >= deadline);
+      if (reading !== "again") return reading;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const readTotalOnce = async (
+    id: string,
+    title: string,
+    context: string,
+    hint: ((reported: { total: bigint; count: number }) => string) | undefined,
+    last: boolean,
+  ): Promise<Reading | "again"> => {
     let answer: HttpAnswer;
     try {
       answer = await call("GET", "/total");
@@ -251,12 +281,14 @@ async function runChecks(
     }
     const { total, count } = parsed.data;
     if (BigInt(total) !== expectedTotal || count !== expectedCount) {
+      if (!last) return "again";
       add(
         id,
         title,
         "fail",
         `${context}, GET /total reported total ${shortInteger(total)} count ${count}, expected total ` +
-          `${shortInteger(expectedTotal)} count ${expectedCount}`,
+          `${shortInteger(expectedTotal)} count ${expectedCount}` +
+          (hint?.({ total: BigInt(total), count }) ?? ""),
       );
       return { state: "wrong", total: BigInt(total), count };
     }
@@ -274,6 +306,8 @@ async function runChecks(
       [
         ["post-valid", "POST /numbers accepts integers"],
         ["reject-invalid", "POST /numbers rejects invalid values"],
+        ["post-twice", "the same value posted twice counts twice"],
+        ["post-concurrent", `${CONCURRENT_POSTS} concurrent POSTs all count`],
       ],
       "GET /total does not work",
     );
@@ -343,12 +377,89 @@ async function runChecks(
     } else {
       add("reject-invalid", "POST /numbers rejects invalid values", "pass", `all ${INVALID_POSTS.length} answered 400`);
     }
+    // After a wrong reading, go on from what the peer reports, so that each check judges only itself.
+    const rebase = (reading: Reading): void => {
+      if (reading.state === "wrong") {
+        expectedTotal = reading.total;
+        expectedCount = reading.count;
+      }
+    };
     if (!broken && postsOk) {
-      await readTotal(
-        "reject-stores-nothing",
-        "rejected values are not stored",
-        "after the rejected POSTs (a rejected POST must store nothing; a batch is all or nothing)",
+      rebase(
+        await readTotal(
+          "reject-stores-nothing",
+          "rejected values are not stored",
+          "after the rejected POSTs (a rejected POST must store nothing; a batch is all or nothing)",
+        ),
       );
+    }
+
+    // Counting, as the scenarios cannot see it: equal values are distinct numbers, concurrent POSTs all count.
+    const posted = async (id: string, title: string, bodies: readonly string[], what: string): Promise<boolean> => {
+      const answers = await Promise.allSettled(bodies.map((body) => call("POST", "/numbers", body)));
+      const wrong = answers.flatMap((a, i) =>
+        a.status === "rejected"
+          ? [`POST ${i + 1} failed: ${why(a.reason)}`]
+          : a.value.status !== 201
+            ? [`POST ${i + 1} answered ${a.value.status} ${quote(a.value.body, 80)}`]
+            : [],
+      );
+      if (wrong.length === 0) return true;
+      add(
+        id,
+        title,
+        "fail",
+        `${what}: ${wrong.length} of ${bodies.length} POSTs went wrong (${wrong.slice(0, 3).join("; ")})` +
+          `${crashNote()}; a peer must accept each with 201, ${CONTRACT}`,
+      );
+      return false;
+    };
+
+    const twiceTitle = "the same value posted twice counts twice";
+    if (await posted("post-twice", twiceTitle, [TWICE_BODY], "POST /numbers with 11")) {
+      if (await posted("post-twice", twiceTitle, [TWICE_BODY], "POST /numbers with 11 a second time")) {
+        expectedTotal += 22n;
+        expectedCount += 2;
+        const reported = await readTotal("post-twice", twiceTitle, "after POSTing 11 twice (each answered 201)", {
+          settleMs: SETTLE_MS,
+          hint: (r) =>
+            r.count === expectedCount - 1
+              ? ": the second 11 was taken for the first. Two POSTs are two numbers even when their values are equal: " +
+                `identify a number by where and when it was added (e.g. origin and sequence number), never by its value, ${CONTRACT}`
+              : `; adding the same value twice is two numbers, ${CONTRACT}`,
+        });
+        rebase(reported);
+      }
+    }
+
+    const concurrentTitle = `${CONCURRENT_POSTS} concurrent POSTs all count`;
+    const batches = concurrentBatches();
+    if (
+      await posted(
+        "post-concurrent",
+        concurrentTitle,
+        batches.map((values) => JSON.stringify({ values })),
+        `${CONCURRENT_POSTS} concurrent POSTs of ${CONCURRENT_BATCH} values each`,
+      )
+    ) {
+      const all = batches.flat();
+      expectedTotal += all.reduce((sum, v) => sum + BigInt(v), 0n);
+      expectedCount += all.length;
+      const reported = await readTotal(
+        "post-concurrent",
+        concurrentTitle,
+        `after ${CONCURRENT_POSTS} POSTs of ${CONCURRENT_BATCH} values each, sent at once and each answered 201`,
+        {
+          settleMs: SETTLE_MS,
+          hint: (r) =>
+            r.count < expectedCount
+              ? `: ${expectedCount - r.count} of the ${all.length} numbers are missing although every POST was ` +
+                "answered 201. Requests that arrive together must not overwrite each other's numbers (an unlocked " +
+                "read-modify-write of shared state, or a copy stored after an await?); a number answered 201 must count"
+              : `; every number answered 201 must count exactly once, ${CONTRACT}`,
+        },
+      );
+      rebase(reported);
     }
   }
 

@@ -21,10 +21,12 @@ import {
   type Scenario,
   type ScenarioPlan,
 } from "../scenario/index.js";
+import { writeResults, type FormatOptions, type ResultsFormat } from "./autograder-formats.js";
 import { checkConformance } from "./conformance.js";
+import type { ScenarioSettings } from "./course.js";
 import { logTail } from "./log-tail.js";
 import { mixWithReference, type ReferencePeer } from "./mix.js";
-import { computeScore, writeReport, type FailingNode, type GradeReport, type ScenarioGrade } from "./report.js";
+import { computeScore, describeRuns, writeReport, type FailingNode, type GradeReport, type ScenarioGrade } from "./report.js";
 import { DEFAULT_SANDBOX, describeSandbox, sandboxHostConfig, type SandboxPolicy } from "./sandbox.js";
 import { scenarioTimeLimitMs } from "./time-limit.js";
 
@@ -43,6 +45,15 @@ export interface GradeOptions {
   readonly mix?: "none" | "reference";
   /** Overrides every scenario's seed. */
   readonly seed?: number;
+  /**
+   * How many times each scenario runs, with seeds seed, seed + 1, ... (default 1). The score gives each scenario its
+   * weight times its pass rate; a scenario that passes some runs and fails others is `flaky`.
+   */
+  readonly runs?: number;
+  /** Per scenario file (absolute path): points, runs, time limit from a course file (course.ts); they win. */
+  readonly scenarioSettings?: ReadonlyMap<string, ScenarioSettings>;
+  /** How long the checker keeps watching after an expect failed, to tell late from lost (runner default: 30 s). */
+  readonly lateGraceMs?: number;
   /** Wall-clock limit per scenario in ms (default: computed from the scenario's own timeouts, see time-limit.ts). */
   readonly scenarioTimeoutMs?: number;
   /** How long the conformance node may take to answer GET /health (default 15000 ms). */
@@ -51,6 +62,10 @@ export interface GradeOptions {
   readonly sandbox?: SandboxPolicy;
   /** Base image to build the reference image from, when `mix` needs it on docker (default `$NODE_IMAGE`). */
   readonly nodeImage?: string;
+  /** Also write `<out>/results.json` for a course platform (autograder-formats.ts). */
+  readonly format?: ResultsFormat | undefined;
+  /** Points of the conformance check and visibility of tests in that file. */
+  readonly formatOptions?: FormatOptions;
   /** Progress lines for a console (one per event). */
   readonly log?: (line: string) => void;
   /** Stops grading between scenarios (Ctrl-C); what ran is still reported. */
@@ -82,7 +97,9 @@ async function referencePeerFor(options: GradeOptions): Promise<ReferencePeer> {
   return { image: await ensureReferenceImage({ ...(options.nodeImage ? { nodeImage: options.nodeImage } : {}) }) };
 }
 
-export async function grade(options: GradeOptions): Promise<{ report: GradeReport; files: { json: string; markdown: string } }> {
+export async function grade(
+  options: GradeOptions,
+): Promise<{ report: GradeReport; files: { json: string; markdown: string; results?: string } }> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const log = options.log ?? (() => undefined);
@@ -102,52 +119,73 @@ export async function grade(options: GradeOptions): Promise<{ report: GradeRepor
   const files = await findScenarioFiles(options.scenarios ?? ["scenarios"]);
   const scenarios: ScenarioGrade[] = [];
   const reference = options.mix === "reference" && conformance.usable ? await referencePeerFor(options) : undefined;
+  const skipped = async (file: string, message: string): Promise<ScenarioGrade> => ({
+    name: await scenarioName(file),
+    file,
+    weight: await scenarioWeight(file, options),
+    status: "skipped",
+    message,
+    convergenceMs: null,
+    durationMs: 0,
+    referenceNodes: [],
+    failingNodes: [],
+  });
+  // Every scenario, in the order it will run; those not run yet are skipped in the files written so far.
+  const pending = await Promise.all(files.map((file) => skipped(file, "not run: grading stopped before this scenario")));
+
+  const assemble = (done: readonly ScenarioGrade[]): GradeReport => {
+    const all = [...done, ...pending.slice(done.length)];
+    return {
+      implementation: { kind: impl.kind, value, name: options.name ?? value },
+      runtime: runtime.name,
+      mix: options.mix ?? "none",
+      sandbox,
+      startedAt,
+      durationMs: Math.round(performance.now() - started),
+      conformance: {
+        passed: conformance.passed,
+        checks: [...conformance.checks],
+        logTail: conformance.logTail,
+        durationMs: conformance.durationMs,
+      },
+      scenarios: all,
+      score: computeScore(all),
+      passed: conformance.passed && all.length > 0 && all.every((s) => s.status === "pass"),
+    };
+  };
+  // Written after conformance and after every scenario, so that a grade that is killed or runs out of time still
+  // leaves every completed scenario's points.
+  const write = async (report: GradeReport): Promise<{ json: string; markdown: string; results?: string }> => {
+    const written = await writeReport(outDir, report);
+    if (!options.format) return written;
+    return { ...written, results: await writeResults(outDir, options.format, report, options.formatOptions) };
+  };
+  await write(assemble(scenarios));
 
   for (const file of files) {
     if (!conformance.usable || options.signal?.aborted) {
-      const name = await scenarioName(file);
-      scenarios.push({
-        name,
-        file,
-        weight: await scenarioWeight(file),
-        status: "skipped",
-        message: options.signal?.aborted
-          ? "not run: grading was interrupted"
-          : "not run: the conformance check could not start the peer or read GET /total (see above)",
-        convergenceMs: null,
-        durationMs: 0,
-        referenceNodes: [],
-        failingNodes: [],
-      });
+      scenarios.push(
+        await skipped(
+          file,
+          options.signal?.aborted
+            ? "not run: grading was interrupted"
+            : "not run: the conformance check could not start the peer or read GET /total (see above)",
+        ),
+      );
       continue;
     }
-    const graded = await gradeScenario(file, runtime, reference, outDir, options);
+    const graded = await gradeScenarioRuns(file, runtime, reference, outDir, options);
     log(
       `${graded.status.toUpperCase().padEnd(7)} ${graded.name} (${(graded.durationMs / 1000).toFixed(1)} s)` +
+        (describeRuns(graded) ? `: ${describeRuns(graded)}` : "") +
         (graded.status === "pass" ? "" : `: ${graded.message.split("\n")[0]}`),
     );
     scenarios.push(graded);
+    await write(assemble(scenarios));
   }
 
-  const score = computeScore(scenarios);
-  const report: GradeReport = {
-    implementation: { kind: impl.kind, value, name: options.name ?? value },
-    runtime: runtime.name,
-    mix: options.mix ?? "none",
-    sandbox,
-    startedAt,
-    durationMs: Math.round(performance.now() - started),
-    conformance: {
-      passed: conformance.passed,
-      checks: [...conformance.checks],
-      logTail: conformance.logTail,
-      durationMs: conformance.durationMs,
-    },
-    scenarios,
-    score,
-    passed: conformance.passed && scenarios.length > 0 && scenarios.every((s) => s.status === "pass"),
-  };
-  const written = await writeReport(outDir, report);
+  const report = assemble(scenarios);
+  const written = await write(report);
   return { report, files: written };
 }
 
@@ -159,12 +197,68 @@ async function scenarioName(file: string): Promise<string> {
   }
 }
 
-async function scenarioWeight(file: string): Promise<number> {
+async function scenarioSeed(file: string): Promise<number> {
+  try {
+    return (await loadScenarioFile(file)).scenario.seed ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+function settingsOf(file: string, options: GradeOptions): ScenarioSettings | undefined {
+  return options.scenarioSettings?.get(path.resolve(file));
+}
+
+async function scenarioWeight(file: string, options: GradeOptions): Promise<number> {
+  const points = settingsOf(file, options)?.points;
+  if (points !== undefined) return points;
   try {
     return (await loadScenarioFile(file)).scenario.weight ?? 1;
   } catch {
     return 1;
   }
+}
+
+/**
+ * Grades a scenario `options.runs` times (seeds: the scenario's seed + i, or `--seed` + i) and combines the runs:
+ * pass when all passed, the first failure's status when none did, `flaky` otherwise; points by pass rate.
+ */
+async function gradeScenarioRuns(
+  file: string,
+  runtime: Runtime,
+  reference: ReferencePeer | undefined,
+  outDir: string,
+  options: GradeOptions,
+): Promise<ScenarioGrade> {
+  const count = settingsOf(file, options)?.runs ?? options.runs ?? 1;
+  if (count <= 1) return gradeScenario(file, runtime, reference, outDir, options);
+  const started = performance.now();
+  const base = options.seed ?? (await scenarioSeed(file));
+  const graded: { seed: number; grade: ScenarioGrade }[] = [];
+  for (let i = 0; i < count && !(options.signal?.aborted && graded.length > 0); i++) {
+    const seed = base + i;
+    const grade = await gradeScenario(file, runtime, reference, outDir, { ...options, seed }, `seed-${seed}`);
+    options.log?.(`  run ${i + 1}/${count} seed ${seed}: ${grade.status}`);
+    graded.push({ seed, grade });
+  }
+  const runs = graded.map(({ seed, grade }) => ({
+    seed,
+    status: grade.status === "skipped" || grade.status === "flaky" ? ("error" as const) : grade.status,
+    durationMs: grade.durationMs,
+  }));
+  const passed = runs.filter((r) => r.status === "pass").length;
+  const firstFailure = graded.find(({ grade }) => grade.status !== "pass");
+  const shown = firstFailure?.grade ?? graded[0]!.grade;
+  const convergences = graded.map(({ grade }) => grade.convergenceMs).filter((ms): ms is number => ms !== null);
+  return {
+    ...shown,
+    status: passed === runs.length ? "pass" : passed === 0 ? shown.status : "flaky",
+    message: firstFailure ? `seed ${firstFailure.seed}: ${shown.message}` : shown.message,
+    earned: Math.round(((shown.weight * passed) / runs.length) * 100) / 100,
+    runs,
+    convergenceMs: convergences.length > 0 ? Math.max(...convergences) : null,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 async function gradeScenario(
@@ -173,6 +267,8 @@ async function gradeScenario(
   reference: ReferencePeer | undefined,
   outDir: string,
   options: GradeOptions,
+  /** A folder under `<out>/scenarios` for this run's logs (one per seed when a scenario runs several times). */
+  runFolder?: string,
 ): Promise<ScenarioGrade> {
   const started = performance.now();
   let scenario: Scenario;
@@ -183,7 +279,7 @@ async function gradeScenario(
   } catch (error) {
     return errorGrade(file, path.basename(file), 1, `the scenario file is invalid: ${(error as Error).message}`, started);
   }
-  const weight = scenario.weight ?? 1;
+  const weight = settingsOf(file, options)?.points ?? scenario.weight ?? 1;
   let plan: ScenarioPlan;
   try {
     plan = planScenario(scenario, { seed: options.seed });
@@ -191,7 +287,7 @@ async function gradeScenario(
     return errorGrade(file, scenario.name, weight, `the scenario is invalid: ${(error as Error).message}`, started);
   }
 
-  const limitMs = options.scenarioTimeoutMs ?? scenarioTimeLimitMs(plan);
+  const limitMs = settingsOf(file, options)?.timeoutMs ?? options.scenarioTimeoutMs ?? scenarioTimeLimitMs(plan);
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
@@ -203,8 +299,9 @@ async function gradeScenario(
   const run = runPlan(plan, {
     runtime,
     file,
-    resultsDir: path.join(outDir, "scenarios"),
+    resultsDir: runFolder ? path.join(outDir, "scenarios", runFolder) : path.join(outDir, "scenarios"),
     keepLogs: "failed",
+    ...(options.lateGraceMs === undefined ? {} : { lateGraceMs: options.lateGraceMs }),
     signal: controller.signal,
   });
   let result: ScenarioResult;
@@ -254,6 +351,7 @@ async function gradeScenario(
     message,
     convergenceMs: convergence(result.steps),
     durationMs: Math.round(performance.now() - started),
+    seed: plan.seed,
     referenceNodes: [...referenceNodes],
     failingNodes:
       status === "pass"

@@ -2,7 +2,7 @@
  * The grade report: one zod schema that is the TypeScript type and the documentation of `report.json`, and the
  * Markdown rendering a student reads (`report.md`).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
@@ -21,12 +21,28 @@ export const failingNodeSchema = z.object({
   logTail: z.string(),
 });
 
+/** One run of a scenario graded several times (`--runs N`, seeds: the scenario's seed + i). */
+export const scenarioRunSchema = z.object({
+  seed: z.number().int(),
+  status: z.enum(["pass", "fail", "error", "timeout"]),
+  durationMs: z.number().nonnegative(),
+});
+
 export const scenarioGradeSchema = z.object({
   name: z.string(),
   file: z.string(),
   weight: z.number().positive(),
-  /** `error`: the scenario could not run (bad file, runtime problem); `timeout`: the wall-clock limit was hit. */
-  status: z.enum(["pass", "fail", "error", "timeout", "skipped"]),
+  /**
+   * `error`: the scenario could not run (bad file, runtime problem); `timeout`: the wall-clock limit was hit;
+   * `flaky`: graded several times, it passed some runs and failed others.
+   */
+  status: z.enum(["pass", "fail", "error", "timeout", "skipped", "flaky"]),
+  /** The seed the scenario ran with (the first run's when it ran several times). */
+  seed: z.number().int().optional(),
+  /** Points earned: the weight times the share of runs that passed (partial credit for a flaky scenario). */
+  earned: z.number().nonnegative().optional(),
+  /** Every run, when the scenario was graded more than once; the message and nodes are the first failing run's. */
+  runs: z.array(scenarioRunSchema).optional(),
   /** The checker's message (or what went wrong), in plain words. */
   message: z.string(),
   /** Longest wait for convergence over the scenario's expect steps, when they passed. */
@@ -68,12 +84,28 @@ export type FailingNode = z.infer<typeof failingNodeSchema>;
 
 export function computeScore(scenarios: readonly ScenarioGrade[]): GradeReport["score"] {
   const possible = scenarios.reduce((sum, s) => sum + s.weight, 0);
-  const earned = scenarios.filter((s) => s.status === "pass").reduce((sum, s) => sum + s.weight, 0);
+  const earned = round2(scenarios.reduce((sum, s) => sum + scenarioEarned(s), 0));
   const percent = possible === 0 ? 0 : Math.round((earned / possible) * 1000) / 10;
   return { earned, possible, percent };
 }
 
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** The points a scenario earned: its `earned` when graded over several runs, else its weight when it passed. */
+export function scenarioEarned(s: ScenarioGrade): number {
+  return s.earned ?? (s.status === "pass" ? s.weight : 0);
+}
+
+/** "passed 7 of 10 runs; failed seeds 3, 5, 9" for a scenario graded more than once; "" otherwise. */
+export function describeRuns(s: Pick<ScenarioGrade, "runs">): string {
+  if (!s.runs || s.runs.length < 2) return "";
+  const passed = s.runs.filter((r) => r.status === "pass").length;
+  const failed = s.runs.filter((r) => r.status !== "pass").map((r) => r.seed);
+  return `passed ${passed} of ${s.runs.length} runs` + (failed.length > 0 ? `; failed seeds ${failed.join(", ")}` : "");
+}
+
 const ICON: Record<string, string> = {
+  flaky: "FLAKY",
   pass: "PASS",
   fail: "FAIL",
   warn: "WARN",
@@ -126,15 +158,20 @@ export function renderMarkdown(report: GradeReport): string {
   } else {
     out.push("| scenario | weight | result | slowest convergence | details |", "| --- | --- | --- | --- | --- |");
     for (const s of report.scenarios) {
+      const runs = describeRuns(s);
+      const points = s.runs && s.runs.length > 1 ? `; ${scenarioEarned(s)} of ${s.weight} points` : "";
       out.push(
         `| ${cell(s.name)} | ${s.weight} | ${ICON[s.status]} | ${seconds(s.convergenceMs)} | ` +
-          `${cell(firstLine(s.message))} |`,
+          `${cell(runs ? `${runs}${points}${s.status === "pass" ? "" : `: ${firstLine(s.message)}`}` : firstLine(s.message))} |`,
       );
     }
     out.push("");
     for (const s of report.scenarios.filter((x) => x.status !== "pass" && x.status !== "skipped")) {
       out.push(`### ${s.name}: ${ICON[s.status]}`, "");
       out.push(`File \`${s.file}\`, ran ${seconds(s.durationMs)}.`, "");
+      if (describeRuns(s)) {
+        out.push(`${s.status === "flaky" ? "Flaky: " : ""}${describeRuns(s)} (${scenarioEarned(s)} of ${s.weight} points). The first failing run is shown.`, "");
+      }
       if (s.referenceNodes.length > 0) out.push(`Reference peers: ${s.referenceNodes.join(", ")}.`, "");
       out.push(fence(s.message), "");
       for (const node of s.failingNodes) {
@@ -152,12 +189,19 @@ function firstLine(text: string): string {
   return line.length > 240 ? `${line.slice(0, 240)}...` : line;
 }
 
+/** Writes a file whole or not at all (a grade may be killed while it writes). */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, file);
+}
+
 /** Writes `report.json` and `report.md` into `dir`; returns their paths. */
 export async function writeReport(dir: string, report: GradeReport): Promise<{ json: string; markdown: string }> {
   await mkdir(dir, { recursive: true });
   const json = join(dir, "report.json");
   const markdown = join(dir, "report.md");
-  await writeFile(json, JSON.stringify(gradeReportSchema.parse(report), null, 2) + "\n");
-  await writeFile(markdown, renderMarkdown(report));
+  await writeAtomically(json, JSON.stringify(gradeReportSchema.parse(report), null, 2) + "\n");
+  await writeAtomically(markdown, renderMarkdown(report));
   return { json, markdown };
 }

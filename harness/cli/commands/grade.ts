@@ -1,6 +1,8 @@
 import path from "node:path";
 import chalk from "chalk";
+import { FORMATS, type ResultsFormat } from "../../grade/autograder-formats.js";
 import { errorRow, implementationOf, reportLink, summaryRow, writeSummary, type SummaryRow } from "../../grade/batch.js";
+import { CourseError, loadCourseFile, type LoadedCourse } from "../../grade/course.js";
 import { grade, type Implementation } from "../../grade/grade.js";
 import type { GradeReport } from "../../grade/report.js";
 import { readSubmissions, SubmissionsError } from "../../grade/submissions.js";
@@ -18,11 +20,18 @@ What to grade (exactly one):
                        "command" file; writes DIR's summary (summary.md, summary.csv) and a report per submission
 
 Options:
+  --course FILE        a course file (examples/course.yaml): scenario files with points, visibility, runs and time
+                       limits, the conformance check's points, mixing; replaces --scenarios, --runs and --mix
   --scenarios PATH     scenario file or folder (repeatable; default scenarios/)
   --out DIR            where reports go (default results/grade)
+  --format FORMAT      also write <out>/results.json for a course platform: gradescope (Gradescope's autograder
+                       results) or prairielearn (PrairieLearn's external grader); rewritten after every scenario,
+                       so a grade that is killed keeps the points of the scenarios that finished
   --mix reference      run about half the nodes of each scenario as reference peers (checks PROTOCOL.md)
   --timeout SECONDS    wall-clock limit per scenario (default: from the scenario's own timeouts, plus 30 s)
   --seed N             override every scenario's seed
+  --runs N             run each scenario N times with seeds seed, seed+1, ...: points by pass rate, and a scenario
+                       that passes only some runs is FLAKY ("passed 7 of 10 runs; failed seeds 3, 5, 9")
   --health-timeout S   how long the conformance node may take to answer GET /health (default 15)
   --memory MIB         memory limit per container (default 256)     [--image]
   --cpus N             CPU limit per container (default 0.5)        [--image]
@@ -41,14 +50,14 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   return n;
 }
 
-function printReportSummary(report: GradeReport, files: { markdown: string; json: string }): void {
+function printReportSummary(report: GradeReport, files: { markdown: string; json: string; results?: string }): void {
   const { score } = report;
   const verdict = report.passed ? chalk.green("PASSED") : chalk.red("FAILED");
   process.stdout.write(
     `${verdict} ${report.implementation.name}: score ${score.earned}/${score.possible} (${score.percent}%), ` +
       `conformance ${report.conformance.passed ? "pass" : chalk.red("fail")}, ` +
       `${report.scenarios.filter((s) => s.status === "pass").length}/${report.scenarios.length} scenarios\n` +
-      `report: ${files.markdown}\n        ${files.json}\n`,
+      `report: ${files.markdown}\n        ${files.json}\n${files.results ? `        ${files.results}\n` : ""}`,
   );
 }
 
@@ -63,11 +72,14 @@ export const gradeCommand: CliCommand = {
         "peer-command": { type: "string" },
         image: { type: "string" },
         submissions: { type: "string" },
+        course: { type: "string" },
         scenarios: { type: "string", multiple: true },
         out: { type: "string" },
+        format: { type: "string" },
         mix: { type: "string" },
         timeout: { type: "string" },
         seed: { type: "string" },
+        runs: { type: "string" },
         "health-timeout": { type: "string" },
         memory: { type: "string" },
         cpus: { type: "string" },
@@ -86,8 +98,26 @@ export const gradeCommand: CliCommand = {
     if (v.mix !== undefined && v.mix !== "reference") {
       throw new UsageError(`--mix accepts only "reference", got "${v.mix}"`, usage);
     }
+    if (v.format !== undefined && !(FORMATS as readonly string[]).includes(v.format)) {
+      throw new UsageError(`--format expects ${FORMATS.join(" or ")}, got "${v.format}"`, usage);
+    }
+    const format = v.format as ResultsFormat | undefined;
+    let course: LoadedCourse | undefined;
+    if (v.course !== undefined) {
+      if (v.scenarios !== undefined || v.runs !== undefined || v.mix !== undefined) {
+        throw new UsageError("--course names the scenarios, runs and mixing itself: leave out --scenarios, --runs and --mix", usage);
+      }
+      try {
+        course = await loadCourseFile(v.course);
+      } catch (error) {
+        if (error instanceof CourseError) throw new UsageError(error.message, usage);
+        throw error;
+      }
+    }
     const timeoutS = positiveNumber("timeout", v.timeout);
     const healthS = positiveNumber("health-timeout", v["health-timeout"]);
+    const runs = positiveNumber("runs", v.runs);
+    if (runs !== undefined && !Number.isInteger(runs)) throw new UsageError(`--runs expects a whole number, got "${v.runs}"`, usage);
     const memory = positiveNumber("memory", v.memory);
     const cpus = positiveNumber("cpus", v.cpus);
     const pids = positiveNumber("pids", v.pids);
@@ -99,9 +129,12 @@ export const gradeCommand: CliCommand = {
       logMiB: 8,
     };
     const common = {
-      scenarios: v.scenarios ?? ["scenarios"],
-      mix: v.mix === "reference" ? ("reference" as const) : ("none" as const),
+      scenarios: course?.scenarioFiles ?? v.scenarios ?? ["scenarios"],
+      mix: (course?.course.mix ?? v.mix) === "reference" ? ("reference" as const) : ("none" as const),
+      ...(course ? { scenarioSettings: course.settings, formatOptions: course.formatOptions } : {}),
       seed: integerOption("seed", v.seed, usage),
+      runs,
+      format,
       scenarioTimeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
       healthTimeoutMs: healthS === undefined ? undefined : healthS * 1000,
       sandbox,
