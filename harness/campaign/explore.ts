@@ -27,6 +27,8 @@ export interface ExploreOptions {
   readonly target: ReplayTarget;
   /** First seed (default 1). */
   readonly seed?: number;
+  /** Timeout of every expect in the generated scenarios (default 10 s; a fast peer explores faster with less). */
+  readonly expectTimeoutMs?: number;
   /** Most scenarios to run (default: until the budget is spent). */
   readonly runs?: number;
   /** Time to search for a failure (default 10 min); a run started before it ends is finished. */
@@ -73,7 +75,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreOutcome> 
   let runs = 0;
   while (runs < maxRuns && performance.now() - started < budgetMs && !options.signal?.aborted) {
     const seed = first + runs;
-    const scenario = generateScenario(seed);
+    const scenario = generateScenario(seed, { expectTimeoutMs: options.expectTimeoutMs });
     runs++;
     const result = await runScenario(scenario, {
       runtime: options.runtime,

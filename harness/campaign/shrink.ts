@@ -164,7 +164,8 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       reproduced = await stillFails(current);
     }
     const keep = (candidate: Scenario | undefined, what: string): Promise<boolean> =>
-      candidate === undefined || stop()
+      // A candidate already seen failing is kept even when the budget is spent (delta debugging's last find).
+      candidate === undefined || (stop() && tried.get(JSON.stringify(candidate)) !== true)
         ? Promise.resolve(false)
         : stillFails(candidate).then((ok) => {
             if (ok) {

@@ -24,6 +24,8 @@ Options:
   --budget TIME           time to search, e.g. 10m or 90s (default ${formatDuration(DEFAULT_EXPLORE_BUDGET_MS)}; a run
                           started before the end is finished)
   --seed S                seed of the first scenario; run i uses S + i (default 1)
+  --expect-timeout TIME   timeout of every expect in the generated scenarios (default 10s); shorter explores
+                          faster but calls a slow peer's late numbers lost
   --shrink-budget TIME    time to shrink a failure (default ${formatDuration(DEFAULT_SHRINK_BUDGET_MS)})
   --shrink-attempts K     runs of each shrink candidate before it counts as passing (default 2: a failure
                           need not repeat every time; 1 for a peer whose bug always shows)
@@ -54,6 +56,7 @@ export const exploreCommand: CliCommand = {
         seed: { type: "string" },
         "shrink-budget": { type: "string" },
         "shrink-attempts": { type: "string" },
+        "expect-timeout": { type: "string" },
         results: { type: "string" },
       },
       usage,
@@ -70,6 +73,7 @@ export const exploreCommand: CliCommand = {
     const seed = integerOption("seed", v.seed, usage);
     const budgetMs = durationOption("budget", v.budget, usage);
     const shrinkBudgetMs = durationOption("shrink-budget", v["shrink-budget"], usage);
+    const expectTimeoutMs = durationOption("expect-timeout", v["expect-timeout"], usage);
     const shrinkAttempts = integerOption("shrink-attempts", v["shrink-attempts"], usage);
     if (shrinkAttempts !== undefined && (shrinkAttempts < 1 || shrinkAttempts > 10)) {
       throw new UsageError(`--shrink-attempts expects 1 to 10, got "${v["shrink-attempts"]}"`, usage);
@@ -95,6 +99,7 @@ export const exploreCommand: CliCommand = {
         budgetMs,
         shrinkBudgetMs,
         shrinkAttempts,
+        expectTimeoutMs,
         resultsDir,
         log,
         signal: abort.signal,

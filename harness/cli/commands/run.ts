@@ -38,6 +38,8 @@ Options:
   --watch-port N          port of that dashboard (default 8080)
   --html FILE             where to write the HTML results page (step log, convergence timelines);
                           default <results dir>/results.html
+  --late-grace TIME       after an expect fails, how long to keep watching the failing nodes to tell a slow
+                          peer from one that lost numbers (default 30s; 0 to report at once)
   --runs N                run each scenario N times, with seeds seed, seed+1, ... (its own seed or --seed);
                           reports a pass rate per scenario and keeps each failed run in <results>/seed-<n>/
   --seeds A..B            run each scenario once per seed from A to B (instead of --runs)
@@ -114,6 +116,7 @@ export const runCommand: CliCommand = {
         "watch-port": { type: "string" },
         html: { type: "string" },
         runs: { type: "string" },
+        "late-grace": { type: "string" },
         seeds: { type: "string" },
         shrink: { type: "boolean" },
         "shrink-budget": { type: "string" },
@@ -138,6 +141,7 @@ export const runCommand: CliCommand = {
     }
     if (v.out && reporterName === "console") throw new UsageError("--out needs --reporter json or junit", usage);
     const seedChoice = seedChoiceOf(v.runs, v.seeds);
+    const lateGraceMs = v["late-grace"] === "0" ? 0 : durationOption("late-grace", v["late-grace"], usage);
     const shrinkBudgetMs = durationOption("shrink-budget", v["shrink-budget"], usage);
     if (shrinkBudgetMs !== undefined && !v.shrink) throw new UsageError("--shrink-budget needs --shrink", usage);
 
@@ -173,6 +177,7 @@ export const runCommand: CliCommand = {
         resultsDir,
         keepLogs: keepLogs as "failed" | "always" | "never",
         timeoutScale,
+        lateGraceMs,
         signal: abort.signal,
       };
       const shrunk = new Set<string>();
