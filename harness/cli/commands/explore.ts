@@ -1,5 +1,5 @@
 import path from "node:path";
-import { stringify } from "yaml";
+import { readFile } from "node:fs/promises";
 import { explore, DEFAULT_EXPLORE_BUDGET_MS } from "../../campaign/explore.js";
 import { MAX_RUNS } from "../../campaign/runs.js";
 import { DEFAULT_SHRINK_BUDGET_MS } from "../../campaign/shrink.js";
@@ -113,7 +113,7 @@ export const exploreCommand: CliCommand = {
       process.stdout.write(`FAIL ${finding.scenario.name} (seed ${finding.result.seed}) after ${outcome.runs} run${outcome.runs === 1 ? "" : "s"}: ${finding.result.failure ?? ""}\n`);
       process.stdout.write(`files: ${finding.dir}\n`);
       if (finding.shrunk) {
-        process.stdout.write(`\n${stringify(finding.shrunk.outcome.scenario, { lineWidth: 0 })}\n`);
+        process.stdout.write(`\n${await readFile(finding.shrunk.file, "utf8")}\n`);
         process.stdout.write(`minimal scenario: ${finding.shrunk.file}\nreplay: ${finding.shrunk.command}\n`);
       }
       return EXIT.failed;
