@@ -19,3 +19,4 @@ export { startDashboard, startRunDashboard, RunWatch } from "./watch/index.js";
 export * from "./network/index.js";
 export { createRuntime, RUNTIME_NAMES, RuntimeChoiceError, type RuntimeChoice, type RuntimeName } from "./runtime/select.js";
 export { applyChange } from "./runtime/apply-change.js";
+export * from "./campaign/index.js";

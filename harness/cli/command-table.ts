@@ -19,6 +19,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/run.js")).runCommand,
   },
   {
+    name: "explore",
+    summary: "run random scenarios until one fails, then shrink it to a minimal scenario",
+    load: async () => (await import("./commands/explore.js")).exploreCommand,
+  },
+  {
     name: "validate",
     summary: "check scenario files without running them",
     load: async () => (await import("./commands/validate.js")).validateCommand,

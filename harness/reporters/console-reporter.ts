@@ -6,6 +6,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Reporter, SuiteSummary } from "./reporter.js";
 import type { ScenarioResult, StepResult } from "../runner/result.js";
+import { formatPassRate, passRates, ranSeveralSeeds } from "./pass-rate.js";
 
 export interface ConsoleReporterOptions {
   readonly stream?: NodeJS.WriteStream | NodeJS.WritableStream;
@@ -113,6 +114,10 @@ export class ConsoleReporter implements Reporter {
       this.write("no scenarios ran");
       return;
     }
+    if (ranSeveralSeeds(results)) {
+      this.passRateSummary(results, s);
+      return;
+    }
     const rows = results.map((r) => [
       r.name,
       r.status === "passed" ? this.c.green("pass") : this.c.red("fail"),
@@ -130,6 +135,20 @@ export class ConsoleReporter implements Reporter {
     this.write(`${status} (${s.total} scenario${s.total === 1 ? "" : "s"}, ${formatDuration(s.durationMs)})`);
     for (const r of results.filter((x) => x.status === "failed")) {
       this.write(`${this.c.red("✗")} ${r.name}: ${r.failure?.split("\n")[0] ?? ""}${r.logsDir ? `\n    logs: ${r.logsDir}` : ""}`);
+    }
+  }
+
+  /** Several seeds per scenario: a pass rate per scenario, then the first line of each failed run. */
+  private passRateSummary(results: readonly ScenarioResult[], s: SuiteSummary): void {
+    for (const rate of passRates(results)) {
+      const line = formatPassRate(rate);
+      this.write(rate.passed === rate.runs ? line : this.c.red(line));
+    }
+    this.write("");
+    const status = s.failed === 0 ? this.c.green.bold(`${s.passed} runs passed`) : `${this.c.red.bold(`${s.failed} runs failed`)}, ${s.passed} passed`;
+    this.write(`${status} (${passRates(results).length} scenarios, ${s.total} runs, ${formatDuration(s.durationMs)})`);
+    for (const r of results.filter((x) => x.status === "failed")) {
+      this.write(`${this.c.red("✗")} ${r.name} seed ${r.seed}: ${r.failure?.split("\n")[0] ?? ""}${r.logsDir ? `\n    logs: ${r.logsDir}` : ""}`);
     }
   }
 }

@@ -3,4 +3,5 @@ export { ConsoleReporter, wantsColor, formatDuration, type ConsoleReporterOption
 export { JsonReporter, resultsDocument } from "./json-reporter.js";
 export { JunitReporter, junitXml, xmlEscape } from "./junit-reporter.js";
 export { renderResultsPage, renderTimeline, type ResultsPageOptions } from "./results-page.js";
+export { passRates, formatPassRate, ranSeveralSeeds, type PassRate } from "./pass-rate.js";
 export { HtmlReporter } from "./html-reporter.js";

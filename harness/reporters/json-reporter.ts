@@ -3,9 +3,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Reporter, SuiteSummary } from "./reporter.js";
 import type { ScenarioResult } from "../runner/result.js";
+import { passRates } from "./pass-rate.js";
 
 export function resultsDocument(results: readonly ScenarioResult[], summary: SuiteSummary): object {
-  return { tool: "sumnet", generatedAt: new Date().toISOString(), summary, scenarios: results };
+  // Pass rates per scenario (runs, passed, failed seeds); the runs themselves are in `scenarios`, one entry per seed.
+  const rates = passRates(results).map(({ results: _runs, ...rate }) => rate);
+  return { tool: "sumnet", generatedAt: new Date().toISOString(), summary, passRates: rates, scenarios: results };
 }
 
 export class JsonReporter implements Reporter {

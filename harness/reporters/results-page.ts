@@ -4,6 +4,7 @@
  * one HTML document out, with no script and nothing loaded from elsewhere, so it can be archived as a CI artifact.
  */
 import type { ConvergencePoint, NodeCheck, ScenarioResult, StepResult } from "../runner/result.js";
+import { passRates, ranSeveralSeeds } from "./pass-rate.js";
 
 export interface ResultsPageOptions {
   title?: string;
@@ -140,6 +141,20 @@ figure{margin:.2rem 0 .6rem}figcaption{font-size:.85rem;color:#445;margin-bottom
 .checks{margin-top:.4rem}
 `;
 
+/** Several seeds per scenario: a table of pass rates, failed seeds linking to their run below. */
+function renderPassRates(list: readonly ScenarioResult[]): string {
+  const rows = passRates(list).map((rate) => {
+    const seeds = rate.results
+      .map((r) => ({ r, at: list.indexOf(r) }))
+      .filter(({ r }) => r.status === "failed")
+      .map(({ r, at }) => `<a href="#scenario-${at + 1}">${r.seed}</a>`);
+    const status = rate.passed === rate.runs ? "passed" : "failed";
+    return `<tr class="${status}"><td>${escapeHtml(rate.name)}</td><td><span class="badge ${status}">${rate.passed}/${rate.runs} passed</span></td><td>${seeds.join(", ") || "none"}</td><td class="num">${seconds(rate.durationMs)}</td></tr>`;
+  });
+  return `<h2>Pass rates</h2>
+<table class="rates"><thead><tr><th>scenario</th><th>runs</th><th>failed seeds</th><th class="num">time</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
 /** The whole page for one scenario result or all of a run's. */
 export function renderResultsPage(results: ScenarioResult | readonly ScenarioResult[], options: ResultsPageOptions = {}): string {
   const list: readonly ScenarioResult[] = Array.isArray(results) ? results : [results as ScenarioResult];
@@ -150,6 +165,7 @@ export function renderResultsPage(results: ScenarioResult | readonly ScenarioRes
     list.length === 0
       ? "no scenarios ran"
       : `${list.length} scenario${list.length === 1 ? "" : "s"}: ${list.length - failed} passed, ${failed} failed`;
+  const rates = ranSeveralSeeds(list) ? renderPassRates(list) : "";
   const index =
     list.length > 1
       ? `<ol class="muted">${list.map((r, i) => `<li><a href="#scenario-${i + 1}">${escapeHtml(r.name)}</a> - ${r.status}</li>`).join("")}</ol>`
@@ -166,6 +182,7 @@ export function renderResultsPage(results: ScenarioResult | readonly ScenarioRes
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="summary"><span class="badge ${failed ? "failed" : "passed"}">${failed ? "failed" : "passed"}</span> ${escapeHtml(verdict)} <span class="muted">· generated ${generated}</span></p>
+${rates}
 ${index}
 ${list.map((r, i) => renderScenario(r, i)).join("\n")}
 </body>

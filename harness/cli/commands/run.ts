@@ -12,6 +12,10 @@ import { JunitReporter } from "../../reporters/junit-reporter.js";
 import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
 import { HtmlReporter } from "../../reporters/html-reporter.js";
 import { startRunDashboard, type RunDashboard } from "../../watch/run-watch.js";
+import { MAX_RUNS, parseSeedRange, runSuiteWithSeeds, type SeedChoice } from "../../campaign/runs.js";
+import { shrinkToMinimalFile } from "../../campaign/minimal-file.js";
+import { NotShrinkable } from "../../campaign/shrink.js";
+import { durationOption } from "../duration-option.js";
 
 const usage = `Usage: sumnet run [FILES|DIRS...] [options]
 
@@ -34,9 +38,17 @@ Options:
   --watch-port N          port of that dashboard (default 8080)
   --html FILE             where to write the HTML results page (step log, convergence timelines);
                           default <results dir>/results.html
+  --late-grace TIME       after an expect fails, how long to keep watching the failing nodes to tell a slow
+                          peer from one that lost numbers (default 30s; 0 to report at once)
+  --runs N                run each scenario N times, with seeds seed, seed+1, ... (its own seed or --seed);
+                          reports a pass rate per scenario and keeps each failed run in <results>/seed-<n>/
+  --seeds A..B            run each scenario once per seed from A to B (instead of --runs)
+  --shrink                shrink the first failed run of each scenario to a minimal scenario that fails the
+                          same way; writes minimal.yaml beside its result.json and prints the replay command
+  --shrink-budget TIME    time for each shrink, e.g. 90s or 5m (default 5m; the last run may end after it)
   -h, --help              show this help
 
-Exit codes: 0 every scenario passed, 1 a scenario failed, 2 invalid input or usage, 130 interrupted (Ctrl-C:
+Exit codes: 0 every scenario passed (every run, with --runs), 1 a scenario (or one of its runs) failed, 2 invalid input or usage, 130 interrupted (Ctrl-C:
 the current network is torn down and the report covers what ran).`;
 
 /** The runtime named by --runtime (runtime/select.ts is the one place that makes runtimes). */
@@ -66,6 +78,22 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
 }
 
+/** --runs N or --seeds A..B (not both), or undefined for one run per scenario. */
+function seedChoiceOf(runs: string | undefined, seeds: string | undefined): SeedChoice | undefined {
+  if (runs !== undefined && seeds !== undefined) throw new UsageError("give --runs N or --seeds A..B, not both", usage);
+  if (runs !== undefined) {
+    const n = integerOption("runs", runs, usage) as number;
+    if (n < 1 || n > MAX_RUNS) throw new UsageError(`--runs expects a number of runs from 1 to ${MAX_RUNS}, got "${runs}"`, usage);
+    return { runs: n };
+  }
+  if (seeds === undefined) return undefined;
+  try {
+    return parseSeedRange(seeds);
+  } catch (error) {
+    throw new UsageError(`--seeds: ${(error as Error).message}`, usage);
+  }
+}
+
 export const runCommand: CliCommand = {
   name: "run",
   summary: "run scenario files and check every node's total",
@@ -87,6 +115,11 @@ export const runCommand: CliCommand = {
         watch: { type: "boolean" },
         "watch-port": { type: "string" },
         html: { type: "string" },
+        runs: { type: "string" },
+        "late-grace": { type: "string" },
+        seeds: { type: "string" },
+        shrink: { type: "boolean" },
+        "shrink-budget": { type: "string" },
       },
       usage,
     );
@@ -107,6 +140,10 @@ export const runCommand: CliCommand = {
       if (!(timeoutScale > 0)) throw new UsageError(`--timeout-scale expects a positive number, got "${v["timeout-scale"]}"`, usage);
     }
     if (v.out && reporterName === "console") throw new UsageError("--out needs --reporter json or junit", usage);
+    const seedChoice = seedChoiceOf(v.runs, v.seeds);
+    const lateGraceMs = v["late-grace"] === "0" ? 0 : durationOption("late-grace", v["late-grace"], usage);
+    const shrinkBudgetMs = durationOption("shrink-budget", v["shrink-budget"], usage);
+    if (shrinkBudgetMs !== undefined && !v.shrink) throw new UsageError("--shrink-budget needs --shrink", usage);
 
     const reporters: Reporter[] = [];
     if (reporterName === "console" || v.out) reporters.push(new ConsoleReporter());
@@ -132,7 +169,7 @@ export const runCommand: CliCommand = {
     const onSigint = (): void => abort.abort();
     process.once("SIGINT", onSigint);
     try {
-      const { summary } = await runSuite(paths, {
+      const suiteOptions = {
         runtime,
         seed,
         filter: v.filter,
@@ -140,8 +177,36 @@ export const runCommand: CliCommand = {
         resultsDir,
         keepLogs: keepLogs as "failed" | "always" | "never",
         timeoutScale,
+        lateGraceMs,
         signal: abort.signal,
-      });
+      };
+      const shrunk = new Set<string>();
+      const { summary } =
+        seedChoice || v.shrink
+          ? await runSuiteWithSeeds(paths, {
+              ...suiteOptions,
+              seeds: seedChoice ?? { runs: 1 },
+              onFailure: v.shrink
+                ? async (failed) => {
+                    if (shrunk.has(failed.result.name) || abort.signal.aborted) return;
+                    shrunk.add(failed.result.name);
+                    const log = (line: string): void => void process.stderr.write(`${line}\n`);
+                    try {
+                      await shrinkToMinimalFile(failed, failed.dir, {
+                        runtime,
+                        budgetMs: shrinkBudgetMs,
+                        signal: abort.signal,
+                        target: { runtime: v.runtime as RuntimeName, peerCommand: v["peer-command"], image: v.image },
+                        log,
+                      });
+                    } catch (error) {
+                      if (!(error instanceof NotShrinkable)) throw error;
+                      log(`not shrunk: ${error.message}`);
+                    }
+                  }
+                : undefined,
+            })
+          : await runSuite(paths, suiteOptions);
       if (summary.total === 0) {
         process.stderr.write(`no scenario matched${v.filter ? ` --filter "${v.filter}"` : ""}\n`);
         return EXIT.usage;

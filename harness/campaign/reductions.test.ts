@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { validateScenario } from "../scenario/load.js";
+import { planScenario } from "../scenario/plan.js";
+import type { Scenario } from "../scenario/schema.js";
+import { generateScenario } from "./generate.js";
+import {
+  materialize,
+  withFewerNumbers,
+  withMergedInjections,
+  withoutNodes,
+  withoutSleeps,
+  withShorterDurations,
+} from "./reductions.js";
+
+const base = validateScenario({
+  name: "r",
+  seed: 5,
+  topology: { type: "random", nodes: 5, degree: 2 },
+  nodes: { n2: { numbers: [1, 2] }, n4: { dataDir: true } },
+  steps: [
+    { inject: { at: { random: 2 }, random: { count: 3, min: -5, max: 5 } } },
+    { sleep: "2s" },
+    { inject: { at: "n3", values: [7] } },
+    { inject: { at: "n3", values: [8, 9] } },
+    { kill: "n4" },
+    { expect: { total: undefined } },
+    { restart: "n4" },
+    { partition: { groups: [["n1", "n5"]] } },
+    { heal: null },
+    { expect: {} },
+  ],
+});
+
+describe("materialize", () => {
+  it("fixes every choice: explicit topology, injections naming node and values, the same plan as the original", () => {
+    const m = materialize(base);
+    expect(m.topology.type).toBe("explicit");
+    const original = planScenario(base);
+    const fixed = planScenario(validateScenario(m));
+    expect(fixed.network.links).toEqual(original.network.links);
+    const injected = (p: typeof original) => p.steps.flatMap((s) => (s.action.kind === "inject" ? s.action.injections : []));
+    expect(injected(fixed)).toEqual(injected(original));
+    // Removing a step no longer changes what later steps draw.
+    const without = { ...m, steps: m.steps.slice(2) }; // the first injection went to two nodes: two steps now
+    expect(injected(planScenario(validateScenario(without)))).toEqual(injected(original).slice(2));
+  });
+
+  it("drops stated totals so that injections can be removed", () => {
+    const s = validateScenario({ name: "t", topology: { type: "line", nodes: 2 }, steps: [{ inject: { at: "n1", values: [4] } }, { expect: { total: 4 } }] });
+    expect(materialize(s).steps[1]).toEqual({ expect: {} });
+  });
+});
+
+describe("reductions", () => {
+  const m = materialize(base);
+
+  it("withoutNodes drops the node, its links, its settings and every step that names it, and stays valid", () => {
+    const out = withoutNodes(m, new Set(["n4"])) as Scenario;
+    expect(out.topology).toMatchObject({ nodes: ["n1", "n2", "n3", "n5"] });
+    expect(JSON.stringify(out.topology)).not.toContain("n4");
+    expect(out.nodes).toEqual({ n2: { numbers: [1, 2] } });
+    expect(out.steps.some((s) => "kill" in s || "restart" in s)).toBe(false);
+    expect(() => validateScenario(out)).not.toThrow();
+    expect(withoutNodes(m, new Set(["n1", "n2", "n3", "n4", "n5"]))).toBeUndefined();
+    expect(withoutNodes(base, new Set(["n1"]))).toBeUndefined();
+  });
+
+  it("withoutSleeps and withMergedInjections shorten the step list, or say there is nothing to do", () => {
+    expect(withoutSleeps(m)!.steps.some((s) => "sleep" in s)).toBe(false);
+    expect(withoutSleeps(withoutSleeps(m)!)).toBeUndefined();
+    const merged = withMergedInjections(m)!;
+    expect(merged.steps).toContainEqual({ inject: { at: "n3", values: [7, 8, 9] } });
+    expect(merged.steps.length).toBe(m.steps.length - 1);
+    expect(withMergedInjections(merged)).toBeUndefined();
+  });
+
+  it("withFewerNumbers halves injections and drops NUMBERS; withShorterDurations halves sleeps, never expect timeouts", () => {
+    const fewer = withFewerNumbers(validateScenario({ ...m, defaults: { expectTimeout: "4s" } }));
+    expect(fewer.some((s) => s.steps.some((x) => JSON.stringify(x) === JSON.stringify({ inject: { at: "n3", values: [8] } })))).toBe(true);
+    expect(fewer.some((s) => s.nodes?.n2?.numbers === undefined)).toBe(true);
+    const shorter = withShorterDurations(validateScenario({ ...m, steps: [...m.steps, { expect: { timeout: "4s" } }] }));
+    expect(shorter).toHaveLength(1);
+    expect(shorter[0]!.steps).toContainEqual({ sleep: 1000 });
+    expect(shorter[0]!.steps).toContainEqual({ expect: { timeout: "4s" } });
+  });
+
+  it("every reduction of generated scenarios either validates or is skipped by the shrinker (never throws)", () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const g = materialize(generateScenario(seed));
+      const ids = (g.topology as { nodes: string[] }).nodes;
+      const candidates = [withoutSleeps(g), withMergedInjections(g), withoutNodes(g, new Set([ids[0]!])), ...withFewerNumbers(g), ...withShorterDurations(g)];
+      for (const c of candidates) {
+        if (!c) continue;
+        try {
+          validateScenario(c);
+        } catch (error) {
+          expect((error as Error).name).toBe("ScenarioError");
+        }
+      }
+    }
+  });
+});
