@@ -23,6 +23,8 @@ export interface GeneratorState {
   partitioned: boolean;
   shaped: boolean;
   joined: number;
+  /** Nodes frozen by a pause (not in `running`). */
+  readonly paused: Set<string>;
 }
 
 /** One kind of operation: how often it is drawn, when it applies, and the step it makes (updating the state). */
@@ -121,6 +123,7 @@ export const OPERATIONS: readonly Operation[] = [
       const stopped = stoppedList(s);
       const id = pick(s.rng, stopped.length > 0 && s.rng.next() < 0.8 ? stopped : s.present);
       s.running.add(id);
+      s.paused.delete(id);
       return s.rng.next() < 0.3 ? { restart: { nodes: id, hard: true } } : { restart: id };
     },
   },
@@ -172,6 +175,76 @@ export const OPERATIONS: readonly Operation[] = [
     weight: 1,
     applies: () => true,
     make: (s) => ({ sleep: s.rng.int(100, 1500) }),
+  },
+  {
+    // Concurrent POSTs in the background while the next steps run; an expect waits for it to end.
+    name: "load",
+    weight: 2,
+    applies: (s) => s.running.size > 0,
+    make(s) {
+      const rng = s.rng;
+      return {
+        load: {
+          rate: rng.int(10, 80),
+          duration: rng.int(1000, 5000),
+          concurrency: rng.int(1, 8),
+          ...(rng.next() < 0.3 ? { batch: rng.int(2, 10) } : {}),
+          ...(rng.next() < 0.3 ? { at: pick(rng, runningList(s)) } : {}),
+        },
+      };
+    },
+  },
+  {
+    name: "pause",
+    weight: 1,
+    applies: (s) => s.running.size >= 2,
+    make(s) {
+      const id = pick(s.rng, runningList(s));
+      s.running.delete(id);
+      s.paused.add(id);
+      return { pause: id };
+    },
+  },
+  {
+    name: "resume",
+    weight: 1,
+    applies: (s) => s.paused.size > 0,
+    make(s) {
+      const id = pick(s.rng, [...s.paused]);
+      s.paused.delete(id);
+      s.running.add(id);
+      return { resume: id };
+    },
+  },
+  {
+    name: "one-way partition",
+    weight: 1,
+    applies: (s) => !s.partitioned && s.present.length >= 2,
+    make(s) {
+      const shuffled = s.rng.shuffle(s.present);
+      const k = s.rng.int(1, shuffled.length - 1);
+      s.partitioned = true;
+      return { partition: { from: shuffled.slice(0, k), to: shuffled.slice(k) } };
+    },
+  },
+  {
+    name: "reset",
+    weight: 1,
+    applies: () => true,
+    make: () => ({ reset: {} }),
+  },
+  {
+    // A short seeded storm of faults; afterwards everything is healed, unshaped, resumed and running.
+    name: "nemesis",
+    weight: 1,
+    applies: (s) => s.running.size >= 2,
+    make(s) {
+      s.partitioned = false;
+      s.shaped = false;
+      for (const id of s.present) s.running.add(id);
+      s.paused.clear();
+      return { nemesis: { duration: s.rng.int(2000, 6000), interval: s.rng.int(500, 1500) } };
+    },
   },
 ];
 
@@ -235,6 +308,7 @@ export function generateScenario(seed: number, options: GenerateOptions = {}): S
     partitioned: false,
     shaped: false,
     joined: 0,
+    paused: new Set(),
   };
   const steps: StepObject[] = [];
   const count = options.operations ?? state.rng.int(6, 16);

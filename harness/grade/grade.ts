@@ -52,7 +52,7 @@ export interface GradeOptions {
   readonly runs?: number;
   /** Per scenario file (absolute path): points, runs, time limit from a course file (course.ts); they win. */
   readonly scenarioSettings?: ReadonlyMap<string, ScenarioSettings>;
-  /** How long the checker keeps watching after an expect failed, to tell late from lost (runner default: 30 s). */
+  /** How long the checker keeps watching after an expect failed, to tell late from lost (default 10 s). */
   readonly lateGraceMs?: number;
   /** Wall-clock limit per scenario in ms (default: computed from the scenario's own timeouts, see time-limit.ts). */
   readonly scenarioTimeoutMs?: number;
@@ -71,6 +71,12 @@ export interface GradeOptions {
   /** Stops grading between scenarios (Ctrl-C); what ran is still reported. */
   readonly signal?: AbortSignal;
 }
+
+/**
+ * After a failed expect the checker watches this long to tell a slow peer from one that lost numbers; shorter than a
+ * run's 30 s, since a class of submissions pays it once per failed scenario and run.
+ */
+const GRADE_LATE_GRACE_MS = 10_000;
 
 /** How long to wait for a run that was aborted at its wall-clock limit to tear its network down. */
 const TEARDOWN_GRACE_MS = 60_000;
@@ -287,7 +293,7 @@ async function gradeScenario(
     return errorGrade(file, scenario.name, weight, `the scenario is invalid: ${(error as Error).message}`, started);
   }
 
-  const limitMs = settingsOf(file, options)?.timeoutMs ?? options.scenarioTimeoutMs ?? scenarioTimeLimitMs(plan);
+  const limitMs = settingsOf(file, options)?.timeoutMs ?? options.scenarioTimeoutMs ?? scenarioTimeLimitMs(plan, options.lateGraceMs ?? GRADE_LATE_GRACE_MS);
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
@@ -301,7 +307,7 @@ async function gradeScenario(
     file,
     resultsDir: runFolder ? path.join(outDir, "scenarios", runFolder) : path.join(outDir, "scenarios"),
     keepLogs: "failed",
-    ...(options.lateGraceMs === undefined ? {} : { lateGraceMs: options.lateGraceMs }),
+    lateGraceMs: options.lateGraceMs ?? GRADE_LATE_GRACE_MS,
     signal: controller.signal,
   });
   let result: ScenarioResult;

@@ -9,9 +9,10 @@ import type { ScenarioPlan } from "../scenario/index.js";
 const QUICK_STEP_MS = 2_000;
 const MARGIN_MS = 30_000;
 
-export function scenarioTimeLimitMs(plan: ScenarioPlan): number {
+/** `lateGraceMs`: the checker's watch after a failed expect (a run stops at its first failure, so it counts once). */
+export function scenarioTimeLimitMs(plan: ScenarioPlan, lateGraceMs = 0): number {
   const { healthTimeoutMs } = plan.timing;
-  let total = healthTimeoutMs + MARGIN_MS;
+  let total = healthTimeoutMs + MARGIN_MS + lateGraceMs;
   for (const step of plan.steps) {
     const action = step.action;
     switch (action.kind) {
@@ -30,6 +31,14 @@ export function scenarioTimeLimitMs(plan: ScenarioPlan): number {
         break;
       case "join":
         total += healthTimeoutMs;
+        break;
+      case "load":
+        // An expect waits for the load to end.
+        total += action.durationMs;
+        break;
+      case "nemesis":
+        // Faults for its duration, then every node healed and restarted.
+        total += action.durationMs + action.intervalMs + healthTimeoutMs;
         break;
       default:
         total += QUICK_STEP_MS;

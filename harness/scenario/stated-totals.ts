@@ -6,7 +6,7 @@
 import { NetworkModel } from "../checker/model.js";
 import { isNetworkChange } from "../network/history.js";
 import type { Problem } from "./issues.js";
-import type { ScenarioPlan } from "./plan.js";
+import { healEverything, type ScenarioPlan } from "./plan.js";
 
 export function checkStatedTotals(plan: ScenarioPlan): Problem[] {
   const problems: Problem[] = [];
@@ -15,6 +15,11 @@ export function checkStatedTotals(plan: ScenarioPlan): Problem[] {
     const a = step.action;
     if (isNetworkChange(a)) {
       model.apply(a);
+      continue;
+    }
+    if (a.kind === "nemesis") {
+      // Whatever the nemesis does, it ends with everything healed, resumed and restarted.
+      for (const change of healEverything(model.history)) model.apply(change, step.index);
       continue;
     }
     if (a.kind === "inject") {
