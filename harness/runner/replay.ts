@@ -40,7 +40,7 @@ export function operationSteps(op: NetworkOperation): Step[] {
     case "resume":
       return [{ resume: [...op.nodes] }];
     case "leave":
-      return [{ leave: { nodes: [...op.nodes], timeout: op.timeoutMs } }];
+      return [{ leave: [...op.nodes] }];
     case "join": {
       const n = op.node;
       return [
@@ -80,6 +80,41 @@ export function operationSteps(op: NetworkOperation): Step[] {
   }
 }
 
+const nodesOf = (v: unknown): string[] =>
+  typeof v === "string" ? [v] : Array.isArray(v) ? (v as string[]) : nodesOf((v as { nodes?: unknown } | undefined)?.nodes);
+
+/**
+ * A POST may be sent to a node while it is paused and answered after it resumes, or be sent just before a node goes
+ * down: an injection lands in the replay where the node runs. Injections at a node that is not running at that
+ * point wait for it to run again (and are dropped if it never does: the node left).
+ */
+function playable(events: readonly Event[], initial: readonly string[]): Event[] {
+  const running = new Set(initial);
+  const waiting = new Map<string, Event[]>();
+  const out: Event[] = [];
+  for (const e of events) {
+    const [kind, body] = Object.entries(e.step)[0] as [string, unknown];
+    if (kind === "inject") {
+      const node = (body as { at: string }).at;
+      if (running.has(node)) out.push(e);
+      else waiting.set(node, [...(waiting.get(node) ?? []), e]);
+      continue;
+    }
+    out.push(e);
+    if (kind === "kill" || kind === "stop" || kind === "pause" || kind === "leave") for (const id of nodesOf(body)) running.delete(id);
+    if (kind === "leave") for (const id of nodesOf(body)) waiting.delete(id);
+    if (kind === "restart" || kind === "resume" || kind === "join") {
+      const ids = kind === "join" ? [(body as { node: string }).node] : nodesOf(body);
+      for (const id of ids) {
+        running.add(id);
+        for (const w of waiting.get(id) ?? []) out.push({ at: e.at, step: w.step });
+        waiting.delete(id);
+      }
+    }
+  }
+  return out;
+}
+
 export class ReplayRecorder {
   private readonly events: Event[] = [];
 
@@ -103,7 +138,7 @@ export class ReplayRecorder {
   /** The run so far as a scenario object (validates against the scenario schema). */
   scenario(): Record<string, unknown> {
     const plan = this.plan;
-    const events = [...this.events].sort((a, b) => a.at - b.at);
+    const events = playable([...this.events].sort((a, b) => a.at - b.at), plan.network.nodes.map((n) => n.id));
     const steps: Step[] = [];
     let last: number | undefined;
     for (const e of events) {

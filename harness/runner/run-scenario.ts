@@ -337,9 +337,10 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
       return targets === "random" ? nodes : targets.filter(live);
     },
     controlUrl: (node) => ctx.network.controlUrl(node),
-    acknowledged: (node, values, sentAt) => {
+    acknowledged: (node, values) => {
       ctx.model.acknowledged(node, values, step.index);
-      ctx.replay.injection(node, values, sentAt);
+      // When it was answered: then the node held it (it may have been sent while the node was paused).
+      ctx.replay.injection(node, values);
     },
     indeterminate: (node, values, sentAt) => {
       ctx.model.injectIndeterminate(node, values, step.index);
