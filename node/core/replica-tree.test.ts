@@ -1,0 +1,279 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Replica, type LinkId, type Output } from "./replica.js";
+import type { WireMessage } from "../wire/messages.js";
+
+/**
+ * A timed in-memory network of tree/1 replicas. Every link delivers in FIFO order (as TCP does) after a per-message
+ * delay the test chooses; time advances to the next delivery or the next tick any replica asks for, so the
+ * announcements, grafts and summaries that tree/1 needs run exactly as they would in a peer.
+ */
+class TimedNet {
+  readonly replicas: Replica[] = [];
+  now = 0;
+  private readonly queues = new Map<LinkId, { at: number; msg: WireMessage }[]>();
+  private readonly ends = new Map<LinkId, [number, LinkId]>();
+  private nextLink = 1;
+  readonly sent: { link: LinkId; msg: WireMessage }[] = [];
+  private readonly edges = new Map<string, LinkId>();
+
+  constructor(
+    n: number,
+    private readonly delay: () => number,
+    dissemination: "tree" | "flood" = "tree",
+  ) {
+    for (let i = 0; i < n; i++) {
+      this.replicas.push(new Replica({ nodeId: `n${i}`, origin: `n${i}@sim`, dissemination, now: 0 }));
+    }
+  }
+
+  connect(a: number, b: number): void {
+    const la = this.nextLink++;
+    const lb = this.nextLink++;
+    this.ends.set(la, [a, lb]);
+    this.ends.set(lb, [b, la]);
+    this.queues.set(la, []);
+    this.queues.set(lb, []);
+    this.edges.set(`${a}-${b}`, la);
+    this.apply(this.replicas[a]!.linkUp(la, `n${b}`, "dialer", this.now));
+    this.apply(this.replicas[b]!.linkUp(lb, `n${a}`, "acceptor", this.now));
+  }
+
+  /** Cuts a link: what was in flight on it is lost, and both ends are told. */
+  cut(a: number, b: number): void {
+    const la = this.edges.get(`${a}-${b}`);
+    if (la === undefined) return;
+    this.edges.delete(`${a}-${b}`);
+    const [, lb] = this.ends.get(la)!;
+    this.queues.delete(la);
+    this.queues.delete(lb);
+    this.apply(this.replicas[a]!.linkDown(la, this.now));
+    this.apply(this.replicas[b]!.linkDown(lb, this.now));
+  }
+
+  inject(i: number, values: bigint[]): void {
+    const r = this.replicas[i]!;
+    this.apply(r.addLocal(r.allocate(values), this.now));
+  }
+
+  /** Runs until `until` (virtual ms), delivering messages and ticking replicas when due. */
+  run(until: number): void {
+    for (let guard = 0; guard < 2_000_000; guard++) {
+      let next = Infinity;
+      let nextLink: LinkId | undefined;
+      for (const [link, q] of this.queues) {
+        if (q.length && q[0]!.at < next) {
+          next = q[0]!.at;
+          nextLink = link;
+        }
+      }
+      let tickAt = Infinity;
+      let ticker = -1;
+      this.replicas.forEach((r, i) => {
+        const at = r.nextTickAt();
+        if (at < tickAt) {
+          tickAt = at;
+          ticker = i;
+        }
+      });
+      if (Math.min(next, tickAt) > until) {
+        this.now = until;
+        return;
+      }
+      if (tickAt <= next) {
+        this.now = Math.max(this.now, tickAt);
+        this.apply(this.replicas[ticker]!.tick(this.now));
+      } else {
+        this.now = Math.max(this.now, next);
+        const { msg } = this.queues.get(nextLink!)!.shift()!;
+        const [, far] = this.ends.get(nextLink!)!;
+        const [owner] = this.ends.get(far)!;
+        this.apply(this.replicas[owner]!.receive(far, msg, this.now));
+      }
+    }
+    throw new Error("simulation did not reach its end time");
+  }
+
+  private apply(outputs: readonly Output[]): void {
+    for (const o of outputs) {
+      if (o.kind !== "send") continue;
+      const q = this.queues.get(o.link);
+      if (!q) continue;
+      const last = q.length ? q[q.length - 1]!.at : 0;
+      q.push({ at: Math.max(last, this.now + this.delay()), msg: o.message });
+      this.sent.push({ link: o.link, msg: o.message });
+    }
+  }
+}
+
+const graph = fc.integer({ min: 2, max: 12 }).chain((n) =>
+  fc
+    .tuple(
+      fc.array(fc.nat(), { minLength: n - 1, maxLength: n - 1 }),
+      fc.array(fc.tuple(fc.nat({ max: n - 1 }), fc.nat({ max: n - 1 })), { maxLength: 2 * n }),
+    )
+    .map(([parents, extra]) => {
+      const edges: [number, number][] = parents.map((p, i) => [i + 1, p % (i + 1)]);
+      const seen = new Set(edges.map(([a, b]) => `${a}-${b}`));
+      for (const [a, b] of extra) {
+        if (a !== b && !seen.has(`${a}-${b}`) && !seen.has(`${b}-${a}`)) {
+          edges.push([a, b]);
+          seen.add(`${a}-${b}`);
+        }
+      }
+      return { n, edges };
+    }),
+);
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0x1_0000_0000;
+  };
+}
+
+describe("tree/1 replicas in a timed simulated network", () => {
+  it("converge exactly on random graphs, with random delays, cut links and injections during the cuts", () => {
+    fc.assert(
+      fc.property(
+        graph,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: -1000, max: 1000 }), fc.nat({ max: 3000 })), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.integer(),
+        ({ n, edges }, injections, cuts, seed) => {
+          const rnd = seeded(seed);
+          const net = new TimedNet(n, () => 1 + rnd() * 120);
+          for (const [a, b] of edges) net.connect(a, b);
+          net.run(500);
+          let expected = 0n;
+          const steps = [...injections].sort((x, y) => x[2] - y[2]);
+          let cut = 0;
+          for (const [at, value, time] of steps) {
+            net.run(500 + time);
+            // Cut a link now and then, and restore it 700 ms later, as a partition heals.
+            if (cut < cuts.length && value % 3 === 0) {
+              const [a, b] = edges[cuts[cut++]! % edges.length]!;
+              net.cut(a, b);
+              const resume = net.now + 700;
+              net.run(resume);
+              net.connect(a, b);
+            }
+            net.inject(at % n, [BigInt(value)]);
+            expected += BigInt(value);
+          }
+          net.run(net.now + 60_000);
+          for (const r of net.replicas) {
+            expect(r.count).toBe(injections.length);
+            expect(r.total).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("on a full mesh of 25, a number crosses far fewer than n^2 links, and nothing but summaries cross at rest", () => {
+    const n = 25;
+    const rnd = seeded(7);
+    const net = new TimedNet(n, () => 100);
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) net.connect(a, b);
+    net.run(1000);
+    // A first number shapes the tree (its duplicates prune the redundant links).
+    net.inject(0, [1n]);
+    net.run(3000);
+    const before = net.sent.length;
+    const numbers = 200;
+    for (let i = 0; i < numbers; i++) {
+      net.inject(Math.floor(rnd() * n), [BigInt(i)]);
+      net.run(net.now + 10);
+    }
+    net.run(net.now + 2000);
+    for (const r of net.replicas) expect(r.count).toBe(numbers + 1);
+    const pushes = net.sent.slice(before).filter((s) => s.msg.type === "numbers");
+    const pushedNumbers = pushes.reduce((a, s) => a + (s.msg.type === "numbers" ? s.msg.numbers.length : 0), 0);
+    // Flooding sends every number on every directed link: n(n-1) = 600 copies. A tree needs n-1 = 24.
+    expect(pushedNumbers / numbers).toBeLessThan(2 * (n - 1));
+    expect(pushes.length / numbers).toBeLessThan(n - 1);
+
+    // At rest: only summaries, at most one per link per quiet period, and no full digest.
+    const restStart = net.sent.length;
+    net.run(net.now + 30_000);
+    const rest = net.sent.slice(restStart);
+    expect(new Set(rest.map((s) => s.msg.type))).toEqual(new Set(["summary"]));
+    const links = (n * (n - 1)) / 2;
+    expect(rest.length).toBeLessThanOrEqual(links * (30_000 / 5000 + 1));
+  });
+
+  it("the same full mesh flooding sends every number on every link (the comparison above is not vacuous)", () => {
+    const n = 10;
+    const net = new TimedNet(n, () => 100, "flood");
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) net.connect(a, b);
+    net.run(1000);
+    const before = net.sent.length;
+    net.inject(0, [5n]);
+    net.run(1500);
+    const pushed = net.sent.slice(before).filter((s) => s.msg.type === "numbers");
+    expect(pushed.length).toBeGreaterThanOrEqual(n - 1);
+    for (const r of net.replicas) expect(r.total).toBe(5n);
+  });
+
+  it("negotiates per link: a tree replica speaks plain sumnet/1 to a peer whose hello offers nothing", () => {
+    const r = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    const hello = r.linkUp(1, "old", "dialer", 0);
+    expect(hello[0]).toMatchObject({ kind: "send", message: { type: "hello", extensions: ["tree/1"] } });
+    r.receive(1, { type: "hello", protocol: "sumnet/1", node: "old" }, 1);
+    expect(r.linkMode(1)).toEqual({ mode: "flood", eager: true });
+    r.addLocal(r.allocate([3n]), 2);
+    const out = r.tick(2);
+    expect(out).toContainEqual({
+      kind: "send",
+      link: 1,
+      message: { type: "numbers", numbers: [{ origin: "a@1", seq: 1, value: "3" }] },
+    });
+    // Full digests every syncIntervalMs, as sumnet/1 peers expect (the Python peer drops a silent link after 20 s).
+    const later = r.tick(2000);
+    expect(later.some((o) => o.kind === "send" && o.message.type === "digest")).toBe(true);
+    expect(later.some((o) => o.kind === "send" && o.message.type === "summary")).toBe(false);
+  });
+
+  it("prunes a link on which only duplicates arrive, and grafts it back when an announcement stays unanswered", () => {
+    const r = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree", now: 0 });
+    r.linkUp(1, "b", "dialer", 0);
+    r.receive(1, { type: "hello", protocol: "sumnet/1", node: "b", extensions: ["tree/1"] }, 0);
+    const numbers = [{ origin: "b@1", seq: 1, value: "4" }];
+    r.receive(1, { type: "numbers", numbers }, 1);
+    const dup = r.receive(1, { type: "numbers", numbers }, 2);
+    expect(dup).toContainEqual({ kind: "send", link: 1, message: { type: "prune" } });
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: false });
+    r.receive(1, { type: "ihave", have: { "b@1": [[1, 2]] } }, 10);
+    expect(r.tick(11).some((o) => o.kind === "send" && o.message.type === "graft")).toBe(false);
+    const graft = r.tick(10 + r.timing.graftTimeoutMs);
+    expect(graft).toContainEqual({ kind: "send", link: 1, message: { type: "graft", want: { "b@1": [[2, 2]] } } });
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: true });
+  });
+
+  it("answers a summary that differs with its digest, and one that matches with nothing", () => {
+    const a = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    const b = new Replica({ nodeId: "b", origin: "b@1", dissemination: "tree" });
+    for (const r of [a, b]) {
+      r.linkUp(1, "x", "dialer", 0);
+      r.receive(1, { type: "hello", protocol: "sumnet/1", node: "x", extensions: ["tree/1"] }, 0);
+    }
+    const same = [{ origin: "c@1", seq: 1, value: "1" }, { origin: "c@1", seq: 2, value: "2" }];
+    a.receive(1, { type: "numbers", numbers: same, repair: true }, 1);
+    b.receive(1, { type: "numbers", numbers: [...same].reverse(), repair: true }, 1);
+    expect(a.summary()).toEqual(b.summary());
+    expect(a.receive(1, { type: "summary", ...b.summary() }, 2)).toEqual([]);
+    b.addLocal(b.allocate([9n]), 3);
+    const answer = a.receive(1, { type: "summary", ...b.summary() }, 4);
+    expect(answer.map((o) => o.kind === "send" && o.message.type)).toEqual(["digest"]);
+  });
+});
