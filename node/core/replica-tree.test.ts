@@ -225,11 +225,28 @@ describe("tree/1 replicas in a timed simulated network", () => {
     for (const r of net.replicas) expect(r.total).toBe(5n);
   });
 
-  it("negotiates per link: a tree replica speaks plain sumnet/1 to a peer whose hello offers nothing", () => {
+  it("negotiates per link: the acceptor offers tree/1, the dialer takes it; a plain sumnet/1 side gets flooding", () => {
+    const dialer = new Replica({ nodeId: "d", origin: "d@1", dissemination: "tree" });
+    const hello = dialer.linkUp(1, "acc", "dialer", 0);
+    // The dialer's hello is exactly sumnet/1's: a p2pnetwork-style acceptor sees nothing new.
+    expect(hello[0]).toEqual({ kind: "send", link: 1, message: { type: "hello", protocol: "sumnet/1", node: "d" } });
+    const acceptor = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    acceptor.linkUp(7, "d", "acceptor", 0);
+    const answer = acceptor.receive(7, { type: "hello", protocol: "sumnet/1", node: "d" }, 1);
+    const offer = answer.find((o) => o.kind === "send" && o.message.type === "hello");
+    expect(offer).toMatchObject({ message: { extensions: ["tree/1"] } });
+    const taken = dialer.receive(1, (offer as { message: WireMessage }).message, 2);
+    expect(taken).toContainEqual({ kind: "send", link: 1, message: { type: "upgrade", extensions: ["tree/1"] } });
+    expect(dialer.linkMode(1)).toEqual({ mode: "tree", eager: true });
+    acceptor.receive(7, { type: "upgrade", extensions: ["tree/1"] }, 3);
+    expect(acceptor.linkMode(7)).toEqual({ mode: "tree", eager: true });
+
+    // An old acceptor offers nothing: the dialer floods on that link, with full digests every syncIntervalMs (the
+    // Python peer drops a link that stays silent for 20 s).
     const r = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
-    const hello = r.linkUp(1, "old", "dialer", 0);
-    expect(hello[0]).toMatchObject({ kind: "send", message: { type: "hello", extensions: ["tree/1"] } });
-    r.receive(1, { type: "hello", protocol: "sumnet/1", node: "old" }, 1);
+    r.linkUp(1, "old", "dialer", 0);
+    const none = r.receive(1, { type: "hello", protocol: "sumnet/1", node: "old" }, 1);
+    expect(none.some((o) => o.kind === "send" && o.message.type === "upgrade")).toBe(false);
     expect(r.linkMode(1)).toEqual({ mode: "flood", eager: true });
     r.addLocal(r.allocate([3n]), 2);
     const out = r.tick(2);
@@ -238,7 +255,6 @@ describe("tree/1 replicas in a timed simulated network", () => {
       link: 1,
       message: { type: "numbers", numbers: [{ origin: "a@1", seq: 1, value: "3" }] },
     });
-    // Full digests every syncIntervalMs, as sumnet/1 peers expect (the Python peer drops a silent link after 20 s).
     const later = r.tick(2000);
     expect(later.some((o) => o.kind === "send" && o.message.type === "digest")).toBe(true);
     expect(later.some((o) => o.kind === "send" && o.message.type === "summary")).toBe(false);

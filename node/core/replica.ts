@@ -97,6 +97,8 @@ interface LinkState {
   /** Tree links: last time a frame crossed either way (anti-entropy runs mostly on quiet links). */
   lastTrafficAt: number;
   lastSummaryAt: number;
+  /** When the link switched to tree/1: numbers learned before then were never pushed on it. */
+  treeSince: number;
   /** Tree links: numbers announced here and still missing, with the time they graft the link. */
   wants: { readonly at: number; readonly have: Digest }[];
   /** Tree links: numbers to send in answer to a digest or graft. */
@@ -214,6 +216,7 @@ export class Replica {
       eager: true,
       lastTrafficAt: this.clock,
       lastSummaryAt: this.clock,
+      treeSince: Infinity,
       wants: [],
       repair: [],
     });
@@ -255,11 +258,18 @@ export class Replica {
       case "hello":
         if (message.protocol !== PROTOCOL) {
           out.push({ kind: "close", link, reason: `peer speaks ${message.protocol}, expected ${PROTOCOL}` });
-        } else if (state.mode === "pending") {
-          const tree = this.dissemination === "tree" && (message.extensions ?? []).includes(TREE_EXTENSION);
-          state.mode = tree ? "tree" : "flood";
-          // A tree link needs no per-link knowledge: free it (per-link memory stays bounded).
-          if (tree) state.known = new Map();
+        } else if (state.mode === "pending" && state.dialer) {
+          // The acceptor's hello: take tree/1 if offered, else this link floods for good.
+          if (this.dissemination === "tree" && (message.extensions ?? []).includes(TREE_EXTENSION)) {
+            this.send(out, link, state, { type: "upgrade", extensions: [TREE_EXTENSION] });
+            this.becomeTree(state);
+          } else state.mode = "flood";
+        }
+        break;
+      case "upgrade":
+        // An acceptor that offered tree/1 (only those get an upgrade); anything else keeps the link flooding.
+        if (!state.dialer && state.mode === "pending" && this.dissemination === "tree") {
+          if (message.extensions.includes(TREE_EXTENSION)) this.becomeTree(state);
         }
         break;
       case "digest": {
@@ -410,9 +420,18 @@ export class Replica {
     return this.links.get(link)?.peer;
   }
 
+  private becomeTree(state: LinkState): void {
+    state.mode = "tree";
+    state.treeSince = this.clock;
+    // A tree link needs no per-link knowledge: free it (per-link memory stays bounded).
+    state.known = new Map();
+  }
+
   private greet(link: LinkId): Output[] {
+    const state = this.links.get(link)!;
+    // The dialer's hello is plain sumnet/1; the acceptor's offers tree/1 (see UpgradeMessage).
     const hello: WireMessage =
-      this.dissemination === "tree"
+      this.dissemination === "tree" && !state.dialer
         ? { type: "hello", protocol: PROTOCOL, node: this.nodeId, extensions: [TREE_EXTENSION] }
         : { type: "hello", protocol: PROTOCOL, node: this.nodeId };
     return [
@@ -543,12 +562,14 @@ export class Replica {
   private answerDigest(link: LinkId, state: LinkState, have: Digest, out: Output[]): void {
     const theirs = new Map<string, SeqRanges>();
     for (const [origin, ranges] of Object.entries(have)) theirs.set(origin, SeqRanges.from(ranges));
+    const settled = this.clock - state.treeSince > 2 * this.timing.announceMs;
     for (const [origin, mine] of this.origins) {
       for (const [lo, hi] of mine.seqs.minus(theirs.get(origin))) {
         for (let seq = lo; seq <= hi; seq++) {
           const r = { origin, seq, value: mine.values.get(seq)! };
-          // Just learned here: most likely on its way there along the tree; a later summary catches it if not.
-          if (!has(this.recent, r) && !has(this.learnedPrev, r)) state.repair.push(r);
+          // Just learned here, on a link that has been in the tree for a while: most likely on its way there along
+          // the tree; a later summary catches it if not. A new link gets everything.
+          if (!settled || (!has(this.recent, r) && !has(this.learnedPrev, r))) state.repair.push(r);
         }
       }
     }

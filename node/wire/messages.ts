@@ -29,8 +29,10 @@ export const Seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 export const SeqRangeList = z.array(z.tuple([Seq, Seq]).refine(([lo, hi]) => lo <= hi, "a range [lo, hi] with lo <= hi"));
 
 /**
- * Extensions a peer may announce in its hello. A link uses an extension only when both hellos list it; otherwise it
- * keeps to the plain sumnet/1 behaviour (push every number, full digests), so peers that know no extension still join.
+ * Extensions an acceptor may offer in its hello; a dialer that wants one answers with `upgrade`. A link uses an
+ * extension only once it is offered and taken; otherwise it keeps to plain sumnet/1 (push every number, full
+ * digests), so peers that know no extension still join. The dialer's hello stays plain (p2pnetwork-style acceptors
+ * see exactly the sumnet/1 hello).
  */
 export const TREE_EXTENSION = "tree/1";
 
@@ -39,8 +41,14 @@ export const HelloMessage = z.object({
   type: z.literal("hello"),
   protocol: z.string().max(64),
   node: NodeName,
-  /** Optional (sumnet/1 peers omit it); unknown names are ignored. */
+  /** Acceptor only, optional (sumnet/1 peers omit it); unknown names are ignored. */
   extensions: z.array(z.string().max(64)).max(32).optional(),
+});
+
+/** Dialer only, after the acceptor's hello: the offered extensions it takes. Sent only to an acceptor that offered. */
+export const UpgradeMessage = z.object({
+  type: z.literal("upgrade"),
+  extensions: z.array(z.string().max(64)).max(32),
 });
 
 /** What the sender knows: for each origin, the sequence numbers it holds. The receiver answers with what it lacks. */
@@ -83,6 +91,7 @@ export const SummaryMessage = z.object({
 
 export const WireMessage = z.discriminatedUnion("type", [
   HelloMessage,
+  UpgradeMessage,
   DigestMessage,
   NumbersMessage,
   PruneMessage,
@@ -97,4 +106,4 @@ export type NumbersMessage = z.infer<typeof NumbersMessage>;
 export type WireNumber = z.infer<typeof WireNumber>;
 export type WireMessage = z.infer<typeof WireMessage>;
 
-export const MESSAGE_TYPES = ["hello", "digest", "numbers", "prune", "ihave", "graft", "summary"] as const;
+export const MESSAGE_TYPES = ["hello", "upgrade", "digest", "numbers", "prune", "ihave", "graft", "summary"] as const;
