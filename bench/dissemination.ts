@@ -83,7 +83,8 @@ async function startNetwork(t: Topology, mode: Dissemination): Promise<Network> 
     relays.push(relay);
     byId.get(l.from)!.spec.dials!.push(relay.address);
   }
-  await Promise.all(t.nodes.map((id) => peers.start(id)));
+  // A few at a time: 25 processes starting at once on 2 shared cores can miss the health deadline.
+  for (let i = 0; i < t.nodes.length; i += 5) await Promise.all(t.nodes.slice(i, i + 5).map((id) => peers.start(id)));
   return { peers, relays, ids: [...t.nodes] };
 }
 
@@ -317,7 +318,13 @@ async function main(): Promise<void> {
     for (const mode of ["tree", "flood"] as const) {
       const n = await startNetwork(t, mode);
       try {
-        const r = await load(n, t);
+        const r = await load(n, t).catch((err: Error) => {
+          for (const id of n.ids) {
+            const h = n.peers.get(id);
+            if (h.proc?.exitCode !== null) console.error(`${id} exited ${h.proc?.exitCode}:\n${h.output.slice(-3000)}`);
+          }
+          throw err;
+        });
         console.log(
           `| ${name} | ${t.links.length} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.bytesPerNumber)} | ` +
             `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} | ${f(r.floorMedian)} | ` +
