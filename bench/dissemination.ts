@@ -146,7 +146,9 @@ async function load(n: Network, t: Topology) {
       const open = numbers.filter((p) => p.stableAt === undefined);
       await Promise.all(
         n.ids.map(async (id) => {
-          const s = await state(n, id);
+          // An overloaded peer may reset a poll: it is polled again next round.
+          const s = await state(n, id).catch(() => undefined);
+          if (!s) return;
           const seenAt = performance.now();
           for (const p of open) {
             if (!p.seenBy.has(id) && holds(s.digest, p.origin, p.seq)) {
