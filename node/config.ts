@@ -99,7 +99,7 @@ export const PeerEnv = z.object({
    * links, summaries for anti-entropy; links to peers that do not offer it fall back to flooding) or "flood" (the
    * sumnet/1 behaviour: every number on every link, full digests every SYNC_INTERVAL_MS).
    */
-  DISSEMINATION: z.enum(["tree", "flood"], { message: "'tree' or 'flood'" }).default("tree"),
+  DISSEMINATION: z.enum(["tree", "flood"], { message: "'tree' or 'flood'" }).default("flood"),
 });
 
 export type PeerConfig = {

@@ -170,8 +170,36 @@ describe("tree/1 replicas in a timed simulated network", () => {
     r.receive(1, { type: "ihave", have: { "b@1": [[1, 2]] } }, 10);
     expect(r.tick(11).some((o) => o.kind === "send" && o.message.type === "graft")).toBe(false);
     const graft = r.tick(10 + r.timing.graftTimeoutMs);
-    expect(graft).toContainEqual({ kind: "send", link: 1, message: { type: "graft", want: { "b@1": [[2, 2]] } } });
+    // First a pull: the link stays lazy (the tree may only be slower than the announcement).
+    expect(graft).toContainEqual({
+      kind: "send",
+      link: 1,
+      message: { type: "graft", want: { "b@1": [[2, 2]] }, pull: true },
+    });
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: false });
+    const at = 10 + r.timing.graftTimeoutMs + 1;
+    r.receive(1, { type: "numbers", numbers: [{ origin: "b@1", seq: 2, value: "5" }], repair: true }, at);
+    // The pulled number never arrives by push within two rounds: the tree does not reach here, the link is grafted.
+    const later = [r.tick(at + r.timing.announceMs), r.tick(at + 2 * r.timing.announceMs)].flat();
+    expect(later).toContainEqual({ kind: "send", link: 1, message: { type: "graft", want: {} } });
     expect(r.linkMode(1)).toEqual({ mode: "tree", eager: true });
+  });
+
+  it("a pulled number that then arrives by push on another link leaves the pulled link lazy", () => {
+    const r = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree", now: 0 });
+    for (const link of [1, 2]) {
+      r.linkUp(link, `p${link}`, "dialer", 0);
+      r.receive(link, { type: "hello", protocol: "sumnet/1", node: `p${link}`, extensions: ["tree/1"] }, 0);
+    }
+    r.receive(1, { type: "prune" }, 1);
+    r.receive(1, { type: "ihave", have: { "b@1": [[1, 1]] } }, 10);
+    const t = 10 + r.timing.graftTimeoutMs;
+    expect(r.tick(t)).toContainEqual({ kind: "send", link: 1, message: { type: "graft", want: { "b@1": [[1, 1]] }, pull: true } });
+    r.receive(1, { type: "numbers", numbers: [{ origin: "b@1", seq: 1, value: "5" }], repair: true }, t + 1);
+    r.receive(2, { type: "numbers", numbers: [{ origin: "b@1", seq: 1, value: "5" }, { origin: "c@1", seq: 1, value: "1" }] }, t + 50);
+    const later = [1, 2, 3].flatMap((k) => r.tick(t + k * r.timing.announceMs));
+    expect(later.some((o) => o.kind === "send" && o.message.type === "graft")).toBe(false);
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: false });
   });
 
   it("answers a summary that differs with its digest, and one that matches with nothing", () => {

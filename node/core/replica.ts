@@ -50,9 +50,17 @@ export interface ReplicaTiming {
   readonly syncIntervalMs: number;
   /** A tree link on which nothing crossed either way for this long gets a summary. */
   readonly summaryIdleMs: number;
-  /** Period of announcement rounds on lazy links. */
+  /**
+   * Period of the rounds that age what was learned recently (a digest's answer leaves out what is probably still in
+   * flight on the tree, and a push of something that came as a repair does not prune).
+   */
   readonly announceMs: number;
-  /** Lazy links announced to per round (taken in turn), so a dense network does not pay per lazy link. */
+  /**
+   * Announcements (`ihave`) on a lazy link leave at once after a quiet spell, and under load gather for this long
+   * times (lazy links / `announceFanout`): a peer sends about `announceFanout` announcements per `ihaveBatchMs`
+   * whatever its degree, and every lazy link still hears of every number.
+   */
+  readonly ihaveBatchMs: number;
   readonly announceFanout: number;
   /** How long an announced number may stay missing before the lazy link that announced it is grafted. */
   readonly graftTimeoutMs: number;
@@ -64,8 +72,9 @@ export const DEFAULT_TIMING: ReplicaTiming = {
   syncIntervalMs: 1000,
   summaryIdleMs: 5000,
   announceMs: 500,
+  ihaveBatchMs: 200,
   announceFanout: 2,
-  graftTimeoutMs: 400,
+  graftTimeoutMs: 600,
 };
 
 /** Bounds on per-link memory in tree mode. */
@@ -103,6 +112,14 @@ interface LinkState {
   wants: { readonly at: number; readonly have: Digest }[];
   /** Tree links: numbers to send in answer to a digest or graft. */
   repair: NumberRecord[];
+  /** Lazy tree links: identities to announce at the next announcement flush, and its schedule. */
+  ihave: Map<string, SeqRanges>;
+  ihaveQueuedAt: number;
+  lastIhaveAt: number;
+  /** When this side last grafted the link for missing numbers, and what those grafts brought (this round and last). */
+  graftedAt: number;
+  pulled: Map<string, SeqRanges>;
+  pulledPrev: Map<string, SeqRanges>;
 }
 
 /** Keep a numbers frame well under the 1 MiB limit. */
@@ -125,7 +142,7 @@ export class Replica {
   private clock = 0;
   private nextSyncAt = 0;
   private nextAnnounceAt = 0;
-  /** Identities learned since the last announcement round: what the next `ihave`s name. Bounded by the traffic. */
+  /** Identities learned in this round. Bounded by the traffic. */
   private recent = new Map<string, SeqRanges>();
   /**
    * Identities learned in this announcement round and the one before, and those of them that came as repairs: a
@@ -135,8 +152,6 @@ export class Replica {
   private learnedPrev = new Map<string, SeqRanges>();
   private repaired = new Map<string, SeqRanges>();
   private repairedPrev = new Map<string, SeqRanges>();
-  /** Rotates the lazy links announced to. */
-  private announceCursor = 0;
 
   constructor(opts: {
     nodeId: string;
@@ -149,7 +164,7 @@ export class Replica {
     this.nodeId = opts.nodeId;
     this.origin = opts.origin;
     this.nextSeq = opts.nextSeq ?? 1;
-    // The protocol's baseline; the peer chooses tree/1 unless DISSEMINATION=flood (node/config.ts).
+    // The protocol's baseline, and the peer's default; DISSEMINATION=tree (node/config.ts) opts in to tree/1.
     this.dissemination = opts.dissemination ?? "flood";
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.clock = opts.now ?? 0;
@@ -166,7 +181,7 @@ export class Replica {
   }
 
   get hasPendingPushes(): boolean {
-    for (const link of this.links.values()) if (link.queue.length || link.repair.length) return true;
+    for (const link of this.links.values()) if (link.queue.length || link.repair.length || link.ihave.size) return true;
     return false;
   }
 
@@ -219,6 +234,12 @@ export class Replica {
       treeSince: Infinity,
       wants: [],
       repair: [],
+      ihave: new Map(),
+      ihaveQueuedAt: 0,
+      lastIhaveAt: -Infinity,
+      graftedAt: -Infinity,
+      pulled: new Map(),
+      pulledPrev: new Map(),
     });
     return role === "dialer" ? this.greet(link) : [];
   }
@@ -294,6 +315,10 @@ export class Replica {
         if (state.mode === "tree") {
           if (learned.length) this.settleWants(state);
           if (message.repair) for (const r of learned) addTo(this.repaired, r);
+          if (message.repair && this.clock - state.graftedAt < 2 * this.timing.announceMs) {
+            for (const r of learned) addTo(state.pulled, r);
+          }
+          if (!message.repair && learned.length < records.length) this.confirmPulls(link, records);
           const pushedTwice = () => records.some((r) => !has(this.repaired, r) && !has(this.repairedPrev, r));
           if (!learned.length && records.length && !message.repair && state.eager && pushedTwice()) {
             // Everything here arrived first by another path: this link is a redundant edge of the tree.
@@ -312,7 +337,7 @@ export class Replica {
         break;
       case "graft":
         if (state.mode === "tree") {
-          state.eager = true;
+          if (!message.pull) state.eager = true;
           this.queueHeld(state, message.want);
         }
         break;
@@ -340,7 +365,10 @@ export class Replica {
   flush(now?: number): Output[] {
     this.advance(now);
     const out: Output[] = [];
-    for (const [link, state] of this.links) this.flushLink(link, state, out);
+    for (const [link, state] of this.links) {
+      this.flushLink(link, state, out);
+      if (state.ihave.size) this.flushIhave(link, state, out);
+    }
     return out;
   }
 
@@ -367,6 +395,7 @@ export class Replica {
         this.flushLink(link, state, out);
       }
       if (state.mode !== "tree" || !state.active) continue;
+      if (state.ihave.size && this.ihaveDueAt(state) <= this.clock) this.flushIhave(link, state, out);
       const due = state.wants.filter((w) => w.at <= this.clock);
       if (due.length) {
         state.wants = state.wants.filter((w) => w.at > this.clock);
@@ -376,8 +405,10 @@ export class Replica {
           if (missing) for (const [origin, ranges] of Object.entries(missing)) (want[origin] ??= []).push(...ranges);
         }
         if (Object.keys(want).length) {
-          state.eager = true;
-          this.send(out, link, state, { type: "graft", want });
+          // Pull only: if the tree is whole, the same numbers arrive by push soon, and an eager link here would close
+          // a cycle whose duplicates prune links elsewhere. If they never do, `age` grafts the link for good.
+          state.graftedAt = this.clock;
+          this.send(out, link, state, state.eager ? { type: "graft", want } : { type: "graft", want, pull: true });
         }
       }
       if (this.clock >= this.summaryDueAt(state)) this.sendSummary(out, link, state);
@@ -391,7 +422,7 @@ export class Replica {
     }
     if (this.clock >= this.nextAnnounceAt) {
       this.nextAnnounceAt = this.clock + t.announceMs;
-      this.announce(out);
+      this.age(out);
     }
     return out;
   }
@@ -403,6 +434,7 @@ export class Replica {
     for (const state of this.links.values()) {
       if (state.queue.length || state.repair.length) at = Math.min(at, this.flushDueAt(state));
       if (state.mode !== "tree" || !state.active) continue;
+      if (state.ihave.size) at = Math.min(at, this.ihaveDueAt(state));
       for (const w of state.wants) at = Math.min(at, w.at);
       at = Math.min(at, this.summaryDueAt(state));
     }
@@ -485,44 +517,81 @@ export class Replica {
     state.queue.push(r);
   }
 
-  /** New numbers go to flood links not known to hold them, to eager tree links, and into the next announcements. */
+  /**
+   * New numbers go to flood links not known to hold them, to eager tree links, and into the next announcement on
+   * every lazy tree link (so a part of the network the eager links no longer reach hears of them within one flush).
+   */
   private spread(records: readonly NumberRecord[], except: LinkId | undefined): void {
-    let lazy = false;
     for (const [link, state] of this.links) {
       if (link === except || !state.active) continue;
       if (state.mode === "tree") {
-        if (!state.eager) {
-          lazy = true;
-          continue;
+        if (state.eager) for (const r of records) this.enqueue(state, r);
+        else {
+          if (!state.ihave.size) state.ihaveQueuedAt = this.clock;
+          for (const r of records) addTo(state.ihave, r);
         }
-        for (const r of records) this.enqueue(state, r);
         continue;
       }
       for (const r of records) {
         if (knownFor(state, r.origin).add(r.seq)) this.enqueue(state, r);
       }
     }
-    if (!lazy && this.dissemination !== "tree") return;
-    for (const r of records) addTo(this.recent, r);
+    if (this.dissemination === "tree") for (const r of records) addTo(this.recent, r);
   }
 
-  /** One announcement round: what was learned since the last, to the next few lazy links in turn. */
-  private announce(out: Output[]): void {
+  /** Active lazy tree links. */
+  private get lazyLinks(): number {
+    let n = 0;
+    for (const s of this.links.values()) if (s.mode === "tree" && s.active && !s.eager) n++;
+    return n;
+  }
+
+  /**
+   * A push brought numbers that a pull on another link had already brought: the tree reaches here, only more slowly
+   * than the announcement, so that link need not become eager.
+   */
+  private confirmPulls(link: LinkId, records: readonly NumberRecord[]): void {
+    for (const [other, s] of this.links) {
+      if (other === link || (!s.pulled.size && !s.pulledPrev.size)) continue;
+      if (records.some((r) => has(s.pulled, r) || has(s.pulledPrev, r))) {
+        s.pulled = new Map();
+        s.pulledPrev = new Map();
+      }
+    }
+  }
+
+  /**
+   * Ages the record of what was learned recently, and of what came as a repair, by one round. A link whose pulls of a
+   * round ago never arrived by push since is the only way here for them: the tree is cut, and the link is grafted.
+   */
+  private age(out: Output[]): void {
+    for (const [link, s] of this.links) {
+      if (!s.pulled.size && !s.pulledPrev.size) continue;
+      if (s.pulledPrev.size && s.mode === "tree" && s.active && !s.eager) {
+        s.eager = true;
+        this.send(out, link, s, { type: "graft", want: {} });
+      }
+      s.pulledPrev = s.pulled;
+      s.pulled = new Map();
+    }
     this.repairedPrev = this.repaired;
     this.repaired = new Map();
     this.learnedPrev = this.recent;
     this.recent = new Map();
-    if (!this.learnedPrev.size) return;
+  }
+
+  /** Adaptive batching of announcements, as for pushes: at once after a quiet spell, else within `ihaveBatchMs`. */
+  private ihaveDueAt(state: LinkState): number {
+    const t = this.timing;
+    return Math.max(state.ihaveQueuedAt, state.lastIhaveAt + t.ihaveBatchMs * Math.max(1, this.lazyLinks / t.announceFanout));
+  }
+
+  private flushIhave(link: LinkId, state: LinkState, out: Output[]): void {
     const have: Digest = {};
-    for (const [origin, set] of this.learnedPrev) have[origin] = set.toJSON();
-    const lazy = [...this.links].filter(([, s]) => s.mode === "tree" && s.active && !s.eager);
-    if (!lazy.length) return;
-    const n = Math.min(this.timing.announceFanout, lazy.length);
-    for (let i = 0; i < n; i++) {
-      const [link, state] = lazy[(this.announceCursor + i) % lazy.length]!;
-      this.send(out, link, state, { type: "ihave", have });
-    }
-    this.announceCursor = (this.announceCursor + n) % lazy.length;
+    for (const [origin, set] of state.ihave) have[origin] = set.toJSON();
+    state.ihave = new Map();
+    state.lastIhaveAt = this.clock;
+    this.send(out, link, state, { type: "ihave", have });
   }
 
   /** The part of `have` not held here, or undefined when everything is. */

@@ -4,7 +4,7 @@
  * to the next delivery or to the next tick a replica asks for (`nextTickAt`), so announcements, grafts and summaries
  * run exactly as they would in a peer. One event heap: thousands of replicas run in reasonable time.
  */
-import { Replica, type Dissemination, type LinkId, type Output } from "./replica.js";
+import { Replica, type Dissemination, type LinkId, type Output, type ReplicaTiming } from "./replica.js";
 import type { WireMessage } from "../wire/messages.js";
 
 type Event =
@@ -28,14 +28,17 @@ export class TimedNet {
   readonly sent: { link: LinkId; msg: WireMessage }[] = [];
   messages = 0;
   record = true;
+  /** Called for every number a replica learns (from a link or written locally), at the virtual time it learns it. */
+  onLearned?: (replica: number, numbers: readonly { origin: string; seq: number }[], at: number) => void;
 
   constructor(
     n: number,
     private readonly delay: () => number,
     dissemination: Dissemination = "tree",
+    timing?: Partial<ReplicaTiming>,
   ) {
     for (let i = 0; i < n; i++) {
-      this.replicas.push(new Replica({ nodeId: `n${i}`, origin: `n${i}@sim`, dissemination, now: 0 }));
+      this.replicas.push(new Replica({ nodeId: `n${i}`, origin: `n${i}@sim`, dissemination, timing, now: 0 }));
       this.tickAt.push(Infinity);
       this.scheduleTick(i);
     }
@@ -95,6 +98,7 @@ export class TimedNet {
 
   private apply(i: number, outputs: readonly Output[]): void {
     for (const o of outputs) {
+      if (o.kind === "learned") this.onLearned?.(i, o.numbers, this.now);
       if (o.kind !== "send" || !this.ends.has(o.link)) continue;
       const at = Math.max(this.lastAt.get(o.link) ?? 0, this.now + this.delay());
       this.lastAt.set(o.link, at);

@@ -75,8 +75,15 @@ export const PruneMessage = z.object({ type: z.literal("prune") });
 /** tree/1: numbers the sender learned recently, announced on a lazy link (Plumtree's IHAVE). */
 export const IHaveMessage = z.object({ type: z.literal("ihave"), have: z.record(Origin, SeqRangeList) });
 
-/** tree/1: "push to me eagerly on this link again, and send me these now" (Plumtree's GRAFT). */
-export const GraftMessage = z.object({ type: z.literal("graft"), want: z.record(Origin, SeqRangeList) });
+/**
+ * tree/1: "push to me eagerly on this link again, and send me these now" (Plumtree's GRAFT). With `pull`, only "send
+ * me these now": the link stays lazy (the tree is probably whole, only slower than the announcement).
+ */
+export const GraftMessage = z.object({
+  type: z.literal("graft"),
+  want: z.record(Origin, SeqRangeList),
+  pull: z.literal(true).optional(),
+});
 
 /**
  * tree/1 anti-entropy: a summary of everything the sender holds, of constant size whatever the number of origins.
