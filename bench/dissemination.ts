@@ -21,6 +21,7 @@ import { PeerProcesses } from "../test/support/peer-processes.js";
 import { encodeDialerHandshake, encodeFrame } from "../node/wire/frames.js";
 import type { Dissemination } from "../node/core/replica.js";
 import { TimedNet } from "../node/core/timed-net.js";
+import { memoryLoad } from "./dissemination-memory.js";
 
 const quick = process.argv.includes("--quick");
 const LOAD_SECONDS = quick ? 5 : 20;
@@ -335,6 +336,17 @@ async function main(): Promise<void> {
       } finally {
         await stopNetwork(n);
       }
+    }
+  }
+  console.log("\nthe same load in memory (node/core/timed-net.ts; the protocol alone, without 25 processes' CPU):");
+  console.log("| topology | peer | frames/number | stable latency p50 / p95 / max (ms) |");
+  console.log("| --- | --- | --- | --- |");
+  for (const [name, t] of topologies) {
+    for (const mode of ["tree", "flood"] as const) {
+      const r = memoryLoad(t, mode, { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS });
+      console.log(
+        `| ${name} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} |`,
+      );
     }
   }
   console.log("\nidle, a line of 3 (2 links), after N origins reached every peer:");

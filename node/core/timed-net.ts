@@ -68,7 +68,12 @@ export class TimedNet {
 
   inject(i: number, values: bigint[]): void {
     const r = this.replicas[i]!;
-    this.apply(i, r.addLocal(r.allocate(values), this.now));
+    this.addLocal(i, r.allocate(values));
+  }
+
+  /** Adds numbers already allocated at replica `i` (a caller that needs their identities allocates first). */
+  addLocal(i: number, records: Parameters<Replica["addLocal"]>[0]): void {
+    this.apply(i, this.replicas[i]!.addLocal(records, this.now));
   }
 
   /** Runs until virtual time `until`, delivering messages and ticking replicas when due. */
