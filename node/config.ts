@@ -94,6 +94,12 @@ export const PeerEnv = z.object({
   LOG_FORMAT: z.enum(["text", "json"], { message: "'text' or 'json'" }).default("text"),
   BATCH_MS: Millis(5, 0, 20),
   SYNC_INTERVAL_MS: Millis(1000, 50, 600_000),
+  /**
+   * How the reference peer spreads numbers: "tree" (eager pushes along a spanning tree, announcements on the other
+   * links, summaries for anti-entropy; links to peers that do not offer it fall back to flooding) or "flood" (the
+   * sumnet/1 behaviour: every number on every link, full digests every SYNC_INTERVAL_MS).
+   */
+  DISSEMINATION: z.enum(["tree", "flood"], { message: "'tree' or 'flood'" }).default("flood"),
 });
 
 export type PeerConfig = {
@@ -107,6 +113,7 @@ export type PeerConfig = {
   readonly logFormat: "text" | "json";
   readonly batchMs: number;
   readonly syncIntervalMs: number;
+  readonly dissemination: "tree" | "flood";
 };
 
 export class ConfigError extends Error {}
@@ -140,5 +147,6 @@ export function parseConfig(env: Record<string, string | undefined>): PeerConfig
     logFormat: e.LOG_FORMAT,
     batchMs: e.BATCH_MS,
     syncIntervalMs: e.SYNC_INTERVAL_MS,
+    dissemination: e.DISSEMINATION,
   };
 }

@@ -3,6 +3,7 @@
  * time (the batching timer and the anti-entropy interval).
  */
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PeerConfig } from "./config.js";
@@ -52,13 +53,20 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     }
   }
 
-  const replica = new Replica({ nodeId: config.nodeId, origin });
+  const replica = new Replica({
+    nodeId: config.nodeId,
+    origin,
+    dissemination: config.dissemination,
+    timing: { batchMs: config.batchMs, syncIntervalMs: config.syncIntervalMs },
+    now: performance.now(),
+  });
   replica.addLocal(recovered);
   // Numbers given at start have identities fixed by node and position: restarts add nothing twice.
   replica.addLocal(config.numbers.map((value, i) => ({ origin: `${config.nodeId}@init`, seq: i + 1, value })));
 
-  let flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  let lastFlush = 0;
+  // One timer, set for whenever the replica next needs a tick (batched pushes, anti-entropy, announcements, grafts).
+  let tickTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let tickAt = Infinity;
   let totalTimer: NodeJS.Timeout | undefined;
   let lastTotalLogged = 0;
   let stopping = false;
@@ -74,16 +82,28 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     totalTimer = setTimeout(logTotal, wait);
   };
 
-  const flush = () => {
-    flushTimer = undefined;
-    lastFlush = Date.now();
-    apply(replica.flush());
+  const clearTick = () => {
+    if (!tickTimer) return;
+    clearTimeout(tickTimer as NodeJS.Timeout);
+    clearImmediate(tickTimer as NodeJS.Immediate);
+    tickTimer = undefined;
+    tickAt = Infinity;
   };
-  // A push waits at most BATCH_MS. After a quiet spell it leaves at the end of this turn of the event loop (so a lone
-  // number crosses a hop without delay); under load, pushes gather for up to BATCH_MS into one frame per link.
-  const scheduleFlush = () => {
-    const wait = lastFlush + config.batchMs - Date.now();
-    flushTimer = wait > 0 ? setTimeout(flush, wait) : setImmediate(flush);
+  const tick = () => {
+    tickTimer = undefined;
+    tickAt = Infinity;
+    apply(replica.tick(performance.now()));
+  };
+  // What is due now runs at the end of this turn of the event loop, so that everything that arrived in the turn
+  // leaves together (a lone number still crosses a hop without delay); later work gets a timer.
+  const scheduleTick = () => {
+    if (stopping) return;
+    const at = replica.nextTickAt();
+    if (tickTimer && tickAt <= at) return;
+    clearTick();
+    tickAt = at;
+    const wait = at - performance.now();
+    tickTimer = wait > 0 ? setTimeout(tick, Math.ceil(wait)) : setImmediate(tick);
   };
 
   const apply = (outputs: readonly Output[]) => {
@@ -109,7 +129,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
           break;
       }
     }
-    if (!flushTimer && replica.hasPendingPushes) scheduleFlush();
+    scheduleTick();
   };
 
   const links: TcpLinks = new TcpLinks({
@@ -122,16 +142,16 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     events: {
       up: (link, peer, direction) => {
         legacy.up(link, peer, direction);
-        apply(replica.linkUp(link, peer, direction === "out" ? "dialer" : "acceptor"));
+        apply(replica.linkUp(link, peer, direction === "out" ? "dialer" : "acceptor", performance.now()));
       },
       message: (link, message) => {
         legacy.message(link);
-        apply(replica.receive(link, message));
+        apply(replica.receive(link, message, performance.now()));
       },
       legacy: (link, text) => legacy.frame(link, text),
       down: (link) => {
         legacy.down(link);
-        replica.linkDown(link);
+        apply(replica.linkDown(link, performance.now()));
       },
     },
   });
@@ -157,7 +177,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
       // Durable before acknowledged, and before anything is sent: a crash can lose only unacknowledged numbers,
       // whose identities were never seen outside this process.
       if (numberLog) await numberLog.append(records);
-      apply(replica.addLocal(records));
+      apply(replica.addLocal(records, performance.now()));
       metrics.numbersInjected += records.length;
       return records.map((r) => ({ id: `${r.origin}:${r.seq}`, origin: r.origin, seq: r.seq, value: r.value.toString() }));
     },
@@ -199,6 +219,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     data_dir: config.dataDir ?? "(none)",
     recovered: recovered.length,
     numbers: config.numbers.length,
+    dissemination: config.dissemination,
     batch_ms: config.batchMs,
     sync_ms: config.syncIntervalMs,
     log_format: config.logFormat,
@@ -206,7 +227,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
   logTotal();
 
   links.startDialing();
-  const syncTimer = setInterval(() => apply(replica.sync()), config.syncIntervalMs);
+  scheduleTick();
 
   return {
     nodeId: config.nodeId,
@@ -216,13 +237,10 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     async stop() {
       if (stopping) return;
       stopping = true;
-      clearInterval(syncTimer);
+      clearTick();
       legacy.stop();
-      if (flushTimer) {
-        clearTimeout(flushTimer as NodeJS.Timeout);
-        clearImmediate(flushTimer as NodeJS.Immediate);
-        flush();
-      }
+      // Whatever waits in a batch leaves now (apply schedules nothing more while stopping).
+      apply(replica.flush(performance.now()));
       if (totalTimer) {
         clearTimeout(totalTimer);
         logTotal();

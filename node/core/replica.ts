@@ -5,10 +5,20 @@
  * commutative, associative and idempotent, and every number counts once however often and by whichever path it
  * arrives. Events go in (a local write, a link up or down, a message, a flush or sync tick); outputs come out
  * (messages to send on links, numbers newly learned). No sockets, timers or files here: `node/peer.ts` wires this to
- * TCP, HTTP and disk, and a simulator can drive it the same way.
+ * TCP, HTTP and disk, and a simulator can drive it the same way. Time is an input (`now` on events, `tick(now)`), and
+ * `nextTickAt()` says when the replica next needs a tick.
+ *
+ * Dissemination, per link (negotiated in the hellos, see PROTOCOL.md):
+ * - flood (plain sumnet/1, and every link to a peer that does not offer tree/1): every number is pushed on every link
+ *   whose side is not known to hold it; a full digest crosses every link every `syncIntervalMs`.
+ * - tree (tree/1, Plumtree): numbers are pushed on eager links only; a frame that taught nothing new prunes its link to
+ *   lazy; lazy links get announcements (`ihave`) of recent numbers, and one that names something still missing after
+ *   `graftTimeoutMs` grafts the link back to eager. Anti-entropy exchanges a constant-size summary on links that have
+ *   been quiet for `summaryIdleMs`, and full digests only where summaries differ.
  */
 import { SeqRanges, type Range } from "./seq-ranges.js";
-import { PROTOCOL, MAX_FRAME_BYTES, type WireMessage, type WireNumber } from "../wire/messages.js";
+import { SetHash } from "./set-hash.js";
+import { PROTOCOL, MAX_FRAME_BYTES, TREE_EXTENSION, type WireMessage, type WireNumber } from "../wire/messages.js";
 
 export interface NumberRecord {
   readonly origin: string;
@@ -29,6 +39,49 @@ export type Output =
 
 export type Digest = Record<string, Range[]>;
 
+export type Dissemination = "tree" | "flood";
+
+export interface ReplicaTiming {
+  /** Pushes on a link leave at once after a quiet spell, and under load gather for at most this long (flood links). */
+  readonly batchMs: number;
+  /** The same bound for tree links, whose frames carry more numbers each. */
+  readonly treeBatchMs: number;
+  /** Period of full digests on flood links. */
+  readonly syncIntervalMs: number;
+  /** A tree link on which nothing crossed either way for this long gets a summary. */
+  readonly summaryIdleMs: number;
+  /**
+   * Period of the rounds that age what was learned recently (a digest's answer leaves out what is probably still in
+   * flight on the tree, and a push of something that came as a repair does not prune).
+   */
+  readonly announceMs: number;
+  /**
+   * Announcements (`ihave`) on a lazy link leave at once after a quiet spell, and under load gather for this long
+   * times (lazy links / `announceFanout`): a peer sends about `announceFanout` announcements per `ihaveBatchMs`
+   * whatever its degree, and every lazy link still hears of every number.
+   */
+  readonly ihaveBatchMs: number;
+  readonly announceFanout: number;
+  /** How long an announced number may stay missing before the lazy link that announced it is grafted. */
+  readonly graftTimeoutMs: number;
+}
+
+export const DEFAULT_TIMING: ReplicaTiming = {
+  batchMs: 5,
+  treeBatchMs: 40,
+  syncIntervalMs: 1000,
+  summaryIdleMs: 5000,
+  announceMs: 500,
+  ihaveBatchMs: 200,
+  announceFanout: 2,
+  graftTimeoutMs: 600,
+};
+
+/** Bounds on per-link memory in tree mode. */
+const MAX_WANTS_PER_LINK = 64;
+/** Under traffic that never lets a link go quiet, summaries still cross it this many quiet periods apart. */
+const BUSY_SUMMARY_FACTOR = 10;
+
 interface OriginState {
   readonly seqs: SeqRanges;
   readonly values: Map<number, bigint>;
@@ -36,12 +89,37 @@ interface OriginState {
 
 interface LinkState {
   readonly peer: string;
+  readonly dialer: boolean;
   /** An acceptor stays silent until it has read the dialer's first frame (p2pnetwork's dialer reads the id whole). */
   active: boolean;
-  /** What the other side is known to hold: its digests, plus what crossed this link either way. */
-  readonly known: Map<string, SeqRanges>;
+  /** "pending" until the other side's hello: behaves as flood, which every peer understands. */
+  mode: "pending" | "flood" | "tree";
+  /** Flood links: what the other side is known to hold (its digests, plus what crossed this link either way). */
+  known: Map<string, SeqRanges>;
   /** Numbers to push at the next flush. */
   queue: NumberRecord[];
+  lastFlushAt: number;
+  /** When the first number now in `queue` was queued (the flush is due from then, within the batching bound). */
+  queuedAt: number;
+  /** Tree links: eager (push) or lazy (announce). */
+  eager: boolean;
+  /** Tree links: last time a frame crossed either way (anti-entropy runs mostly on quiet links). */
+  lastTrafficAt: number;
+  lastSummaryAt: number;
+  /** When the link switched to tree/1: numbers learned before then were never pushed on it. */
+  treeSince: number;
+  /** Tree links: numbers announced here and still missing, with the time they graft the link. */
+  wants: { readonly at: number; readonly have: Digest }[];
+  /** Tree links: numbers to send in answer to a digest or graft. */
+  repair: NumberRecord[];
+  /** Lazy tree links: identities to announce at the next announcement flush, and its schedule. */
+  ihave: Map<string, SeqRanges>;
+  ihaveQueuedAt: number;
+  lastIhaveAt: number;
+  /** When this side last grafted the link for missing numbers, and what those grafts brought (this round and last). */
+  graftedAt: number;
+  pulled: Map<string, SeqRanges>;
+  pulledPrev: Map<string, SeqRanges>;
 }
 
 /** Keep a numbers frame well under the 1 MiB limit. */
@@ -57,11 +135,41 @@ export class Replica {
   private readonly links = new Map<LinkId, LinkState>();
   private totalValue = 0n;
   private countValue = 0;
+  private readonly setHash = new SetHash();
+  readonly dissemination: Dissemination;
+  readonly timing: ReplicaTiming;
+  /** The latest time given to any event or tick. */
+  private clock = 0;
+  private nextSyncAt = 0;
+  private nextAnnounceAt = 0;
+  /** Identities learned in this round. Bounded by the traffic. */
+  private recent = new Map<string, SeqRanges>();
+  /**
+   * Identities learned in this announcement round and the one before, and those of them that came as repairs: a
+   * digest's answer leaves out what is probably still in flight on the tree, and a pushed duplicate of something that
+   * first came as a repair does not prune (the tree did nothing wrong). Bounded by two rounds of traffic.
+   */
+  private learnedPrev = new Map<string, SeqRanges>();
+  private repaired = new Map<string, SeqRanges>();
+  private repairedPrev = new Map<string, SeqRanges>();
 
-  constructor(opts: { nodeId: string; origin: string; nextSeq?: number }) {
+  constructor(opts: {
+    nodeId: string;
+    origin: string;
+    nextSeq?: number;
+    dissemination?: Dissemination;
+    timing?: Partial<ReplicaTiming>;
+    now?: number;
+  }) {
     this.nodeId = opts.nodeId;
     this.origin = opts.origin;
     this.nextSeq = opts.nextSeq ?? 1;
+    // The protocol's baseline, and the peer's default; DISSEMINATION=tree (node/config.ts) opts in to tree/1.
+    this.dissemination = opts.dissemination ?? "flood";
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    this.clock = opts.now ?? 0;
+    this.nextSyncAt = this.clock + this.timing.syncIntervalMs;
+    this.nextAnnounceAt = this.clock + this.timing.announceMs;
   }
 
   get total(): bigint {
@@ -73,8 +181,19 @@ export class Replica {
   }
 
   get hasPendingPushes(): boolean {
-    for (const link of this.links.values()) if (link.queue.length) return true;
+    for (const link of this.links.values()) if (link.queue.length || link.repair.length || link.ihave.size) return true;
     return false;
+  }
+
+  /** Whether a link uses tree/1, plain flooding, or has not heard the other side's hello yet. */
+  linkMode(link: LinkId): { mode: LinkState["mode"]; eager: boolean } | undefined {
+    const s = this.links.get(link);
+    return s && { mode: s.mode, eager: s.eager };
+  }
+
+  /** The constant-size anti-entropy summary of everything held. */
+  summary(): { count: number; hash: string } {
+    return { count: this.countValue, hash: this.setHash.toHex() };
   }
 
   digest(): Digest {
@@ -89,24 +208,65 @@ export class Replica {
   }
 
   /** Adds numbers written here (or recovered from disk, or contributed at start). */
-  addLocal(records: readonly NumberRecord[]): Output[] {
+  addLocal(records: readonly NumberRecord[], now?: number): Output[] {
+    this.advance(now);
     const learned = this.merge(records, "local", []);
     if (learned.length === 0) return [];
-    this.queueForLinks(learned, undefined);
+    this.spread(learned, undefined);
     return [{ kind: "learned", numbers: learned, from: "local" }];
   }
 
   /** A link has completed its handshake. The dialer speaks first; the acceptor waits for the dialer's first frame. */
-  linkUp(link: LinkId, peer: string, role: "dialer" | "acceptor"): Output[] {
-    this.links.set(link, { peer, active: role === "dialer", known: new Map(), queue: [] });
+  linkUp(link: LinkId, peer: string, role: "dialer" | "acceptor", now?: number): Output[] {
+    this.advance(now);
+    this.links.set(link, {
+      peer,
+      dialer: role === "dialer",
+      active: role === "dialer",
+      mode: "pending",
+      known: new Map(),
+      queue: [],
+      lastFlushAt: -Infinity,
+      queuedAt: 0,
+      eager: true,
+      lastTrafficAt: this.clock,
+      lastSummaryAt: this.clock,
+      treeSince: Infinity,
+      wants: [],
+      repair: [],
+      ihave: new Map(),
+      ihaveQueuedAt: 0,
+      lastIhaveAt: -Infinity,
+      graftedAt: -Infinity,
+      pulled: new Map(),
+      pulledPrev: new Map(),
+    });
     return role === "dialer" ? this.greet(link) : [];
   }
 
-  linkDown(link: LinkId): void {
+  /**
+   * A link is gone. If it was an eager tree link, the part of the tree behind it no longer hears from here: every
+   * lazy link is grafted (the duplicates that follow prune the tree back into shape), and gets a summary, so what was
+   * in flight on the lost link is found by anti-entropy even while traffic never lets a link go quiet.
+   */
+  linkDown(link: LinkId, now?: number): Output[] {
+    this.advance(now);
+    const state = this.links.get(link);
     this.links.delete(link);
+    const out: Output[] = [];
+    if (state?.mode === "tree" && state.eager) {
+      for (const [other, s] of this.links) {
+        if (s.mode !== "tree" || !s.active || s.eager) continue;
+        s.eager = true;
+        this.send(out, other, s, { type: "graft", want: {} });
+        this.sendSummary(out, other, s);
+      }
+    }
+    return out;
   }
 
-  receive(link: LinkId, message: WireMessage): Output[] {
+  receive(link: LinkId, message: WireMessage, now?: number): Output[] {
+    this.advance(now);
     const state = this.links.get(link);
     if (!state) return [];
     const out: Output[] = [];
@@ -114,13 +274,30 @@ export class Replica {
       state.active = true;
       out.push(...this.greet(link));
     }
+    state.lastTrafficAt = this.clock;
     switch (message.type) {
       case "hello":
         if (message.protocol !== PROTOCOL) {
           out.push({ kind: "close", link, reason: `peer speaks ${message.protocol}, expected ${PROTOCOL}` });
+        } else if (state.mode === "pending" && state.dialer) {
+          // The acceptor's hello: take tree/1 if offered, else this link floods for good.
+          if (this.dissemination === "tree" && (message.extensions ?? []).includes(TREE_EXTENSION)) {
+            this.send(out, link, state, { type: "upgrade", extensions: [TREE_EXTENSION] });
+            this.becomeTree(state);
+          } else state.mode = "flood";
+        }
+        break;
+      case "upgrade":
+        // An acceptor that offered tree/1 (only those get an upgrade); anything else keeps the link flooding.
+        if (!state.dialer && state.mode === "pending" && this.dissemination === "tree") {
+          if (message.extensions.includes(TREE_EXTENSION)) this.becomeTree(state);
         }
         break;
       case "digest": {
+        if (state.mode === "tree") {
+          this.answerDigest(link, state, message.have, out);
+          break;
+        }
         for (const [origin, ranges] of Object.entries(message.have)) {
           knownFor(state, origin).addAll(SeqRanges.from(ranges));
         }
@@ -133,37 +310,135 @@ export class Replica {
           seq: n.seq,
           value: BigInt(n.value),
         }));
-        for (const r of records) knownFor(state, r.origin).add(r.seq);
+        if (state.mode !== "tree") for (const r of records) knownFor(state, r.origin).add(r.seq);
         const learned = this.merge(records, link, out);
+        if (state.mode === "tree") {
+          if (learned.length) this.settleWants(state);
+          if (message.repair) for (const r of learned) addTo(this.repaired, r);
+          if (message.repair && this.clock - state.graftedAt < 2 * this.timing.announceMs) {
+            for (const r of learned) addTo(state.pulled, r);
+          }
+          if (!message.repair && learned.length < records.length) this.confirmPulls(link, records);
+          const pushedTwice = () => records.some((r) => !has(this.repaired, r) && !has(this.repairedPrev, r));
+          if (!learned.length && records.length && !message.repair && state.eager && pushedTwice()) {
+            // Everything here arrived first by another path: this link is a redundant edge of the tree.
+            state.eager = false;
+            this.send(out, link, state, { type: "prune" });
+          }
+        }
         if (learned.length) {
-          this.queueForLinks(learned, link);
+          this.spread(learned, link);
           out.push({ kind: "learned", numbers: learned, from: link });
         }
         break;
       }
+      case "prune":
+        if (state.mode === "tree") state.eager = false;
+        break;
+      case "graft":
+        if (state.mode === "tree") {
+          if (!message.pull) state.eager = true;
+          this.queueHeld(state, message.want);
+        }
+        break;
+      case "ihave":
+        if (state.mode === "tree") {
+          const missing = this.missingFrom(message.have);
+          if (missing && state.wants.length < MAX_WANTS_PER_LINK) {
+            state.wants.push({ at: this.clock + this.timing.graftTimeoutMs, have: missing });
+          }
+        }
+        break;
+      case "summary":
+        if (state.mode === "tree") {
+          const mine = this.summary();
+          if (mine.count !== message.count || mine.hash !== message.hash) {
+            this.send(out, link, state, { type: "digest", have: this.digest() });
+          }
+        }
+        break;
     }
     return out;
   }
 
-  /** Sends what is queued: called by the adapter at most one batching period after something was queued. */
-  flush(): Output[] {
+  /** Sends every queued push and repair now, whatever the batching bound (for shutdown and tests). */
+  flush(now?: number): Output[] {
+    this.advance(now);
     const out: Output[] = [];
     for (const [link, state] of this.links) {
-      if (!state.queue.length) continue;
-      for (const numbers of chunk(state.queue)) out.push({ kind: "send", link, message: { type: "numbers", numbers } });
-      state.queue = [];
+      this.flushLink(link, state, out);
+      if (state.ihave.size) this.flushIhave(link, state, out);
     }
     return out;
   }
 
-  /** Periodic anti-entropy: every active link gets this replica's digest, and answers with what is missing here. */
+  /**
+   * Periodic anti-entropy for all links at once: every active link gets this replica's full digest, and answers with
+   * what is missing here. `tick` does this on its own schedule for flood links only; this is for tests and tools.
+   */
   sync(): Output[] {
     const out: Output[] = [];
     const have = this.digest();
     for (const [link, state] of this.links) {
-      if (state.active) out.push({ kind: "send", link, message: { type: "digest", have } });
+      if (state.active) this.send(out, link, state, { type: "digest", have });
     }
     return out;
+  }
+
+  /** Does whatever is due at `now`: batched pushes, digests on flood links, announcements, grafts, summaries. */
+  tick(now: number): Output[] {
+    this.advance(now);
+    const out: Output[] = [];
+    const t = this.timing;
+    for (const [link, state] of this.links) {
+      if ((state.queue.length || state.repair.length) && this.flushDueAt(state) <= this.clock) {
+        this.flushLink(link, state, out);
+      }
+      if (state.mode !== "tree" || !state.active) continue;
+      if (state.ihave.size && this.ihaveDueAt(state) <= this.clock) this.flushIhave(link, state, out);
+      const due = state.wants.filter((w) => w.at <= this.clock);
+      if (due.length) {
+        state.wants = state.wants.filter((w) => w.at > this.clock);
+        const want: Digest = {};
+        for (const w of due) {
+          const missing = this.missingFrom(w.have);
+          if (missing) for (const [origin, ranges] of Object.entries(missing)) (want[origin] ??= []).push(...ranges);
+        }
+        if (Object.keys(want).length) {
+          // Pull only: if the tree is whole, the same numbers arrive by push soon, and an eager link here would close
+          // a cycle whose duplicates prune links elsewhere. If they never do, `age` grafts the link for good.
+          state.graftedAt = this.clock;
+          this.send(out, link, state, state.eager ? { type: "graft", want } : { type: "graft", want, pull: true });
+        }
+      }
+      if (this.clock >= this.summaryDueAt(state)) this.sendSummary(out, link, state);
+    }
+    if (this.clock >= this.nextSyncAt) {
+      this.nextSyncAt = this.clock + t.syncIntervalMs;
+      let have: Digest | undefined;
+      for (const [link, state] of this.links) {
+        if (state.active && state.mode !== "tree") this.send(out, link, state, { type: "digest", have: (have ??= this.digest()) });
+      }
+    }
+    if (this.clock >= this.nextAnnounceAt) {
+      this.nextAnnounceAt = this.clock + t.announceMs;
+      this.age(out);
+    }
+    return out;
+  }
+
+  /** The earliest time at which `tick` has something to do. */
+  nextTickAt(): number {
+    const rotating = this.recent.size || this.learnedPrev.size || this.repaired.size || this.repairedPrev.size;
+    let at = Math.min(this.nextSyncAt, rotating ? this.nextAnnounceAt : Infinity);
+    for (const state of this.links.values()) {
+      if (state.queue.length || state.repair.length) at = Math.min(at, this.flushDueAt(state));
+      if (state.mode !== "tree" || !state.active) continue;
+      if (state.ihave.size) at = Math.min(at, this.ihaveDueAt(state));
+      for (const w of state.wants) at = Math.min(at, w.at);
+      at = Math.min(at, this.summaryDueAt(state));
+    }
+    return at;
   }
 
   /** Numbers held for one origin, in sequence order (for the control API and tests). */
@@ -177,11 +452,197 @@ export class Replica {
     return this.links.get(link)?.peer;
   }
 
+  private becomeTree(state: LinkState): void {
+    state.mode = "tree";
+    state.treeSince = this.clock;
+    // A tree link needs no per-link knowledge: free it (per-link memory stays bounded).
+    state.known = new Map();
+  }
+
   private greet(link: LinkId): Output[] {
+    const state = this.links.get(link)!;
+    // The dialer's hello is plain sumnet/1; the acceptor's offers tree/1 (see UpgradeMessage).
+    const hello: WireMessage =
+      this.dissemination === "tree" && !state.dialer
+        ? { type: "hello", protocol: PROTOCOL, node: this.nodeId, extensions: [TREE_EXTENSION] }
+        : { type: "hello", protocol: PROTOCOL, node: this.nodeId };
     return [
-      { kind: "send", link, message: { type: "hello", protocol: PROTOCOL, node: this.nodeId } },
+      { kind: "send", link, message: hello },
       { kind: "send", link, message: { type: "digest", have: this.digest() } },
     ];
+  }
+
+  /** A quiet link gets a summary every `summaryIdleMs`; a busy one still every `BUSY_SUMMARY_FACTOR` times that. */
+  private summaryDueAt(state: LinkState): number {
+    // The acceptor waits longer, so on a quiet link the dialer's summary comes first and resets the acceptor's wait:
+    // one summary per quiet period, not two crossing.
+    const idle = this.timing.summaryIdleMs * (state.dialer ? 1 : 1.5);
+    return Math.min(state.lastTrafficAt + idle, state.lastSummaryAt + idle * BUSY_SUMMARY_FACTOR);
+  }
+
+  private sendSummary(out: Output[], link: LinkId, state: LinkState): void {
+    state.lastSummaryAt = this.clock;
+    this.send(out, link, state, { type: "summary", ...this.summary() });
+  }
+
+  private advance(now: number | undefined): void {
+    if (now !== undefined && now > this.clock) this.clock = now;
+  }
+
+  private send(out: Output[], link: LinkId, state: LinkState, message: WireMessage): void {
+    state.lastTrafficAt = this.clock;
+    out.push({ kind: "send", link, message });
+  }
+
+  /** Adaptive batching: at once after a quiet spell, else one batching bound after this link's last flush. */
+  private flushDueAt(state: LinkState): number {
+    const bound = state.mode === "tree" ? this.timing.treeBatchMs : this.timing.batchMs;
+    if (state.repair.length) return this.clock;
+    return Math.max(state.queuedAt, state.lastFlushAt + bound);
+  }
+
+  private flushLink(link: LinkId, state: LinkState, out: Output[]): void {
+    if (state.repair.length) {
+      for (const numbers of chunk(state.repair)) this.send(out, link, state, { type: "numbers", numbers, repair: true });
+      state.repair = [];
+    }
+    if (!state.queue.length) return;
+    for (const numbers of chunk(state.queue)) this.send(out, link, state, { type: "numbers", numbers });
+    state.queue = [];
+    state.lastFlushAt = this.clock;
+  }
+
+  private enqueue(state: LinkState, r: NumberRecord): void {
+    if (!state.queue.length) state.queuedAt = this.clock;
+    state.queue.push(r);
+  }
+
+  /**
+   * New numbers go to flood links not known to hold them, to eager tree links, and into the next announcement on
+   * every lazy tree link (so a part of the network the eager links no longer reach hears of them within one flush).
+   */
+  private spread(records: readonly NumberRecord[], except: LinkId | undefined): void {
+    for (const [link, state] of this.links) {
+      if (link === except || !state.active) continue;
+      if (state.mode === "tree") {
+        if (state.eager) for (const r of records) this.enqueue(state, r);
+        else {
+          if (!state.ihave.size) state.ihaveQueuedAt = this.clock;
+          for (const r of records) addTo(state.ihave, r);
+        }
+        continue;
+      }
+      for (const r of records) {
+        if (knownFor(state, r.origin).add(r.seq)) this.enqueue(state, r);
+      }
+    }
+    if (this.dissemination === "tree") for (const r of records) addTo(this.recent, r);
+  }
+
+  /** Active lazy tree links. */
+  private get lazyLinks(): number {
+    let n = 0;
+    for (const s of this.links.values()) if (s.mode === "tree" && s.active && !s.eager) n++;
+    return n;
+  }
+
+  /**
+   * A push brought numbers that a pull on another link had already brought: the tree reaches here, only more slowly
+   * than the announcement, so that link need not become eager.
+   */
+  private confirmPulls(link: LinkId, records: readonly NumberRecord[]): void {
+    for (const [other, s] of this.links) {
+      if (other === link || (!s.pulled.size && !s.pulledPrev.size)) continue;
+      if (records.some((r) => has(s.pulled, r) || has(s.pulledPrev, r))) {
+        s.pulled = new Map();
+        s.pulledPrev = new Map();
+      }
+    }
+  }
+
+  /**
+   * Ages the record of what was learned recently, and of what came as a repair, by one round. A link whose pulls of a
+   * round ago never arrived by push since is the only way here for them: the tree is cut, and the link is grafted.
+   */
+  private age(out: Output[]): void {
+    for (const [link, s] of this.links) {
+      if (!s.pulled.size && !s.pulledPrev.size) continue;
+      if (s.pulledPrev.size && s.mode === "tree" && s.active && !s.eager) {
+        s.eager = true;
+        this.send(out, link, s, { type: "graft", want: {} });
+      }
+      s.pulledPrev = s.pulled;
+      s.pulled = new Map();
+    }
+    this.repairedPrev = this.repaired;
+    this.repaired = new Map();
+    this.learnedPrev = this.recent;
+    this.recent = new Map();
+  }
+
+  /** Adaptive batching of announcements, as for pushes: at once after a quiet spell, else within `ihaveBatchMs`. */
+  private ihaveDueAt(state: LinkState): number {
+    const t = this.timing;
+    return Math.max(state.ihaveQueuedAt, state.lastIhaveAt + t.ihaveBatchMs * Math.max(1, this.lazyLinks / t.announceFanout));
+  }
+
+  private flushIhave(link: LinkId, state: LinkState, out: Output[]): void {
+    const have: Digest = {};
+    for (const [origin, set] of state.ihave) have[origin] = set.toJSON();
+    state.ihave = new Map();
+    state.lastIhaveAt = this.clock;
+    this.send(out, link, state, { type: "ihave", have });
+  }
+
+  /** The part of `have` not held here, or undefined when everything is. */
+  private missingFrom(have: Digest): Digest | undefined {
+    let missing: Digest | undefined;
+    for (const [origin, ranges] of Object.entries(have)) {
+      const held = this.origins.get(origin)?.seqs;
+      const lacking = SeqRanges.from(ranges).minus(held);
+      if (lacking.length) (missing ??= {})[origin] = lacking;
+    }
+    return missing;
+  }
+
+  /** Drops announcements that are no longer missing, so a link is not grafted for something already here. */
+  private settleWants(state: LinkState): void {
+    if (state.wants.length) state.wants = state.wants.filter((w) => this.missingFrom(w.have) !== undefined);
+  }
+
+  /** Queues as a repair on a tree link the numbers held here among `want`. */
+  private queueHeld(state: LinkState, want: Digest): void {
+    for (const [origin, ranges] of Object.entries(want)) {
+      const mine = this.origins.get(origin);
+      if (!mine) continue;
+      for (const [lo, hi] of ranges) {
+        for (let seq = lo; seq <= hi; seq++) {
+          const value = mine.values.get(seq);
+          if (value !== undefined) state.repair.push({ origin, seq, value });
+        }
+      }
+    }
+  }
+
+  /**
+   * tree/1 anti-entropy: answer a digest with what its sender lacks, and when it holds something missing here, send
+   * this replica's digest back (once: the answer to that digest finds nothing more to ask for).
+   */
+  private answerDigest(link: LinkId, state: LinkState, have: Digest, out: Output[]): void {
+    const theirs = new Map<string, SeqRanges>();
+    for (const [origin, ranges] of Object.entries(have)) theirs.set(origin, SeqRanges.from(ranges));
+    const settled = this.clock - state.treeSince > 2 * this.timing.announceMs;
+    for (const [origin, mine] of this.origins) {
+      for (const [lo, hi] of mine.seqs.minus(theirs.get(origin))) {
+        for (let seq = lo; seq <= hi; seq++) {
+          const r = { origin, seq, value: mine.values.get(seq)! };
+          // Just learned here, on a link that has been in the tree for a while: most likely on its way there along
+          // the tree; a later summary catches it if not. A new link gets everything.
+          if (!settled || (!has(this.recent, r) && !has(this.learnedPrev, r))) state.repair.push(r);
+        }
+      }
+    }
+    if (this.missingFrom(have)) this.send(out, link, state, { type: "digest", have: this.digest() });
   }
 
   private merge(records: readonly NumberRecord[], from: LinkId | "local", out: Output[]): NumberRecord[] {
@@ -199,6 +660,7 @@ export class Replica {
       }
       state.values.set(r.seq, r.value);
       state.seqs.add(r.seq);
+      this.setHash.add(r.origin, r.seq);
       this.totalValue += r.value;
       this.countValue++;
       learned.push(r);
@@ -208,25 +670,26 @@ export class Replica {
     return learned;
   }
 
-  private queueForLinks(records: readonly NumberRecord[], except: LinkId | undefined): void {
-    for (const [link, state] of this.links) {
-      if (link === except || !state.active) continue;
-      for (const r of records) {
-        if (knownFor(state, r.origin).add(r.seq)) state.queue.push(r);
-      }
-    }
-  }
-
   /** Queues on one link everything held here that its side is not known to hold. */
   private queueMissing(state: LinkState): void {
     for (const [origin, mine] of this.origins) {
       const theirs = knownFor(state, origin);
       for (const [lo, hi] of mine.seqs.minus(theirs)) {
-        for (let seq = lo; seq <= hi; seq++) state.queue.push({ origin, seq, value: mine.values.get(seq)! });
+        for (let seq = lo; seq <= hi; seq++) this.enqueue(state, { origin, seq, value: mine.values.get(seq)! });
         theirs.addRange(lo, hi);
       }
     }
   }
+}
+
+function addTo(sets: Map<string, SeqRanges>, r: { origin: string; seq: number }): void {
+  let set = sets.get(r.origin);
+  if (!set) sets.set(r.origin, (set = new SeqRanges()));
+  set.add(r.seq);
+}
+
+function has(sets: Map<string, SeqRanges>, r: { origin: string; seq: number }): boolean {
+  return sets.get(r.origin)?.has(r.seq) ?? false;
 }
 
 function knownFor(state: LinkState, origin: string): SeqRanges {

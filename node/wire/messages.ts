@@ -29,11 +29,27 @@ export const Seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** Inclusive ranges of sequence numbers, e.g. [[1,5],[7,7]]. */
 export const SeqRangeList = z.array(z.tuple([Seq, Seq]).refine(([lo, hi]) => lo <= hi, "a range [lo, hi] with lo <= hi"));
 
-/** Sent first by each side once a link is up: who it is and which protocol it speaks. */
+/**
+ * Extensions an acceptor may offer in its hello; a dialer that wants one answers with `upgrade`. A link uses an
+ * extension only once it is offered and taken; otherwise it keeps to plain sumnet/1 (push every number, full
+ * digests), so peers that know no extension still join. The dialer's hello stays plain (p2pnetwork-style acceptors
+ * see exactly the sumnet/1 hello).
+ */
+export const TREE_EXTENSION = "tree/1";
+
+/** Sent first by each side once a link is up: who it is, which protocol it speaks, which extensions it offers. */
 export const HelloMessage = z.object({
   type: z.literal("hello"),
   protocol: z.string().max(64),
   node: NodeName,
+  /** Acceptor only, optional (sumnet/1 peers omit it); unknown names are ignored. */
+  extensions: z.array(z.string().max(64)).max(32).optional(),
+});
+
+/** Dialer only, after the acceptor's hello: the offered extensions it takes. Sent only to an acceptor that offered. */
+export const UpgradeMessage = z.object({
+  type: z.literal("upgrade"),
+  extensions: z.array(z.string().max(64)).max(32),
 });
 
 /** What the sender knows: for each origin, the sequence numbers it holds. The receiver answers with what it lacks. */
@@ -47,9 +63,50 @@ export const WireNumber = z.object({ origin: Origin, seq: Seq, value: DecimalStr
 export const NumbersMessage = z.object({
   type: z.literal("numbers"),
   numbers: z.array(WireNumber).max(100_000),
+  /**
+   * tree/1 only: true when the numbers answer a digest or a graft rather than being an eager push. A repair that
+   * brings duplicates says nothing about the shape of the tree, so it never prunes the link.
+   */
+  repair: z.literal(true).optional(),
 });
 
-export const WireMessage = z.discriminatedUnion("type", [HelloMessage, DigestMessage, NumbersMessage]);
+/** tree/1: "I received these from elsewhere; stop pushing to me eagerly on this link, announce instead". */
+export const PruneMessage = z.object({ type: z.literal("prune") });
+
+/** tree/1: numbers the sender learned recently, announced on a lazy link (Plumtree's IHAVE). */
+export const IHaveMessage = z.object({ type: z.literal("ihave"), have: z.record(Origin, SeqRangeList) });
+
+/**
+ * tree/1: "push to me eagerly on this link again, and send me these now" (Plumtree's GRAFT). With `pull`, only "send
+ * me these now": the link stays lazy (the tree is probably whole, only slower than the announcement).
+ */
+export const GraftMessage = z.object({
+  type: z.literal("graft"),
+  want: z.record(Origin, SeqRangeList),
+  pull: z.literal(true).optional(),
+});
+
+/**
+ * tree/1 anti-entropy: a summary of everything the sender holds, of constant size whatever the number of origins.
+ * `hash` is the sum, per 32-bit lane, of a hash of every (origin, seq) held (16 lowercase hex digits). A receiver
+ * whose own count and hash differ answers with its full digest.
+ */
+export const SummaryMessage = z.object({
+  type: z.literal("summary"),
+  count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  hash: z.string().regex(/^[0-9a-f]{16}$/, "16 lowercase hex digits"),
+});
+
+export const WireMessage = z.discriminatedUnion("type", [
+  HelloMessage,
+  UpgradeMessage,
+  DigestMessage,
+  NumbersMessage,
+  PruneMessage,
+  IHaveMessage,
+  GraftMessage,
+  SummaryMessage,
+]);
 
 export type HelloMessage = z.infer<typeof HelloMessage>;
 export type DigestMessage = z.infer<typeof DigestMessage>;
@@ -57,4 +114,4 @@ export type NumbersMessage = z.infer<typeof NumbersMessage>;
 export type WireNumber = z.infer<typeof WireNumber>;
 export type WireMessage = z.infer<typeof WireMessage>;
 
-export const MESSAGE_TYPES = ["hello", "digest", "numbers"] as const;
+export const MESSAGE_TYPES = ["hello", "upgrade", "digest", "numbers", "prune", "ihave", "graft", "summary"] as const;

@@ -1,0 +1,369 @@
+/**
+ * `npm run bench:dissemination [-- --quick]`: what dissemination costs, tree/1 against flooding (DISSEMINATION=flood),
+ * side by side in one run (see BENCHMARKS.md).
+ *
+ * - Load: 25 reference peers on 127.0.0.1, every link through a LinkRelay delaying 100 ms each way; 100 numbers per
+ *   second for 20 s (5 s with --quick), one number per POST at a random peer; full mesh, random degree 3, tree
+ *   branching 4. Frames per number (every peer's sumnet_frames_sent_total, summed) and bytes per number (relays),
+ *   and stable latency per number: from the POST's answer until every peer's GET /state digest holds it.
+ * - Idle: frames and bytes per link per second on a quiet link, with few and with many origins.
+ * - In memory: the replica core driven directly (node/core/timed-net.ts), random graph of degree 4, one number per
+ *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
+ */
+import { spawn } from "node:child_process";
+import net from "node:net";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { LinkRelay } from "../harness/faults/link-relay.js";
+import { full, random, tree, type Topology } from "../harness/topology/generators.js";
+import { seededRandom } from "../harness/base/seeded-random.js";
+import { PeerProcesses } from "../test/support/peer-processes.js";
+import { encodeDialerHandshake, encodeFrame } from "../node/wire/frames.js";
+import type { Dissemination } from "../node/core/replica.js";
+import { TimedNet } from "../node/core/timed-net.js";
+import { memoryLoad } from "./dissemination-memory.js";
+
+const quick = process.argv.includes("--quick");
+const LOAD_SECONDS = quick ? 5 : 20;
+const RATE = 100;
+const DELAY_MS = 100;
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+type Digest = Record<string, [number, number][]>;
+
+function holds(d: Digest | undefined, origin: string, seq: number): boolean {
+  for (const [lo, hi] of d?.[origin] ?? []) if (seq >= lo && seq <= hi) return true;
+  return false;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Hops from every node to its farthest node (the latency floor of a number injected there is that times the delay). */
+function eccentricities(t: Topology): Map<string, number> {
+  const adj = new Map<string, string[]>(t.nodes.map((n) => [n, []]));
+  for (const l of t.links) {
+    adj.get(l.from)!.push(l.to);
+    adj.get(l.to)!.push(l.from);
+  }
+  const out = new Map<string, number>();
+  for (const s of t.nodes) {
+    const dist = new Map([[s, 0]]);
+    const q = [s];
+    for (let i = 0; i < q.length; i++) {
+      for (const m of adj.get(q[i]!)!) {
+        if (!dist.has(m)) {
+          dist.set(m, dist.get(q[i]!)! + 1);
+          q.push(m);
+        }
+      }
+    }
+    out.set(s, Math.max(...dist.values()));
+  }
+  return out;
+}
+
+interface Network {
+  peers: PeerProcesses;
+  relays: LinkRelay[];
+  ids: string[];
+}
+
+async function startNetwork(t: Topology, mode: Dissemination): Promise<Network> {
+  const peers = new PeerProcesses();
+  const relays: LinkRelay[] = [];
+  const handles = await peers.define(
+    t.nodes.map((id) => ({ id, dials: [], env: { DISSEMINATION: mode, SYNC_INTERVAL_MS: "1000", LOG_FORMAT: "json" } })),
+  );
+  const byId = new Map(handles.map((h) => [h.id, h]));
+  for (const l of t.links) {
+    const relay = await LinkRelay.start({ target: { host: "127.0.0.1", port: byId.get(l.to)!.p2pPort } });
+    relay.shape({ delayMs: DELAY_MS, jitterMs: 0, loss: 0 });
+    relays.push(relay);
+    byId.get(l.from)!.spec.dials!.push(relay.address);
+  }
+  // A few at a time: 25 processes starting at once on 2 shared cores can miss the health deadline.
+  for (let i = 0; i < t.nodes.length; i += 5) await Promise.all(t.nodes.slice(i, i + 5).map((id) => peers.start(id)));
+  return { peers, relays, ids: [...t.nodes] };
+}
+
+async function stopNetwork(n: Network): Promise<void> {
+  await n.peers.dispose();
+  await Promise.all(n.relays.map((r) => r.close()));
+}
+
+async function state(n: Network, id: string): Promise<{ digest: Digest; links: { state: string }[] }> {
+  const res = await fetch(`${n.peers.get(id).url}/state`);
+  return (await res.json()) as { digest: Digest; links: { state: string }[] };
+}
+
+async function framesSent(n: Network): Promise<number> {
+  const all = await Promise.all(n.ids.map((id) => n.peers.metric(id, "sumnet_frames_sent_total")));
+  return all.reduce((a, b) => a + b, 0);
+}
+
+function relayBytes(n: Network): number {
+  return n.relays.reduce((a, r) => a + r.getStats().toTarget.bytes + r.getStats().fromTarget.bytes, 0);
+}
+
+async function allLinksUp(n: Network, t: Topology): Promise<void> {
+  const degree = new Map(t.nodes.map((id) => [id, 0]));
+  for (const l of t.links) {
+    degree.set(l.from, degree.get(l.from)! + 1);
+    degree.set(l.to, degree.get(l.to)! + 1);
+  }
+  for (let i = 0; i < 200; i++) {
+    const states = await Promise.all(n.ids.map((id) => state(n, id)));
+    if (states.every((s, k) => s.links.filter((l) => l.state === "up").length >= degree.get(n.ids[k]!)!)) return;
+    await sleep(100);
+  }
+  throw new Error("links did not all come up within 20 s");
+}
+
+interface Pending {
+  origin: string;
+  seq: number;
+  at: string;
+  ackedAt: number;
+  seenBy: Set<string>;
+  stableAt?: number;
+}
+
+async function load(n: Network, t: Topology) {
+  await allLinksUp(n, t);
+  // A first number shapes the tree (its duplicates prune redundant links), as any earlier traffic would.
+  await n.peers.post(n.ids[0]!, { value: "1" });
+  await sleep(2000);
+  const rnd = seededRandom(9);
+  const framesBefore = await framesSent(n);
+  const bytesBefore = relayBytes(n);
+  const numbers: Pending[] = [];
+  let polling = true;
+  // Poll every peer's digest, round after round, until the load has ended and every number is everywhere.
+  const poller = (async () => {
+    while (polling) {
+      const open = numbers.filter((p) => p.stableAt === undefined);
+      await Promise.all(
+        n.ids.map(async (id) => {
+          // An overloaded peer may reset a poll: it is polled again next round.
+          const s = await state(n, id).catch(() => undefined);
+          if (!s) return;
+          const seenAt = performance.now();
+          for (const p of open) {
+            if (!p.seenBy.has(id) && holds(s.digest, p.origin, p.seq)) {
+              p.seenBy.add(id);
+              if (p.seenBy.size === n.ids.length) p.stableAt = seenAt;
+            }
+          }
+        }),
+      );
+      await sleep(20);
+    }
+  })();
+  const started = performance.now();
+  const posts: Promise<void>[] = [];
+  const total = LOAD_SECONDS * RATE;
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const at = n.ids[rnd.int(0, n.ids.length - 1)]!;
+    posts.push(
+      n.peers.post(at, { value: String(i + 2) }).then((r) => {
+        if (r.status !== 201) throw new Error(`POST at ${at} answered ${r.status}`);
+        const rec = (r.json as { numbers?: { origin: string; seq: number }[] }).numbers?.[0] ?? r.json;
+        numbers.push({ origin: rec.origin, seq: rec.seq, at, ackedAt: performance.now(), seenBy: new Set() });
+      }),
+    );
+  }
+  await Promise.all(posts);
+  const deadline = performance.now() + 60_000;
+  while (numbers.some((p) => p.stableAt === undefined) && performance.now() < deadline) await sleep(100);
+  polling = false;
+  await poller;
+  const frames = (await framesSent(n)) - framesBefore;
+  const bytes = relayBytes(n) - bytesBefore;
+  const ecc = eccentricities(t);
+  const lat = numbers.filter((p) => p.stableAt !== undefined).map((p) => p.stableAt! - p.ackedAt).sort((a, b) => a - b);
+  const floors = numbers.map((p) => ecc.get(p.at)! * DELAY_MS).sort((a, b) => a - b);
+  // Idle: the same network at rest (25 origins).
+  await sleep(6000);
+  const idleFrames0 = await framesSent(n);
+  const idleBytes0 = relayBytes(n);
+  const idleSeconds = quick ? 10 : 20;
+  await sleep(idleSeconds * 1000);
+  const idleFrames = (await framesSent(n)) - idleFrames0;
+  const idleBytes = relayBytes(n) - idleBytes0;
+  return {
+    numbers: numbers.length,
+    unstable: numbers.length - lat.length,
+    framesPerNumber: frames / numbers.length,
+    bytesPerNumber: bytes / numbers.length,
+    p50: quantile(lat, 0.5),
+    p95: quantile(lat, 0.95),
+    max: lat[lat.length - 1] ?? NaN,
+    floorMedian: quantile(floors, 0.5),
+    idleFramesPerLinkSecond: idleFrames / t.links.length / idleSeconds,
+    idleBytesPerLinkSecond: idleBytes / t.links.length / idleSeconds,
+  };
+}
+
+/** Hands `origins` distinct origins to a peer through a sumnet/1 connection of its own, then leaves. */
+async function feedOrigins(port: number, origins: number): Promise<void> {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  await new Promise<void>((ok, fail) => socket.once("connect", ok).once("error", fail));
+  socket.write(encodeDialerHandshake("feeder", 1));
+  await new Promise<void>((ok) => socket.once("data", () => ok()));
+  socket.write(encodeFrame({ type: "hello", protocol: "sumnet/1", node: "feeder" }));
+  const numbers = Array.from({ length: origins }, (_, i) => ({ origin: `w${i}@bench`, seq: 1, value: String(i) }));
+  for (let i = 0; i < numbers.length; i += 5000) {
+    socket.write(encodeFrame({ type: "numbers", numbers: numbers.slice(i, i + 5000) }));
+  }
+  await sleep(500);
+  socket.end();
+}
+
+/** A line of 3 peers (2 relayed links) at rest, after `origins` origins have reached them. */
+async function idle(mode: Dissemination, origins: number) {
+  const t: Topology = { nodes: ["i1", "i2", "i3"], links: [{ from: "i2", to: "i1" }, { from: "i3", to: "i2" }] };
+  const n = await startNetwork(t, mode);
+  try {
+    await allLinksUp(n, t);
+    await feedOrigins(n.peers.get("i1").p2pPort, origins);
+    await n.peers.converge({ total: BigInt((origins * (origins - 1)) / 2), count: origins }, n.ids, 60_000);
+    await sleep(6000);
+    const f0 = await framesSent(n);
+    const b0 = relayBytes(n);
+    const seconds = quick ? 12 : 30;
+    await sleep(seconds * 1000);
+    return {
+      frames: ((await framesSent(n)) - f0) / t.links.length / seconds,
+      bytes: (relayBytes(n) - b0) / t.links.length / seconds,
+    };
+  } finally {
+    await stopNetwork(n);
+  }
+}
+
+/** The in-memory run, in a child process of its own so its peak memory is its own (and a failure is reported). */
+async function inMemory(nodes: number, mode: Dissemination): Promise<string> {
+  return new Promise((ok) => {
+    const child = spawn(
+      process.execPath,
+      ["--max-old-space-size=4096", "--import", "tsx", import.meta.filename, "--in-memory", String(nodes), mode],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 900_000);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) ok(out.trim());
+      else ok(`did not finish (${signal ?? `exit ${code}`}): ${err.trim().split("\n").slice(-2).join(" ").slice(0, 200)}`);
+    });
+  });
+}
+
+function inMemoryRun(nodes: number, mode: Dissemination): void {
+  const rnd = seededRandom(4);
+  const t = random(nodes, 4, 4);
+  const index = new Map(t.nodes.map((id, i) => [id, i]));
+  const sim = new TimedNet(nodes, () => 100 + rnd.next() * 10, mode);
+  sim.record = false;
+  let peak = 0;
+  const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
+  const wall = performance.now();
+  for (const l of t.links) sim.connect(index.get(l.from)!, index.get(l.to)!);
+  sim.run(1000);
+  for (let i = 0; i < nodes; i++) sim.inject(i, [BigInt(i)]);
+  const expected = (BigInt(nodes) * BigInt(nodes - 1)) / 2n;
+  let converged = NaN;
+  for (let step = 1; step <= 600; step++) {
+    sim.run(1000 + step * 100);
+    sample();
+    if (sim.replicas.every((r) => r.count === nodes && r.total === expected)) {
+      converged = step * 100;
+      break;
+    }
+  }
+  console.log(
+    `converged in ${Number.isNaN(converged) ? "no (60 s virtual)" : `${converged} ms virtual (${converged / 100} rounds of 100 ms)`}, ` +
+      `${(sim.messages / nodes).toFixed(1)} messages per node, ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ` +
+      `peak RSS ${(peak / 2 ** 30).toFixed(2)} GiB`,
+  );
+}
+
+async function main(): Promise<void> {
+  const at = process.argv.indexOf("--in-memory");
+  if (at >= 0) {
+    inMemoryRun(Number(process.argv[at + 1]), process.argv[at + 2] as Dissemination);
+    return;
+  }
+  const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d }) : "-");
+  console.log(
+    `# bench:dissemination${quick ? " --quick" : ""}  ${new Date().toISOString()}  ${os.cpus().length} x ${os.cpus()[0]?.model}  node ${process.version}`,
+  );
+  console.log(`load: 25 peers, ${DELAY_MS} ms per link each way, ${RATE} numbers/s for ${LOAD_SECONDS} s, one per POST at a random peer`);
+  const topologies: [string, Topology][] = [
+    ["full mesh", full(25)],
+    ["random, degree 3", random(25, 3, 3)],
+    ["tree, branching 4", tree(25, 4)],
+  ];
+  console.log(
+    "| topology | links | peer | frames/number | bytes/number | stable latency p50 / p95 / max (ms) | floor p50 (ms) | idle frames/link/s | idle bytes/link/s |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const [name, t] of topologies) {
+    for (const mode of ["tree", "flood"] as const) {
+      const n = await startNetwork(t, mode);
+      try {
+        const r = await load(n, t).catch((err: Error) => {
+          for (const id of n.ids) {
+            const h = n.peers.get(id);
+            if (h.proc?.exitCode !== null) console.error(`${id} exited ${h.proc?.exitCode}:\n${h.output.slice(-3000)}`);
+          }
+          throw err;
+        });
+        console.log(
+          `| ${name} | ${t.links.length} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.bytesPerNumber)} | ` +
+            `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} | ${f(r.floorMedian)} | ` +
+            `${f(r.idleFramesPerLinkSecond, 2)} | ${f(r.idleBytesPerLinkSecond)} |`,
+        );
+      } finally {
+        await stopNetwork(n);
+      }
+    }
+  }
+  console.log("\nthe same load in memory (node/core/timed-net.ts; the protocol alone, without 25 processes' CPU):");
+  console.log("| topology | peer | frames/number | stable latency p50 / p95 / max (ms) |");
+  console.log("| --- | --- | --- | --- |");
+  for (const [name, t] of topologies) {
+    for (const mode of ["tree", "flood"] as const) {
+      const r = memoryLoad(t, mode, { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS });
+      console.log(
+        `| ${name} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} |`,
+      );
+    }
+  }
+  console.log("\nidle, a line of 3 (2 links), after N origins reached every peer:");
+  console.log("| peer | origins | frames/link/s | bytes/link/s |");
+  console.log("| --- | --- | --- | --- |");
+  for (const mode of ["tree", "flood"] as const) {
+    for (const origins of [10, 5000]) {
+      const r = await idle(mode, origins);
+      console.log(`| ${mode} | ${f(origins)} | ${f(r.frames, 2)} | ${f(r.bytes)} |`);
+    }
+  }
+  console.log("\nin memory, random graph of degree 4, one number per node, links 100-110 ms (node --max-old-space-size=4096):");
+  for (const nodes of quick ? [1000] : [1000, 10_000]) {
+    for (const mode of ["tree", "flood"] as const) {
+      console.log(`- ${f(nodes)} nodes, ${mode}: ${await inMemory(nodes, mode)}`);
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,221 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Replica } from "./replica.js";
+import { TimedNet } from "./timed-net.js";
+import type { WireMessage } from "../wire/messages.js";
+
+const graph = fc.integer({ min: 2, max: 12 }).chain((n) =>
+  fc
+    .tuple(
+      fc.array(fc.nat(), { minLength: n - 1, maxLength: n - 1 }),
+      fc.array(fc.tuple(fc.nat({ max: n - 1 }), fc.nat({ max: n - 1 })), { maxLength: 2 * n }),
+    )
+    .map(([parents, extra]) => {
+      const edges: [number, number][] = parents.map((p, i) => [i + 1, p % (i + 1)]);
+      const seen = new Set(edges.map(([a, b]) => `${a}-${b}`));
+      for (const [a, b] of extra) {
+        if (a !== b && !seen.has(`${a}-${b}`) && !seen.has(`${b}-${a}`)) {
+          edges.push([a, b]);
+          seen.add(`${a}-${b}`);
+        }
+      }
+      return { n, edges };
+    }),
+);
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0x1_0000_0000;
+  };
+}
+
+describe("tree/1 replicas in a timed simulated network", () => {
+  it("converge exactly on random graphs, with random delays, cut links and injections during the cuts", () => {
+    fc.assert(
+      fc.property(
+        graph,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: -1000, max: 1000 }), fc.nat({ max: 3000 })), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.integer(),
+        ({ n, edges }, injections, cuts, seed) => {
+          const rnd = seeded(seed);
+          const net = new TimedNet(n, () => 1 + rnd() * 120);
+          for (const [a, b] of edges) net.connect(a, b);
+          net.run(500);
+          let expected = 0n;
+          const steps = [...injections].sort((x, y) => x[2] - y[2]);
+          let cut = 0;
+          for (const [at, value, time] of steps) {
+            net.run(500 + time);
+            // Cut a link now and then, and restore it 700 ms later, as a partition heals.
+            if (cut < cuts.length && value % 3 === 0) {
+              const [a, b] = edges[cuts[cut++]! % edges.length]!;
+              net.cut(a, b);
+              const resume = net.now + 700;
+              net.run(resume);
+              net.connect(a, b);
+            }
+            net.inject(at % n, [BigInt(value)]);
+            expected += BigInt(value);
+          }
+          net.run(net.now + 60_000);
+          for (const r of net.replicas) {
+            expect(r.count).toBe(injections.length);
+            expect(r.total).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("on a full mesh of 25, a number crosses far fewer than n^2 links, and nothing but summaries cross at rest", () => {
+    const n = 25;
+    const rnd = seeded(7);
+    const net = new TimedNet(n, () => 100);
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) net.connect(a, b);
+    net.run(1000);
+    // A first number shapes the tree (its duplicates prune the redundant links).
+    net.inject(0, [1n]);
+    net.run(3000);
+    const before = net.sent.length;
+    const numbers = 200;
+    for (let i = 0; i < numbers; i++) {
+      net.inject(Math.floor(rnd() * n), [BigInt(i)]);
+      net.run(net.now + 10);
+    }
+    net.run(net.now + 2000);
+    for (const r of net.replicas) expect(r.count).toBe(numbers + 1);
+    const pushes = net.sent.slice(before).filter((s) => s.msg.type === "numbers");
+    const pushedNumbers = pushes.reduce((a, s) => a + (s.msg.type === "numbers" ? s.msg.numbers.length : 0), 0);
+    // Flooding sends every number on every directed link: n(n-1) = 600 copies. A tree needs n-1 = 24.
+    expect(pushedNumbers / numbers).toBeLessThan(2 * (n - 1));
+    expect(pushes.length / numbers).toBeLessThan(n - 1);
+
+    // At rest: only summaries, at most one per link per quiet period, and no full digest.
+    const restStart = net.sent.length;
+    net.run(net.now + 30_000);
+    const rest = net.sent.slice(restStart);
+    expect(new Set(rest.map((s) => s.msg.type))).toEqual(new Set(["summary"]));
+    const links = (n * (n - 1)) / 2;
+    expect(rest.length).toBeLessThanOrEqual(links * (30_000 / 5000 + 1));
+  });
+
+  it("the same full mesh flooding sends every number on every link (the comparison above is not vacuous)", () => {
+    const n = 10;
+    const net = new TimedNet(n, () => 100, "flood");
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) net.connect(a, b);
+    net.run(1000);
+    const before = net.sent.length;
+    net.inject(0, [5n]);
+    net.run(1500);
+    const pushed = net.sent.slice(before).filter((s) => s.msg.type === "numbers");
+    expect(pushed.length).toBeGreaterThanOrEqual(n - 1);
+    for (const r of net.replicas) expect(r.total).toBe(5n);
+  });
+
+  it("negotiates per link: the acceptor offers tree/1, the dialer takes it; a plain sumnet/1 side gets flooding", () => {
+    const dialer = new Replica({ nodeId: "d", origin: "d@1", dissemination: "tree" });
+    const hello = dialer.linkUp(1, "acc", "dialer", 0);
+    // The dialer's hello is exactly sumnet/1's: a p2pnetwork-style acceptor sees nothing new.
+    expect(hello[0]).toEqual({ kind: "send", link: 1, message: { type: "hello", protocol: "sumnet/1", node: "d" } });
+    const acceptor = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    acceptor.linkUp(7, "d", "acceptor", 0);
+    const answer = acceptor.receive(7, { type: "hello", protocol: "sumnet/1", node: "d" }, 1);
+    const offer = answer.find((o) => o.kind === "send" && o.message.type === "hello");
+    expect(offer).toMatchObject({ message: { extensions: ["tree/1"] } });
+    const taken = dialer.receive(1, (offer as { message: WireMessage }).message, 2);
+    expect(taken).toContainEqual({ kind: "send", link: 1, message: { type: "upgrade", extensions: ["tree/1"] } });
+    expect(dialer.linkMode(1)).toEqual({ mode: "tree", eager: true });
+    acceptor.receive(7, { type: "upgrade", extensions: ["tree/1"] }, 3);
+    expect(acceptor.linkMode(7)).toEqual({ mode: "tree", eager: true });
+
+    // An old acceptor offers nothing: the dialer floods on that link, with full digests every syncIntervalMs (the
+    // Python peer drops a link that stays silent for 20 s).
+    const r = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    r.linkUp(1, "old", "dialer", 0);
+    const none = r.receive(1, { type: "hello", protocol: "sumnet/1", node: "old" }, 1);
+    expect(none.some((o) => o.kind === "send" && o.message.type === "upgrade")).toBe(false);
+    expect(r.linkMode(1)).toEqual({ mode: "flood", eager: true });
+    r.addLocal(r.allocate([3n]), 2);
+    const out = r.tick(2);
+    expect(out).toContainEqual({
+      kind: "send",
+      link: 1,
+      message: { type: "numbers", numbers: [{ origin: "a@1", seq: 1, value: "3" }] },
+    });
+    const later = r.tick(2000);
+    expect(later.some((o) => o.kind === "send" && o.message.type === "digest")).toBe(true);
+    expect(later.some((o) => o.kind === "send" && o.message.type === "summary")).toBe(false);
+  });
+
+  it("prunes a link on which only duplicates arrive, and grafts it back when an announcement stays unanswered", () => {
+    const r = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree", now: 0 });
+    r.linkUp(1, "b", "dialer", 0);
+    r.receive(1, { type: "hello", protocol: "sumnet/1", node: "b", extensions: ["tree/1"] }, 0);
+    const numbers = [{ origin: "b@1", seq: 1, value: "4" }];
+    r.receive(1, { type: "numbers", numbers }, 1);
+    const dup = r.receive(1, { type: "numbers", numbers }, 2);
+    expect(dup).toContainEqual({ kind: "send", link: 1, message: { type: "prune" } });
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: false });
+    r.receive(1, { type: "ihave", have: { "b@1": [[1, 2]] } }, 10);
+    expect(r.tick(11).some((o) => o.kind === "send" && o.message.type === "graft")).toBe(false);
+    const graft = r.tick(10 + r.timing.graftTimeoutMs);
+    // First a pull: the link stays lazy (the tree may only be slower than the announcement).
+    expect(graft).toContainEqual({
+      kind: "send",
+      link: 1,
+      message: { type: "graft", want: { "b@1": [[2, 2]] }, pull: true },
+    });
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: false });
+    const at = 10 + r.timing.graftTimeoutMs + 1;
+    r.receive(1, { type: "numbers", numbers: [{ origin: "b@1", seq: 2, value: "5" }], repair: true }, at);
+    // The pulled number never arrives by push within two rounds: the tree does not reach here, the link is grafted.
+    const later = [r.tick(at + r.timing.announceMs), r.tick(at + 2 * r.timing.announceMs)].flat();
+    expect(later).toContainEqual({ kind: "send", link: 1, message: { type: "graft", want: {} } });
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: true });
+  });
+
+  it("a pulled number that then arrives by push on another link leaves the pulled link lazy", () => {
+    const r = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree", now: 0 });
+    for (const link of [1, 2]) {
+      r.linkUp(link, `p${link}`, "dialer", 0);
+      r.receive(link, { type: "hello", protocol: "sumnet/1", node: `p${link}`, extensions: ["tree/1"] }, 0);
+    }
+    r.receive(1, { type: "prune" }, 1);
+    r.receive(1, { type: "ihave", have: { "b@1": [[1, 1]] } }, 10);
+    const t = 10 + r.timing.graftTimeoutMs;
+    expect(r.tick(t)).toContainEqual({ kind: "send", link: 1, message: { type: "graft", want: { "b@1": [[1, 1]] }, pull: true } });
+    r.receive(1, { type: "numbers", numbers: [{ origin: "b@1", seq: 1, value: "5" }], repair: true }, t + 1);
+    r.receive(2, { type: "numbers", numbers: [{ origin: "b@1", seq: 1, value: "5" }, { origin: "c@1", seq: 1, value: "1" }] }, t + 50);
+    const later = [1, 2, 3].flatMap((k) => r.tick(t + k * r.timing.announceMs));
+    expect(later.some((o) => o.kind === "send" && o.message.type === "graft")).toBe(false);
+    expect(r.linkMode(1)).toEqual({ mode: "tree", eager: false });
+  });
+
+  it("answers a summary that differs with its digest, and one that matches with nothing", () => {
+    const a = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    const b = new Replica({ nodeId: "b", origin: "b@1", dissemination: "tree" });
+    for (const r of [a, b]) {
+      r.linkUp(1, "x", "dialer", 0);
+      r.receive(1, { type: "hello", protocol: "sumnet/1", node: "x", extensions: ["tree/1"] }, 0);
+    }
+    const same = [{ origin: "c@1", seq: 1, value: "1" }, { origin: "c@1", seq: 2, value: "2" }];
+    a.receive(1, { type: "numbers", numbers: same, repair: true }, 1);
+    b.receive(1, { type: "numbers", numbers: [...same].reverse(), repair: true }, 1);
+    expect(a.summary()).toEqual(b.summary());
+    expect(a.receive(1, { type: "summary", ...b.summary() }, 2)).toEqual([]);
+    b.addLocal(b.allocate([9n]), 3);
+    const answer = a.receive(1, { type: "summary", ...b.summary() }, 4);
+    expect(answer.map((o) => o.kind === "send" && o.message.type)).toEqual(["digest"]);
+  });
+});

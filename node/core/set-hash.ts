@@ -1,0 +1,50 @@
+/**
+ * An order-independent hash of a set of (origin, seq) identities, updated in O(1) per identity added: the sum, in
+ * each of two 32-bit lanes, of a hash of every identity. Two replicas holding the same set have the same count and
+ * hash whatever order they learned it in; the anti-entropy summary of tree/1 compares these instead of digests.
+ */
+export class SetHash {
+  private a = 0;
+  private b = 0;
+
+  add(origin: string, seq: number): void {
+    const [x, y] = identityHash(origin, seq);
+    this.a = (this.a + x) >>> 0;
+    this.b = (this.b + y) >>> 0;
+  }
+
+  toHex(): string {
+    return this.a.toString(16).padStart(8, "0") + this.b.toString(16).padStart(8, "0");
+  }
+}
+
+const originHashes = new Map<string, [number, number]>();
+
+/** Two independent 32-bit hashes of "origin seq" (FNV-1a of the origin, then mixed with the seq). */
+export function identityHash(origin: string, seq: number): [number, number] {
+  let h = originHashes.get(origin);
+  if (!h) {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193 ^ 0x5bd1e995;
+    for (let i = 0; i < origin.length; i++) {
+      const c = origin.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    h = [h1 >>> 0, h2 >>> 0];
+    if (originHashes.size < 1_000_000) originHashes.set(origin, h);
+  }
+  const lo = seq >>> 0;
+  const hi = Math.floor(seq / 0x1_0000_0000) >>> 0;
+  return [mix(h[0] ^ mix(lo ^ 0x9e3779b9) ^ Math.imul(hi, 0x85ebca6b)), mix(h[1] ^ mix(lo + 0x7f4a7c15) ^ Math.imul(hi, 0xc2b2ae35))];
+}
+
+/** murmur3's 32-bit finaliser: every input bit affects every output bit. */
+function mix(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
