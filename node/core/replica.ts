@@ -310,7 +310,9 @@ export class Replica {
           seq: n.seq,
           value: BigInt(n.value),
         }));
-        if (state.mode !== "tree") for (const r of records) knownFor(state, r.origin).add(r.seq);
+        if (state.mode !== "tree") {
+          for (const [origin, seqs] of seqsByOrigin(records)) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
+        }
         const learned = this.merge(records, link, out);
         if (state.mode === "tree") {
           if (learned.length) this.settleWants(state);
@@ -532,9 +534,16 @@ export class Replica {
         }
         continue;
       }
+      // One merge per origin, not one insertion per number: records may come in any order.
+      const sent = new Map<string, number[]>();
       for (const r of records) {
-        if (knownFor(state, r.origin).add(r.seq)) this.enqueue(state, r);
+        if (knownFor(state, r.origin).has(r.seq)) continue;
+        this.enqueue(state, r);
+        let seqs = sent.get(r.origin);
+        if (!seqs) sent.set(r.origin, (seqs = []));
+        seqs.push(r.seq);
       }
+      for (const [origin, seqs] of sent) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
     }
     if (this.dissemination === "tree") for (const r of records) addTo(this.recent, r);
   }
@@ -659,12 +668,13 @@ export class Replica {
         continue;
       }
       state.values.set(r.seq, r.value);
-      state.seqs.add(r.seq);
       this.setHash.add(r.origin, r.seq);
       this.totalValue += r.value;
       this.countValue++;
       learned.push(r);
     }
+    // One merge per origin, not one insertion per number: a message may list sequence numbers in any order.
+    for (const [origin, seqs] of seqsByOrigin(learned)) this.origins.get(origin)!.seqs.addAll(SeqRanges.fromSeqs(seqs));
     // A recovered or restarted writer must never reuse a sequence number of its own origin.
     for (const r of learned) if (r.origin === this.origin && r.seq >= this.nextSeq) this.nextSeq = r.seq + 1;
     return learned;
@@ -690,6 +700,16 @@ function addTo(sets: Map<string, SeqRanges>, r: { origin: string; seq: number })
 
 function has(sets: Map<string, SeqRanges>, r: { origin: string; seq: number }): boolean {
   return sets.get(r.origin)?.has(r.seq) ?? false;
+}
+
+function seqsByOrigin(records: readonly NumberRecord[]): Map<string, number[]> {
+  const byOrigin = new Map<string, number[]>();
+  for (const r of records) {
+    let seqs = byOrigin.get(r.origin);
+    if (!seqs) byOrigin.set(r.origin, (seqs = []));
+    seqs.push(r.seq);
+  }
+  return byOrigin;
 }
 
 function knownFor(state: LinkState, origin: string): SeqRanges {

@@ -62,4 +62,24 @@ describe("SeqRanges", () => {
       }),
     );
   });
+
+  it("from, fromSeqs and addAll give the same set as adding one by one, whatever the order", () => {
+    const ranges = fc.array(
+      fc.tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 8 })).map(([lo, n]) => [lo, lo + n] as [number, number]),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(ranges, seqs, seqs, (rs, xs, ys) => {
+        const model = fromList(rs.flatMap(([lo, hi]) => expand([[lo, hi]])));
+        expect(SeqRanges.from(rs).equals(model)).toBe(true);
+        expect(SeqRanges.fromSeqs(xs).equals(fromList(xs))).toBe(true);
+        const union = fromList(xs);
+        union.addAll(fromList(ys));
+        expect(union.equals(fromList([...xs, ...ys]))).toBe(true);
+        const ranged = fromList(xs);
+        for (const [lo, hi] of rs) ranged.addRange(lo, hi);
+        expect(ranged.equals(fromList([...xs, ...rs.flatMap(([lo, hi]) => expand([[lo, hi]]))]))).toBe(true);
+      }),
+    );
+  });
 });

@@ -8,10 +8,21 @@ export class SeqRanges {
   // Invariant: sorted by lo, and for consecutive a, b: a.hi + 1 < b.lo.
   private ranges: [number, number][] = [];
 
+  /** Any ranges, in any order, overlapping or not. O(n log n): a peer's digest may list them in any order. */
   static from(ranges: readonly Range[]): SeqRanges {
     const set = new SeqRanges();
-    for (const [lo, hi] of ranges) set.addRange(lo, hi);
+    const sorted = ranges.filter(([lo, hi]) => lo <= hi).sort((a, b) => a[0] - b[0]);
+    for (const [lo, hi] of sorted) {
+      const last = set.ranges[set.ranges.length - 1];
+      if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+      else set.ranges.push([lo, hi]);
+    }
     return set;
+  }
+
+  /** Single sequence numbers, in any order, duplicates allowed. O(n log n). */
+  static fromSeqs(seqs: readonly number[]): SeqRanges {
+    return SeqRanges.from(seqs.map((seq) => [seq, seq]));
   }
 
   get size(): number {
@@ -72,25 +83,44 @@ export class SeqRanges {
       last[1] = Math.max(last[1], hi);
       return;
     }
-    const out: [number, number][] = [];
-    let placed = false;
-    let cur: [number, number] = [lo, hi];
-    for (const r of this.ranges) {
-      if (r[1] + 1 < cur[0]) out.push(r);
-      else if (cur[1] + 1 < r[0]) {
-        if (!placed) {
-          out.push(cur);
-          placed = true;
-        }
-        out.push(r);
-      } else cur = [Math.min(cur[0], r[0]), Math.max(cur[1], r[1])];
+    // Binary search for the first range that touches or follows [lo, hi], then replace the ranges it merges with:
+    // O(log n) plus the splice, never a scan of every range (a peer's input may arrive in any order).
+    let first = 0;
+    let end = this.ranges.length;
+    while (first < end) {
+      const mid = (first + end) >> 1;
+      if (this.ranges[mid]![1] + 1 < lo) first = mid + 1;
+      else end = mid;
     }
-    if (!placed) out.push(cur);
-    this.ranges = out;
+    let stop = first;
+    let merged: [number, number] = [lo, hi];
+    while (stop < this.ranges.length && this.ranges[stop]![0] <= hi + 1) {
+      const r = this.ranges[stop]!;
+      merged = [Math.min(merged[0], r[0]), Math.max(merged[1], r[1])];
+      stop++;
+    }
+    this.ranges.splice(first, stop - first, merged);
   }
 
+  /** Union with another set: one linear merge of the two sorted lists. */
   addAll(other: SeqRanges): void {
-    for (const [lo, hi] of other.ranges) this.addRange(lo, hi);
+    if (other.ranges.length === 0) return;
+    if (this.ranges.length === 0) {
+      this.ranges = other.toJSON();
+      return;
+    }
+    const out: [number, number][] = [];
+    const a = this.ranges;
+    const b = other.ranges;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const next = j >= b.length || (i < a.length && a[i]![0] <= b[j]![0]) ? a[i++]! : b[j++]!;
+      const tail = out[out.length - 1];
+      if (tail && next[0] <= tail[1] + 1) tail[1] = Math.max(tail[1], next[1]);
+      else out.push([next[0], next[1]]);
+    }
+    this.ranges = out;
   }
 
   /** The sequence numbers in this set that `other` lacks, as ranges. */
