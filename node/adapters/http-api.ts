@@ -27,8 +27,15 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A client that never finishes its request is closed: headers must arrive within 10 s, the whole request within 15 s
+ * (Node's defaults, 60 s and 300 s checked every 30 s, let slow or stalled clients hold sockets for minutes).
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 15_000;
+
 export function createControlServer(api: ControlApi): http.Server {
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     handle(api, req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
@@ -36,11 +43,19 @@ export function createControlServer(api: ControlApi): http.Server {
     });
   });
   server.keepAliveTimeout = 5000;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   return server;
 }
 
 async function handle(api: ControlApi, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://peer");
+  const target = req.url ?? "/";
+  // Only origin-form targets ("/path?query"); "//x" would parse as a host, "*" or "http://..." are not routes here.
+  const url = target.startsWith("/") && !target.startsWith("//") ? parseTarget(target) : null;
+  if (!url) {
+    req.resume();
+    throw new HttpError(400, `request target ${preview(target)} is not a path; expected e.g. /numbers or /total`);
+  }
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case "POST /numbers": {
@@ -81,6 +96,14 @@ async function handle(api: ControlApi, req: http.IncomingMessage, res: http.Serv
   }
 }
 
+function parseTarget(target: string): URL | null {
+  try {
+    return new URL(target, "http://peer");
+  } catch {
+    return null;
+  }
+}
+
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > MAX_BODY_BYTES) {
@@ -114,4 +137,8 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
 }
