@@ -27,6 +27,8 @@ Options:
   --format FORMAT      also write <out>/results.json for a course platform: gradescope (Gradescope's autograder
                        results) or prairielearn (PrairieLearn's external grader); rewritten after every scenario,
                        so a grade that is killed keeps the points of the scenarios that finished
+  --replay-command CMD the peer command shown in the replay commands of the feedback (default: the graded one;
+                       an autograder that wraps the student's command passes the student's own)
   --mix reference      run about half the nodes of each scenario as reference peers (checks PROTOCOL.md)
   --timeout SECONDS    wall-clock limit per scenario (default: from the scenario's own timeouts, plus 30 s)
   --seed N             override every scenario's seed
@@ -76,6 +78,7 @@ export const gradeCommand: CliCommand = {
         scenarios: { type: "string", multiple: true },
         out: { type: "string" },
         format: { type: "string" },
+        "replay-command": { type: "string" },
         mix: { type: "string" },
         timeout: { type: "string" },
         seed: { type: "string" },
@@ -131,7 +134,8 @@ export const gradeCommand: CliCommand = {
     const common = {
       scenarios: course?.scenarioFiles ?? v.scenarios ?? ["scenarios"],
       mix: (course?.course.mix ?? v.mix) === "reference" ? ("reference" as const) : ("none" as const),
-      ...(course ? { scenarioSettings: course.settings, formatOptions: course.formatOptions } : {}),
+      ...(course ? { scenarioSettings: course.settings } : {}),
+      formatOptions: { ...(course?.formatOptions ?? {}), replayPeerCommand: v["replay-command"] },
       seed: integerOption("seed", v.seed, usage),
       runs,
       format,
