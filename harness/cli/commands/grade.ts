@@ -43,7 +43,14 @@ Options:
 Reports: <out>/report.md and <out>/report.json (per scenario: pass/fail, the checker's message, convergence time,
 the end of each failing node's log); node logs of failing scenarios in <out>/scenarios/.
 
-Exit codes: 0 everything passed, 1 something failed (or a submission could not be graded), 2 usage error.`;
+Ctrl-C stops after the running scenario's current step and still writes the reports (and results.json) with every
+scenario that finished; the rest are marked not run.
+
+Exit codes: 0 everything passed, 1 something failed (or a submission could not be graded), 2 usage error,
+130 interrupted.`;
+
+/** Like \`sumnet run\`: interrupted by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -158,6 +165,10 @@ export const gradeCommand: CliCommand = {
           signal: controller.signal,
         });
         printReportSummary(report, files);
+        if (controller.signal.aborted) {
+          process.stdout.write("interrupted: the report has every scenario that finished; the rest are marked not run\n");
+          return EXIT_INTERRUPTED;
+        }
         return report.passed ? EXIT.ok : EXIT.failed;
       }
 
@@ -191,10 +202,12 @@ export const gradeCommand: CliCommand = {
         }
       }
       const summary = await writeSummary(outDir, rows);
+      if (controller.signal.aborted) process.stdout.write("interrupted: the summary has the submissions graded so far\n");
       process.stdout.write(
         `\n${rows.filter((r) => r.passed).length} of ${rows.length} submissions pass everything.\n` +
           `summary: ${summary.markdown}\n         ${summary.csv}\n`,
       );
+      if (controller.signal.aborted) return EXIT_INTERRUPTED;
       return rows.length === submissions.length && rows.every((r) => r.passed) ? EXIT.ok : EXIT.failed;
     } finally {
       process.off("SIGINT", onInterrupt);
