@@ -418,7 +418,7 @@ async function failingNodes(result: ScenarioResult): Promise<FailingNode[]> {
     const text = result.logsDir
       ? await readFile(path.join(result.logsDir, `${blamed.node}.log`), "utf8").catch(() => "(no log kept)")
       : "(no log kept: the network did not start; the message above has the end of its log)";
-    nodes.push({ node: blamed.node, reason: blamed.reason, logTail: logTail(text) });
+    nodes.push({ node: blamed.node, kind: blamed.kind, reason: blamed.reason, logTail: logTail(text) });
   }
   return nodes;
 }

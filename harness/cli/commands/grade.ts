@@ -1,7 +1,7 @@
 import path from "node:path";
 import chalk from "chalk";
 import { FORMATS, type ResultsFormat } from "../../grade/autograder-formats.js";
-import { errorRow, implementationOf, reportLink, summaryRow, writeSummary, type SummaryRow } from "../../grade/batch.js";
+import { gradeSubmissions, writeSummary } from "../../grade/batch.js";
 import { CourseError, loadCourseFile, type LoadedCourse } from "../../grade/course.js";
 import { grade, type Implementation } from "../../grade/grade.js";
 import type { GradeReport } from "../../grade/report.js";
@@ -17,7 +17,9 @@ What to grade (exactly one):
   --peer-command CMD   a command that starts one peer (every node a process on this machine)
   --image IMG          a container image (every node a sandboxed container; needs a Docker engine)
   --submissions DIR    every submission in DIR: images.txt ("<name> <image>" per line) and/or folders with a
-                       "command" file; writes DIR's summary (summary.md, summary.csv) and a report per submission
+                       "command" file; writes the class summary (summary.md, summary.csv, summary.html: scores,
+                       scenarios failed across the class, most common bug classes) and a report per submission
+  --jobs K             grade K submissions at once (default 1), each in its own networks, ports and folders
 
 Options:
   --course FILE        a course file (examples/course.yaml): scenario files with points, visibility, runs and time
@@ -90,6 +92,7 @@ export const gradeCommand: CliCommand = {
         timeout: { type: "string" },
         seed: { type: "string" },
         runs: { type: "string" },
+        jobs: { type: "string" },
         "health-timeout": { type: "string" },
         memory: { type: "string" },
         cpus: { type: "string" },
@@ -128,6 +131,9 @@ export const gradeCommand: CliCommand = {
     const healthS = positiveNumber("health-timeout", v["health-timeout"]);
     const runs = positiveNumber("runs", v.runs);
     if (runs !== undefined && !Number.isInteger(runs)) throw new UsageError(`--runs expects a whole number, got "${v.runs}"`, usage);
+    const jobs = positiveNumber("jobs", v.jobs) ?? 1;
+    if (!Number.isInteger(jobs)) throw new UsageError(`--jobs expects a whole number, got "${v.jobs}"`, usage);
+    if (v.jobs !== undefined && v.submissions === undefined) throw new UsageError("--jobs goes with --submissions DIR", usage);
     const memory = positiveNumber("memory", v.memory);
     const cpus = positiveNumber("cpus", v.cpus);
     const pids = positiveNumber("pids", v.pids);
@@ -180,32 +186,19 @@ export const gradeCommand: CliCommand = {
         throw error;
       }
       const outDir = path.resolve(v.out ?? path.join("results", "grade"));
-      const rows: SummaryRow[] = [];
-      for (const submission of submissions) {
-        if (controller.signal.aborted) break;
-        const implementation = implementationOf(submission);
-        const shown = submission.kind === "image" ? submission.image : `${submission.name}/command: ${submission.command}`;
-        process.stdout.write(`\n== ${submission.name} (${shown})\n`);
-        try {
-          const { report, files } = await grade({
-            ...common,
-            implementation,
-            name: submission.name,
-            outDir: path.join(outDir, submission.name),
-            signal: controller.signal,
-          });
-          printReportSummary(report, files);
-          rows.push(summaryRow(submission.name, shown, report, reportLink(outDir, files.markdown)));
-        } catch (error) {
-          process.stdout.write(`${chalk.red("NOT GRADED")} ${submission.name}: ${(error as Error).message}\n`);
-          rows.push(errorRow(submission.name, shown, (error as Error).message));
-        }
-      }
+      const { log, ...shared } = common;
+      const rows = await gradeSubmissions(submissions, {
+        grade: { ...shared, signal: controller.signal },
+        outDir,
+        jobs,
+        log,
+        signal: controller.signal,
+      });
       const summary = await writeSummary(outDir, rows);
       if (controller.signal.aborted) process.stdout.write("interrupted: the summary has the submissions graded so far\n");
       process.stdout.write(
         `\n${rows.filter((r) => r.passed).length} of ${rows.length} submissions pass everything.\n` +
-          `summary: ${summary.markdown}\n         ${summary.csv}\n`,
+          `summary: ${summary.markdown}\n         ${summary.csv}\n         ${summary.html}\n`,
       );
       if (controller.signal.aborted) return EXIT_INTERRUPTED;
       return rows.length === submissions.length && rows.every((r) => r.passed) ? EXIT.ok : EXIT.failed;
