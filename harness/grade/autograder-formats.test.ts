@@ -71,7 +71,7 @@ describe("grade --format", () => {
     const collisionOutput = final.tests[2]?.output ?? "";
     expect(collisionOutput).toContain("**Flaky**: passed 1 of 2 runs; failed seeds 2.");
     expect(collisionOutput).toMatch(/seed 2: step 4 \(expect every node to agree\): 2 of 2 nodes did not report the expected total/);
-    expect(collisionOutput).toContain(`npx sumnet run ${collision} --seed 2 --peer-command 'env BUG=value-dedup node ${fixture}'`);
+    expect(collisionOutput).toContain(`npx sumnet run test/fixtures/grading/runs/value-collision.yaml --seed 2 --peer-command 'env BUG=value-dedup node ${fixture}'`);
     expect(collisionOutput).toMatch(/End of its log:\n\n```text\n[^]*started bug=value-dedup/);
     expect(final.tests[0]?.output).toContain("FAIL the same value posted twice counts twice");
   });

@@ -9,9 +9,10 @@
  * replays the scenario on their machine, and the end of each failing node's log.
  */
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import path, { join } from "node:path";
 import { z } from "zod";
 import { quoteWord } from "../runtime/local/index.js";
+import { packageRoot } from "../runtime/local/reference-peer.js";
 import { describeRuns, scenarioEarned, writeAtomically, type GradeReport, type ScenarioGrade } from "./report.js";
 
 export const FORMATS = ["gradescope", "prairielearn"] as const;
@@ -73,16 +74,27 @@ export interface FormatOptions {
   readonly visibilityOf?: (scenario: ScenarioGrade) => Visibility;
   /** Visibility of the whole result and of the conformance test (default `visible`). */
   readonly visibility?: Visibility;
+  /**
+   * The peer command to show in replay commands, when the graded one only makes sense on the grading machine (an
+   * autograder's wrapper script): the student's own command line.
+   */
+  readonly replayPeerCommand?: string | undefined;
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 /** The shell command that replays a scenario run on a student's machine. */
-export function replayCommand(report: GradeReport, scenario: ScenarioGrade): string {
+export function replayCommand(report: GradeReport, scenario: ScenarioGrade, options: FormatOptions = {}): string {
   const impl = report.implementation;
   const seed = scenario.runs?.find((r) => r.status !== "pass")?.seed ?? scenario.seed;
-  const target = impl.kind === "image" ? `--runtime docker --image ${quoteWord(impl.value)}` : `--peer-command ${quoteWord(impl.value)}`;
-  return `npx sumnet run ${quoteWord(scenario.file)}${seed === undefined ? "" : ` --seed ${seed}`} ${target}`;
+  const target =
+    impl.kind === "image"
+      ? `--runtime docker --image ${quoteWord(impl.value)}`
+      : `--peer-command ${quoteWord(options.replayPeerCommand ?? impl.value)}`;
+  // A scenario of sumnet's own library is named as it is in any clone (scenarios/...), not by the grader's path.
+  const inPackage = path.relative(packageRoot(), path.resolve(scenario.file));
+  const file = inPackage.startsWith("..") || path.isAbsolute(inPackage) ? scenario.file : inPackage;
+  return `npx sumnet run ${quoteWord(file)}${seed === undefined ? "" : ` --seed ${seed}`} ${target}`;
 }
 
 function fence(text: string): string {
@@ -90,7 +102,7 @@ function fence(text: string): string {
 }
 
 /** A scenario's test output: what happened and how to see it again. */
-export function scenarioOutput(report: GradeReport, s: ScenarioGrade): string {
+export function scenarioOutput(report: GradeReport, s: ScenarioGrade, options: FormatOptions = {}): string {
   const out: string[] = [];
   const runs = describeRuns(s);
   if (s.status === "pass") {
@@ -100,7 +112,7 @@ export function scenarioOutput(report: GradeReport, s: ScenarioGrade): string {
   if (s.status === "skipped") return s.message.charAt(0).toUpperCase() + s.message.slice(1);
   if (runs) out.push(`**${s.status === "flaky" ? "Flaky" : "Failed"}**: ${runs}. The first failing run:`, "");
   out.push(fence(s.message), "");
-  out.push("Replay it on your machine (from a clone of sumnet, after `npm ci`):", "", "```sh", replayCommand(report, s), "```", "");
+  out.push("Replay it on your machine (from a clone of sumnet, after `npm ci`):", "", "```sh", replayCommand(report, s, options), "```", "");
   if (s.referenceNodes.length > 0) out.push(`In grading, ${s.referenceNodes.join(", ")} ran the reference peer.`, "");
   for (const node of s.failingNodes) out.push(`**${node.node}**: ${node.reason}`, "", "End of its log:", "", fence(node.logTail), "");
   return out.join("\n").trim();
@@ -141,7 +153,7 @@ export function toGradescope(report: GradeReport, options: FormatOptions = {}): 
       score: round2(scenarioEarned(s)),
       max_score: s.weight,
       status: s.status === "pass" ? ("passed" as const) : ("failed" as const),
-      output: scenarioOutput(report, s),
+      output: scenarioOutput(report, s, options),
       output_format: "md" as const,
       visibility: options.visibilityOf?.(s) ?? "visible",
       execution_time: round2(s.durationMs / 1000),
@@ -176,7 +188,7 @@ export function toPrairieLearn(report: GradeReport, options: FormatOptions = {})
       points: round2(scenarioEarned(s)),
       max_points: s.weight,
       message: s.status === "pass" ? "passed" : (describeRuns(s) ? `${describeRuns(s)}: ` : "") + s.message.split("\n")[0],
-      output: scenarioOutput(report, s),
+      output: scenarioOutput(report, s, options),
     })),
   ];
   const possible = tests.reduce((sum, t) => sum + t.max_points, 0);

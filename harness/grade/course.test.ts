@@ -45,6 +45,16 @@ describe("course files", () => {
     });
   });
 
+  it("loads the Gradescope example's course, whose scenarios are the library's (sumnet/ is this clone in the zip)", async () => {
+    const file = path.join(root, "examples/gradescope/course.yaml");
+    const loaded = await loadCourseFile(file);
+    const inZip = path.join(root, "examples/gradescope/sumnet");
+    for (const scenario of loaded.scenarioFiles) {
+      expect(scenario.startsWith(inZip + path.sep), scenario).toBe(true);
+      expect(existsSync(path.join(root, path.relative(inZip, scenario))), scenario).toBe(true);
+    }
+  });
+
   it("names each mistake with its line and what was expected", () => {
     const text = "name: lab\nscenarios:\n  - file: a.yaml\n    points: -1\n    visibility: secret\nrun: 3\n";
     let error: unknown;

@@ -84,8 +84,8 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
     const run = await sumnet(["grade", "--submissions", dir, "--scenarios", pair, "--out", out]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const csv = (await readFile(path.join(out, "summary.csv"), "utf8")).trim().split("\n");
-    expect(csv[1]).toBe(`py,${pythonImage},true,1,1,100,pass,1,1,,py/report.md`);
-    expect(csv[2]).toMatch(/^ghost,no-such\/peer-image:1,false,0,1,0,fail,0,1,conformance: health; pair \(skipped\),ghost\/report\.md$/);
+    expect(csv[1]).toBe(`py,${pythonImage},true,1,1,100,pass,1,1,,,,py/report.md`);
+    expect(csv[2]).toMatch(/^ghost,no-such\/peer-image:1,false,0,1,0,fail,0,1,conformance: health; pair \(skipped\),pair,conformance: starts and answers GET \/health,ghost\/report\.md$/);
     const ghost = await readReport(path.join(out, "ghost"));
     expect(ghost.conformance.checks[0]?.message).toMatch(/^the peer could not start/);
   }, 300_000);

@@ -17,6 +17,11 @@ const scenarios = path.join(root, "test/fixtures/grading/scenarios");
 const pythonPeer = `python3 ${path.join(root, "examples/python-peer/peer.py")}`;
 const faulty = (name: string): string => `node ${path.join(root, "test/fixtures/faulty-peers", `${name}.mjs`)}`;
 let tmp: string;
+/**
+ * A faulty peer's grade waits out each failing expect, then the checker's late-or-lost grace (30 s), and conformance's
+ * restart checks wait up to 10 s each for two linked nodes that never agree.
+ */
+const FAULTY_PEER_TIMEOUT_MS = 180_000;
 
 
 async function readReport(dir: string): Promise<GradeReport> {
@@ -97,7 +102,7 @@ describe("sumnet grade --peer-command", () => {
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.status).toBe("fail");
     expect(scenario?.message).toMatch(/n1 reports 3, expected -99999999999999999999999999997 .*missing 1 number injected at n4/);
-  });
+  }, FAULTY_PEER_TIMEOUT_MS);
 
   it("fails the neighbours-only peer: numbers do not travel more than one hop", async () => {
     const out = path.join(tmp, "neighbours-only");
@@ -122,7 +127,7 @@ describe("sumnet grade --peer-command", () => {
     expect(n2?.logTail).toContain("n2 started");
     expect(await readFile(path.join(out, "report.md"), "utf8")).toMatch(/#### n2: reports 3, expected/);
     expect(report.score).toEqual({ earned: 0, possible: 1, percent: 0 });
-  });
+  }, FAULTY_PEER_TIMEOUT_MS);
 
   it("fails the double-count peer: a number that arrives by two paths is counted twice", async () => {
     const out = path.join(tmp, "double-count");
@@ -139,7 +144,7 @@ describe("sumnet grade --peer-command", () => {
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.status).toBe("fail");
     expect(scenario?.message).toMatch(/reports 24, expected 12 .*counted twice\?/);
-  });
+  }, FAULTY_PEER_TIMEOUT_MS);
 
   it("fails a peer without DATA_DIR support: after a kill it comes back empty", async () => {
     const out = path.join(tmp, "no-data-dir");
@@ -156,7 +161,7 @@ describe("sumnet grade --peer-command", () => {
     const [scenario] = (await readReport(out)).scenarios;
     expect(scenario?.message).toMatch(/^step 6 \(expect n2 to agree\): 1 of 1 node did not report the expected total/);
     expect(scenario?.message).toMatch(/n2 reports 0, expected 12345678901234567890123456794 .*missing 2 numbers injected at n1 in step \d+ and at n2 in step \d+/);
-  });
+  }, FAULTY_PEER_TIMEOUT_MS);
 
   it("fails the no-resync peer: after a partition heals the sides never catch up", async () => {
     const out = path.join(tmp, "no-resync");
@@ -175,7 +180,7 @@ describe("sumnet grade --peer-command", () => {
     // The first two expects pass; the one after the heal fails.
     expect(scenario?.message).toMatch(/^step 8 \(.*\): 4 of 4 nodes did not report the expected total/);
     expect(scenario?.message).toMatch(/n1 reports 11, expected 31 .*missing 1 number injected at n4/);
-  });
+  }, FAULTY_PEER_TIMEOUT_MS);
 
   it("explains usage errors with exit 2", async () => {
     const none = await sumnet(["grade"]);
@@ -215,13 +220,13 @@ describe("sumnet grade --submissions", () => {
     expect(run.stdout).toContain("1 of 2 submissions pass everything.");
     const csv = (await readFile(path.join(out, "summary.csv"), "utf8")).trim().split("\n");
     expect(csv[0]).toBe(
-      "submission,implementation,passed,earned,possible,percent,conformance,scenarios_passed,scenarios,notes,report",
+      "submission,implementation,passed,earned,possible,percent,conformance,scenarios_passed,scenarios,notes,failed_scenarios,bug_classes,report",
     );
-    expect(csv[1]).toBe("alice,alice/command: python3 peer.py,true,1,1,100,pass,1,1,,alice/report.md");
+    expect(csv[1]).toBe("alice,alice/command: python3 peer.py,true,1,1,100,pass,1,1,,,,alice/report.md");
     // Notes list failed conformance checks (if any) and failed scenarios; CSV quotes fields with commas.
-    expect(csv[2]).toMatch(/^bob,bob\/command: node .*neighbours-only\.mjs,false,0,1,0,(pass|fail),0,1,"?[^"]*line-hops \(fail\)"?,bob\/report\.md$/);
+    expect(csv[2]).toMatch(/^bob,bob\/command: node .*neighbours-only\.mjs,false,0,1,0,(pass|fail),0,1,"?[^"]*line-hops \(fail\)"?,line-hops,[^,]+,bob\/report\.md$/);
     const markdown = await readFile(path.join(out, "summary.md"), "utf8");
     expect(markdown).toContain("| alice | PASS | 1/1 (100%) | PASS | 1/1 |");
     expect((await readReport(path.join(out, "bob"))).scenarios[0]?.status).toBe("fail");
-  });
+  }, FAULTY_PEER_TIMEOUT_MS);
 });

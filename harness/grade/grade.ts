@@ -78,12 +78,19 @@ export interface GradeOptions {
  */
 const GRADE_LATE_GRACE_MS = 10_000;
 
+const INTERRUPTED = "not run: grading was interrupted (Ctrl-C) before this scenario finished";
+
 /** How long to wait for a run that was aborted at its wall-clock limit to tear its network down. */
 const TEARDOWN_GRACE_MS = 60_000;
 
 async function runtimeFor(options: GradeOptions): Promise<{ runtime: Runtime; sandbox: string | null }> {
   const impl = options.implementation;
-  if (impl.kind === "command") return { runtime: await createRuntime({ runtime: "local", peerCommand: impl.command }), sandbox: null };
+  // A caller that passes a signal handles Ctrl-C itself (and writes the partial report): on a signal, networks are
+  // only removed, the process does not exit under the grader's feet.
+  const onSignal = options.signal ? ("dispose" as const) : undefined;
+  if (impl.kind === "command") {
+    return { runtime: await createRuntime({ runtime: "local", peerCommand: impl.command, onSignal }), sandbox: null };
+  }
   const policy = options.sandbox ?? DEFAULT_SANDBOX;
   return {
     runtime: await createRuntime({
@@ -92,6 +99,7 @@ async function runtimeFor(options: GradeOptions): Promise<{ runtime: Runtime; sa
       hostConfig: sandboxHostConfig(policy),
       nodeImage: options.nodeImage,
       log: options.log,
+      onSignal,
     }),
     sandbox: describeSandbox(policy),
   };
@@ -174,7 +182,7 @@ export async function grade(
         await skipped(
           file,
           options.signal?.aborted
-            ? "not run: grading was interrupted"
+            ? INTERRUPTED
             : "not run: the conformance check could not start the peer or read GET /total (see above)",
         ),
       );
@@ -244,6 +252,7 @@ async function gradeScenarioRuns(
   for (let i = 0; i < count && !(options.signal?.aborted && graded.length > 0); i++) {
     const seed = base + i;
     const grade = await gradeScenario(file, runtime, reference, outDir, { ...options, seed }, `seed-${seed}`);
+    if (grade.status === "skipped" && graded.length > 0) break; // interrupted: the runs that finished count
     options.log?.(`  run ${i + 1}/${count} seed ${seed}: ${grade.status}`);
     graded.push({ seed, grade });
   }
@@ -337,6 +346,10 @@ async function gradeScenario(
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
 
+  if (result.status !== "passed" && !timedOut && options.signal?.aborted) {
+    // Stopped by Ctrl-C, not by the peer: no points either way, and no blame.
+    return { ...errorGrade(file, scenario.name, weight, INTERRUPTED, started), status: "skipped", seed: plan.seed };
+  }
   const status: ScenarioGrade["status"] =
     result.status === "passed" ? "pass" : timedOut ? "timeout" : "fail";
   let message: string;
@@ -411,7 +424,7 @@ async function failingNodes(result: ScenarioResult): Promise<FailingNode[]> {
     const text = result.logsDir
       ? await readFile(path.join(result.logsDir, `${blamed.node}.log`), "utf8").catch(() => "(no log kept)")
       : "(no log kept: the network did not start; the message above has the end of its log)";
-    nodes.push({ node: blamed.node, reason: blamed.reason, logTail: logTail(text) });
+    nodes.push({ node: blamed.node, kind: blamed.kind, reason: blamed.reason, logTail: logTail(text) });
   }
   return nodes;
 }

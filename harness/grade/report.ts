@@ -15,6 +15,8 @@ export const conformanceCheckSchema = z.object({
 
 export const failingNodeSchema = z.object({
   node: z.string(),
+  /** The kind of failure the checker saw (lost, surplus, wrong-total, too-slow, unreachable, crashed, ...). */
+  kind: z.string().optional(),
   /** Why this node is named: what it reported against what was expected, or how it exited. */
   reason: z.string(),
   /** The end of its log (bounded, printable). */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import chalk from "chalk";
 import { FORMATS, type ResultsFormat } from "../../grade/autograder-formats.js";
-import { errorRow, implementationOf, reportLink, summaryRow, writeSummary, type SummaryRow } from "../../grade/batch.js";
+import { gradeSubmissions, writeSummary } from "../../grade/batch.js";
 import { CourseError, loadCourseFile, type LoadedCourse } from "../../grade/course.js";
 import { grade, type Implementation } from "../../grade/grade.js";
 import type { GradeReport } from "../../grade/report.js";
@@ -17,7 +17,9 @@ What to grade (exactly one):
   --peer-command CMD   a command that starts one peer (every node a process on this machine)
   --image IMG          a container image (every node a sandboxed container; needs a Docker engine)
   --submissions DIR    every submission in DIR: images.txt ("<name> <image>" per line) and/or folders with a
-                       "command" file; writes DIR's summary (summary.md, summary.csv) and a report per submission
+                       "command" file; writes the class summary (summary.md, summary.csv, summary.html: scores,
+                       scenarios failed across the class, most common bug classes) and a report per submission
+  --jobs K             grade K submissions at once (default 1), each in its own networks, ports and folders
 
 Options:
   --course FILE        a course file (examples/course.yaml): scenario files with points, visibility, runs and time
@@ -27,6 +29,8 @@ Options:
   --format FORMAT      also write <out>/results.json for a course platform: gradescope (Gradescope's autograder
                        results) or prairielearn (PrairieLearn's external grader); rewritten after every scenario,
                        so a grade that is killed keeps the points of the scenarios that finished
+  --replay-command CMD the peer command shown in the replay commands of the feedback (default: the graded one;
+                       an autograder that wraps the student's command passes the student's own)
   --mix reference      run about half the nodes of each scenario as reference peers (checks PROTOCOL.md)
   --timeout SECONDS    wall-clock limit per scenario (default: from the scenario's own timeouts, plus 30 s)
   --seed N             override every scenario's seed
@@ -41,7 +45,14 @@ Options:
 Reports: <out>/report.md and <out>/report.json (per scenario: pass/fail, the checker's message, convergence time,
 the end of each failing node's log); node logs of failing scenarios in <out>/scenarios/.
 
-Exit codes: 0 everything passed, 1 something failed (or a submission could not be graded), 2 usage error.`;
+Ctrl-C stops after the running scenario's current step and still writes the reports (and results.json) with every
+scenario that finished; the rest are marked not run.
+
+Exit codes: 0 everything passed, 1 something failed (or a submission could not be graded), 2 usage error,
+130 interrupted.`;
+
+/** Like \`sumnet run\`: interrupted by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -76,10 +87,12 @@ export const gradeCommand: CliCommand = {
         scenarios: { type: "string", multiple: true },
         out: { type: "string" },
         format: { type: "string" },
+        "replay-command": { type: "string" },
         mix: { type: "string" },
         timeout: { type: "string" },
         seed: { type: "string" },
         runs: { type: "string" },
+        jobs: { type: "string" },
         "health-timeout": { type: "string" },
         memory: { type: "string" },
         cpus: { type: "string" },
@@ -118,6 +131,9 @@ export const gradeCommand: CliCommand = {
     const healthS = positiveNumber("health-timeout", v["health-timeout"]);
     const runs = positiveNumber("runs", v.runs);
     if (runs !== undefined && !Number.isInteger(runs)) throw new UsageError(`--runs expects a whole number, got "${v.runs}"`, usage);
+    const jobs = positiveNumber("jobs", v.jobs) ?? 1;
+    if (!Number.isInteger(jobs)) throw new UsageError(`--jobs expects a whole number, got "${v.jobs}"`, usage);
+    if (v.jobs !== undefined && v.submissions === undefined) throw new UsageError("--jobs goes with --submissions DIR", usage);
     const memory = positiveNumber("memory", v.memory);
     const cpus = positiveNumber("cpus", v.cpus);
     const pids = positiveNumber("pids", v.pids);
@@ -131,7 +147,8 @@ export const gradeCommand: CliCommand = {
     const common = {
       scenarios: course?.scenarioFiles ?? v.scenarios ?? ["scenarios"],
       mix: (course?.course.mix ?? v.mix) === "reference" ? ("reference" as const) : ("none" as const),
-      ...(course ? { scenarioSettings: course.settings, formatOptions: course.formatOptions } : {}),
+      ...(course ? { scenarioSettings: course.settings } : {}),
+      formatOptions: { ...(course?.formatOptions ?? {}), replayPeerCommand: v["replay-command"] },
       seed: integerOption("seed", v.seed, usage),
       runs,
       format,
@@ -154,6 +171,10 @@ export const gradeCommand: CliCommand = {
           signal: controller.signal,
         });
         printReportSummary(report, files);
+        if (controller.signal.aborted) {
+          process.stdout.write("interrupted: the report has every scenario that finished; the rest are marked not run\n");
+          return EXIT_INTERRUPTED;
+        }
         return report.passed ? EXIT.ok : EXIT.failed;
       }
 
@@ -165,32 +186,21 @@ export const gradeCommand: CliCommand = {
         throw error;
       }
       const outDir = path.resolve(v.out ?? path.join("results", "grade"));
-      const rows: SummaryRow[] = [];
-      for (const submission of submissions) {
-        if (controller.signal.aborted) break;
-        const implementation = implementationOf(submission);
-        const shown = submission.kind === "image" ? submission.image : `${submission.name}/command: ${submission.command}`;
-        process.stdout.write(`\n== ${submission.name} (${shown})\n`);
-        try {
-          const { report, files } = await grade({
-            ...common,
-            implementation,
-            name: submission.name,
-            outDir: path.join(outDir, submission.name),
-            signal: controller.signal,
-          });
-          printReportSummary(report, files);
-          rows.push(summaryRow(submission.name, shown, report, reportLink(outDir, files.markdown)));
-        } catch (error) {
-          process.stdout.write(`${chalk.red("NOT GRADED")} ${submission.name}: ${(error as Error).message}\n`);
-          rows.push(errorRow(submission.name, shown, (error as Error).message));
-        }
-      }
+      const { log, ...shared } = common;
+      const rows = await gradeSubmissions(submissions, {
+        grade: { ...shared, signal: controller.signal },
+        outDir,
+        jobs,
+        log,
+        signal: controller.signal,
+      });
       const summary = await writeSummary(outDir, rows);
+      if (controller.signal.aborted) process.stdout.write("interrupted: the summary has the submissions graded so far\n");
       process.stdout.write(
         `\n${rows.filter((r) => r.passed).length} of ${rows.length} submissions pass everything.\n` +
-          `summary: ${summary.markdown}\n         ${summary.csv}\n`,
+          `summary: ${summary.markdown}\n         ${summary.csv}\n         ${summary.html}\n`,
       );
+      if (controller.signal.aborted) return EXIT_INTERRUPTED;
       return rows.length === submissions.length && rows.every((r) => r.passed) ? EXIT.ok : EXIT.failed;
     } finally {
       process.off("SIGINT", onInterrupt);
