@@ -7,6 +7,7 @@
 import { addNumbers, ControlError } from "../../contract/peer-client.js";
 import { seededRandom, type SeededRandom } from "../base/seeded-random.js";
 import type { LoadValues, PlannedLoad } from "../scenario/plan.js";
+import type { LoadResult } from "./result.js";
 
 export interface LoadHooks {
   /** Nodes a POST may go to now (running or paused), among the load's targets. */
@@ -16,16 +17,8 @@ export interface LoadHooks {
   indeterminate(node: string, values: readonly string[], sentAt: number, why: string): void;
 }
 
-export interface LoadStats {
-  readonly posts: number;
-  readonly acknowledged: number;
-  readonly indeterminate: number;
-  /** Numbers whose POST was refused before it was sent (a stopped node): they do not exist. */
-  readonly refused: number;
-  /** Numbers the load meant to send but had no live node for. */
-  readonly skipped: number;
-  readonly durationMs: number;
-}
+/** What a load did (the result's LoadResult, before it is tied to its step). */
+export type LoadStats = Omit<LoadResult, "step">;
 
 export interface LoadRun {
   /** Ends the load early; what is in flight still completes. */
