@@ -21,6 +21,8 @@ export class ControlError extends Error {
      * it had no effect; true when it may have (sent, then no answer: a timeout, a reset, an answer cut off).
      */
     readonly sent: boolean = status !== undefined,
+    /** True when the request ran out of time (no answer, or an answer that stopped coming). */
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = "ControlError";
@@ -44,10 +46,12 @@ export interface HttpAnswer {
   readonly truncated: boolean;
 }
 
+const TIMED_OUT = "timed out";
+
 /** Why a fetch failed, in a few words: `timed out`, `ECONNREFUSED`, `bad port`. */
 export function describeFetchError(error: unknown): string {
   const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return "timed out";
+  if (e.name === "TimeoutError" || e.name === "AbortError") return TIMED_OUT;
   return e.cause?.code ?? e.cause?.message ?? e.message;
 }
 
@@ -70,7 +74,7 @@ export async function request(
     });
   } catch (error) {
     const why = describeFetchError(error);
-    throw new ControlError(`did not answer ${what} (${why})`, undefined, !NOT_SENT.has(why) && !/bad port/i.test(why));
+    throw new ControlError(`did not answer ${what} (${why})`, undefined, !NOT_SENT.has(why) && !/bad port/i.test(why), why === TIMED_OUT);
   }
   const reader = response.body?.getReader();
   let body = "";
@@ -91,7 +95,8 @@ export async function request(
         }
       }
     } catch (error) {
-      throw new ControlError(`broke off its answer to ${what} (${describeFetchError(error)})`, response.status);
+      const why = describeFetchError(error);
+      throw new ControlError(`broke off its answer to ${what} (${why})`, response.status, true, why === TIMED_OUT);
     }
   }
   return { status: response.status, body, truncated };

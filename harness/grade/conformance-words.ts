@@ -2,9 +2,11 @@
  * Words shared by the conformance checks: how a failed request, a long body and a huge integer read in a message.
  */
 
+import { ControlError } from "../../contract/peer-client.js";
+
 export function describeError(error: unknown, timeoutMs?: number): string {
   if (error instanceof Error) {
-    if (error.name === "TimeoutError") return timeoutMs ? `no answer within ${timeoutMs / 1000} s` : "no answer in time";
+    if (error.name === "TimeoutError" || (error instanceof ControlError && error.timedOut)) return timeoutMs ? `no answer within ${timeoutMs / 1000} s` : "no answer in time";
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof Error) return `${error.message} (${cause.message})`;
     return error.message;

@@ -62,6 +62,19 @@ describe("conformance", () => {
     );
   });
 
+  it("says GET /total got no answer within the request timeout", async () => {
+    const result = await checkConformance({
+      runtime: new LocalRuntime(),
+      command: nonconforming,
+      env: { BREAK: "hangs-on-total" },
+      healthTimeoutMs: 10_000,
+      stopGraceMs: 2_000,
+      requestTimeoutMs: 1_000,
+    });
+    expect(result.usable).toBe(false);
+    expect(failed(result)["total-initial"]).toBe("GET /total failed: no answer within 1 s.");
+  });
+
   it("says the total must be a decimal string", async () => {
     const result = await conformance(nonconforming, { BREAK: "number-total" });
     expect(failed(result)["total-initial"]).toMatch(/"total" must be a decimal string such as "42"/);
