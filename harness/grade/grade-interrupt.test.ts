@@ -1,6 +1,7 @@
 /**
  * Ctrl-C during `sumnet grade` (the built CLI, real processes): the scenario that was running is marked not run (no
- * blame), the reports and results.json keep every scenario that finished, and the exit code is 130.
+ * blame), the reports and results.json keep every scenario that finished, and the exit code is 130. The slow
+ * scenario sleeps 10 minutes: Ctrl-C must cut its wait short, not wait it out.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -23,7 +24,7 @@ afterAll(async () => {
 describe("sumnet grade interrupted", () => {
   it("writes the partial report on Ctrl-C and exits 130", async () => {
     const slow = path.join(tmp, "slow.yaml");
-    await writeFile(slow, "name: slow\ntopology: {type: line, nodes: 2}\nsteps:\n  - sleep: 60s\n  - expect: {}\n");
+    await writeFile(slow, "name: slow\ntopology: {type: line, nodes: 2}\nsteps:\n  - sleep: 10m\n  - expect: {}\n");
     const out = path.join(tmp, "out");
     const child = spawn(
       process.execPath,

@@ -11,6 +11,7 @@ import { accepts, explain, type Expectation } from "../checker/index.js";
 import { NetworkModel } from "../checker/model.js";
 import { addNumbers, getTotal, type TotalAnswer } from "../../contract/peer-client.js";
 import { eachLimited } from "../base/each-limited.js";
+import { pause } from "../base/pause.js";
 import { isNetworkChange } from "../network/history.js";
 import { seededRandom } from "../base/seeded-random.js";
 import { drawAnyFault } from "../faults/nemesis.js";
@@ -182,6 +183,8 @@ async function expectStep(
     timeline.push({ atMs: Math.round(elapsed), agreeing: agreeing.length, of: action.nodes.length });
     const lagging = action.nodes.filter((id) => pending.has(id));
     ctx.observer?.progress?.(step, { elapsedMs: elapsed, agreeing: agreeing.length, of: action.nodes.length, lagging: lagging.slice(0, 5) });
+    // Interrupted (Ctrl-C, a time limit): stop waiting; the run ends as aborted, judging nobody.
+    if (ctx.signal?.aborted) throw Object.assign(new Error("aborted"), { outcome: { waitedMs: elapsed, timeline } });
     if (elapsed >= timeoutMs) {
       const checks = checksOf(action.nodes, expectations, last, elapsed);
       const bad = checks.filter((c) => !c.ok);
@@ -205,8 +208,8 @@ async function expectStep(
       throw failure;
     }
     // Poll again after the interval, counted from the start of this round.
-    const pause = plan.timing.pollIntervalMs - (performance.now() - roundStart);
-    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+    const waitMs = plan.timing.pollIntervalMs - (performance.now() - roundStart);
+    if (waitMs > 0) await pause(waitMs, ctx.signal);
   }
   const waitedMs = performance.now() - started;
   for (const id of action.nodes) {
@@ -237,8 +240,8 @@ async function watchLate(
   const waiting = new Set(nodes.filter((id) => !ctx.crashed.has(id)));
   const deadline = performance.now() + ctx.lateGraceMs;
   let lastAnswers = new Map<string, TotalAnswer | { error: string }>();
-  while (waiting.size > 0 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, Math.max(100, ctx.plan.timing.pollIntervalMs * 4)));
+  while (waiting.size > 0 && performance.now() < deadline && !ctx.signal?.aborted) {
+    await pause(Math.max(100, ctx.plan.timing.pollIntervalMs * 4), ctx.signal);
     const answers = new Map<string, TotalAnswer | { error: string }>();
     await eachLimited([...waiting], CONCURRENCY, async (id) => {
       try {
@@ -375,8 +378,8 @@ async function runNemesis(ctx: Context, nemesis: PlannedNemesis, step: number): 
       notes.push(`${((performance.now() - started) / 1000).toFixed(1)} s: ${fault.label}`);
       for (const op of fault.apply) await runOperation(ctx, op, step);
     }
-    const pause = Math.min(nemesis.intervalMs, Math.max(0, end - performance.now()));
-    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+    const waitMs = Math.min(nemesis.intervalMs, Math.max(0, end - performance.now()));
+    if (waitMs > 0) await pause(waitMs, ctx.signal);
     if (fault) for (const op of fault.undo) await runOperation(ctx, op, step);
   }
   for (const op of healEverything(ctx.model.history, ctx.plan.timing.stopTimeoutMs)) await runOperation(ctx, op, step);
@@ -436,7 +439,7 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       return { waitedMs: waited.ms, notes };
     }
     case "sleep":
-      await waitFor(() => new Promise((r) => setTimeout(r, a.ms)), waited);
+      await waitFor(() => pause(a.ms, ctx.signal), waited);
       return { waitedMs: waited.ms };
   }
 }
