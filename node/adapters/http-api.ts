@@ -6,6 +6,7 @@
 import http from "node:http";
 import { parse as parseLossless } from "lossless-json";
 import { MAX_BODY_BYTES, parsePostNumbers, ROUTES } from "../../contract/http-api.js";
+import type { Duplex } from "node:stream";
 
 export { MAX_BODY_BYTES, parsePostNumbers };
 
@@ -35,18 +36,51 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
 
 export function createControlServer(api: ControlApi): http.Server {
+  /** Requests being answered, per connection; connections to close once their answers are out. */
+  const answering = new Map<Duplex, Set<http.IncomingMessage>>();
+  const closeWhenAnswered = new Set<Duplex>();
   const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+    const socket = req.socket;
+    let pending = answering.get(socket);
+    if (!pending) answering.set(socket, (pending = new Set()));
+    pending.add(req);
+    res.once("close", () => {
+      pending.delete(req);
+      if (pending.size > 0) return;
+      answering.delete(socket);
+      if (closeWhenAnswered.delete(socket)) socket.destroy();
+    });
     handle(api, req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
       sendJson(res, status, { error: message });
     });
   });
+  // Bytes that are not HTTP after a complete request (say a stray "}" after a body as long as its Content-Length):
+  // Node's default writes "400 Bad Request" at once, which the client reads as the answer to its first request, one
+  // that may have been counted. Answer the requests already read first, then close without answering the garbage.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const pending = answering.get(socket);
+    if (err.code?.startsWith("HPE_") && pending?.size && [...pending].every((req) => req.complete)) {
+      closeWhenAnswered.add(socket);
+      return;
+    }
+    const status = CLIENT_ERROR_STATUS[err.code ?? ""] ?? "400 Bad Request";
+    if (socket.writable && err.code !== "ECONNRESET") socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    socket.destroy();
+  });
   server.keepAliveTimeout = 5000;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   return server;
 }
+
+/** What Node answers by default to a client's broken request, by parser error code. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: "413 Payload Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+};
 
 async function handle(api: ControlApi, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const target = req.url ?? "/";

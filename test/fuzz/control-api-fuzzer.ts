@@ -331,6 +331,8 @@ export async function fuzzControlApi(options: ControlApiFuzzOptions): Promise<Co
   for (let batchStart = 0; batchStart < requests.length; batchStart += checkEvery) {
     const batch = requests.slice(batchStart, batchStart + checkEvery);
     let added = 0n;
+    /** Requests whose connection closed without an answer: the likely cause if the total moves. */
+    const unanswered: Buffer[] = [];
     next = 0;
     await Promise.all(
       Array.from({ length: options.concurrency ?? 8 }, async () => {
@@ -338,6 +340,7 @@ export async function fuzzControlApi(options: ControlApiFuzzOptions): Promise<Co
           const request = batch[next++]!;
           const answer = await exchange(host, port, request, answerMs);
           statuses[String(answer.status)] = (statuses[String(answer.status)] ?? 0) + 1;
+          if (answer.status === 0) unanswered.push(request.bytes);
           if (answer.timedOut) note("hang", `no answer within ${answerMs} ms`, request.bytes);
           else if (answer.status >= 500) note("server-error", `answered ${answer.status}: ${answer.body.slice(0, 200)}`, request.bytes);
           if (answer.status === 201) {
@@ -362,7 +365,8 @@ export async function fuzzControlApi(options: ControlApiFuzzOptions): Promise<Co
       break;
     }
     if (total !== expected) {
-      note("total-changed", `GET /total is ${total}, the 201 answers account for ${expected}`, batch[0]!.bytes);
+      const suspect = unanswered[0] ?? batch[0]!.bytes;
+      note("total-changed", `GET /total is ${total}, the 201 answers account for ${expected} (${unanswered.length} requests of the batch got no answer; the first is shown)`, suspect);
       expected = total;
     }
   }

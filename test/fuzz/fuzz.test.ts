@@ -30,6 +30,18 @@ describe("fuzzing a real peer's control API", () => {
   });
   afterAll(() => peers.dispose());
 
+  it("answers a valid request first when bytes that are not HTTP follow it (the fuzzer found a 400 for a counted number)", async () => {
+    const before = (await (await fetch(`${peer.url}/total`)).json()) as { count: number };
+    const body = '{"value":1}';
+    const res = await rawRequest(
+      peer.httpPort,
+      `POST /numbers HTTP/1.1\r\nHost: peer\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}}`,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 201 /);
+    const after = (await (await fetch(`${peer.url}/total`)).json()) as { count: number };
+    expect(after.count).toBe(before.count + 1);
+  });
+
   it("answers 400 to request targets that are not paths (the fuzzer found 500 'Invalid URL' for //)", async () => {
     for (const target of ["//", "//numbers", "*", "http://peer/total"]) {
       const res = await rawRequest(peer.httpPort, `GET ${target} HTTP/1.1\r\nHost: peer\r\nConnection: close\r\n\r\n`);
