@@ -30,6 +30,7 @@ import {
   type ScenarioPlan,
 } from "../scenario/plan.js";
 import { startLoad, type LoadRun } from "./load.js";
+import { EfficiencyMeter, efficiencyWanted, withStepEfficiency, type ScenarioEfficiency } from "./efficiency.js";
 import { ReplayRecorder } from "./replay.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { ConvergencePoint, FailingNode, LoadResult, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
@@ -54,6 +55,8 @@ export interface RunOptions {
    * total 4.2 s after the limit") from one that lost numbers (default 30 s; 0 to report at once).
    */
   readonly lateGraceMs?: number;
+  /** Measure efficiency (numbers, traffic, stable latency) with one sampler; default on unless SUMNET_EFFICIENCY=off. */
+  readonly efficiency?: boolean;
 }
 
 const DEFAULT_LATE_GRACE_MS = 30_000;
@@ -94,6 +97,7 @@ interface Context {
   /** Figures of the loads that ended. */
   readonly loadStats: LoadResult[];
   readonly signal: AbortSignal | undefined;
+  readonly efficiency: EfficiencyMeter | undefined;
 }
 
 interface Outcome {
@@ -337,8 +341,8 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
       return targets === "random" ? nodes : targets.filter(live);
     },
     controlUrl: (node) => ctx.network.controlUrl(node),
-    acknowledged: (node, values, sentAt) => {
-      ctx.model.acknowledged(node, values, step.index);
+    acknowledged: (node, values, sentAt, answer) => {
+      ctx.efficiency?.acknowledged(ctx.model.acknowledged(node, values, step.index), answer, step.index);
       ctx.replay.injection(node, values, sentAt);
     },
     indeterminate: (node, values, sentAt) => {
@@ -347,8 +351,10 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
     },
   });
   ctx.loads.set(run, step.index);
+  ctx.efficiency?.loadStarted(step.index);
   void run.done.then((stats) => {
     ctx.loads.delete(run);
+    ctx.efficiency?.loadEnded(step.index);
     ctx.loadStats.push({ step: step.index, ...stats });
   });
 }
@@ -406,8 +412,8 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
           eachLimited(jobs, CONCURRENCY, async (job) => {
             const sentAt = performance.now();
             try {
-              await addNumbers(network.controlUrl(job.node), job.values, 15_000);
-              model.acknowledged(job.node, job.values, step.index);
+              const answer = await addNumbers(network.controlUrl(job.node), job.values, 15_000);
+              ctx.efficiency?.acknowledged(model.acknowledged(job.node, job.values, step.index), answer, step.index);
               ctx.replay.injection(job.node, job.values, sentAt);
             } catch (error) {
               const why = ctx.crashed.get(job.node);
@@ -492,6 +498,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   let logsDir: string | undefined;
   const replay = new ReplayRecorder(plan);
   const loadStats: LoadResult[] = [];
+  let efficiency: ScenarioEfficiency | undefined;
   observer?.scenarioStart?.({ plan, file: options.file });
 
   const startLabel = `start ${plan.network.nodes.length} node${plan.network.nodes.length === 1 ? "" : "s"}, ${plan.network.links.length} link${plan.network.links.length === 1 ? "" : "s"} (${runtime.name})`;
@@ -543,6 +550,9 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         loads: new Map(),
         loadStats,
         signal: options.signal,
+        efficiency: (options.efficiency ?? efficiencyWanted())
+          ? new EfficiencyMeter(network, plan.network.nodes.reduce((n, node) => n + node.numbers.length, 0))
+          : undefined,
       };
       tellExpectations(ctx);
       try {
@@ -586,6 +596,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
             ...(outcome.notes ? { notes: outcome.notes } : {}),
           };
           results.push(result);
+          ctx.efficiency?.stepEnded(result, ctx.model);
           observer?.stepEnd?.(result);
           if (!message) tellExpectations(ctx);
         }
@@ -593,6 +604,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
       } finally {
         // A load still running ends with the scenario; what it sent still counts in the replay.
         await settleLoads(ctx, true);
+        efficiency = await ctx.efficiency?.finish(ctx.model);
         unsubscribe();
       }
     } else {
@@ -623,9 +635,10 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     durationMs: performance.now() - runStarted,
     failure,
     failingNodes,
-    steps: results,
+    steps: efficiency ? withStepEfficiency(results, efficiency) : results,
     logsDir,
     ...(loadStats.length > 0 ? { loads: loadStats } : {}),
+    ...(efficiency ? { efficiency } : {}),
     ...(failure || plan.steps.some((s) => s.action.kind === "load" || s.action.kind === "nemesis") ? { replay: replay.scenario() } : {}),
   };
   if (logsDir) await writeResultFile(logsDir, result);
