@@ -339,7 +339,9 @@ export class EfficiencyLedger {
 /** `SUMNET_EFFICIENCY=off` switches the sampler off (it is on by default). */
 const EfficiencySwitch = z.enum(["on", "off"], { error: 'SUMNET_EFFICIENCY must be "on" or "off"' }).optional();
 export function efficiencyWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return EfficiencySwitch.parse(env.SUMNET_EFFICIENCY || undefined) !== "off";
+  const parsed = EfficiencySwitch.safeParse(env.SUMNET_EFFICIENCY || undefined);
+  if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.message}, not ${JSON.stringify(env.SUMNET_EFFICIENCY)}`);
+  return parsed.data !== "off";
 }
 
 /** Between 100 and 250 ms: finer for small networks, gentler for big ones. */

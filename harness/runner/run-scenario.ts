@@ -342,7 +342,8 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
     },
     controlUrl: (node) => ctx.network.controlUrl(node),
     acknowledged: (node, values, sentAt, answer) => {
-      ctx.efficiency?.acknowledged(ctx.model.acknowledged(node, values, step.index), answer, step.index);
+      const added = ctx.model.acknowledged(node, values, step.index);
+      ctx.efficiency?.acknowledged(added, answer, step.index);
       ctx.replay.injection(node, values, sentAt);
     },
     indeterminate: (node, values, sentAt) => {
@@ -413,7 +414,8 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
             const sentAt = performance.now();
             try {
               const answer = await addNumbers(network.controlUrl(job.node), job.values, 15_000);
-              ctx.efficiency?.acknowledged(model.acknowledged(job.node, job.values, step.index), answer, step.index);
+              const added = model.acknowledged(job.node, job.values, step.index);
+              ctx.efficiency?.acknowledged(added, answer, step.index);
               ctx.replay.injection(job.node, job.values, sentAt);
             } catch (error) {
               const why = ctx.crashed.get(job.node);
