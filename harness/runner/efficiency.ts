@@ -125,6 +125,8 @@ interface NodeSamples {
   digest: boolean;
   /** Exact: since when the node has held each tracked number (cleared when it lost its state). */
   readonly heldSince: Map<Tracked, number>;
+  /** Every identified number before this index is held: numbers arrive mostly in order, so samples scan little. */
+  scanFrom: number;
 }
 
 /** Where a number must be held: node, and its rank there (1-based, in order of acknowledgement) for counts. */
@@ -145,6 +147,8 @@ export class EfficiencyLedger {
   private readonly required = new Map<Tracked, Required[]>();
   private readonly trafficPoints: TrafficPoint[] = [];
   private numbersAtStart = 0;
+  /** countIndex() of the samples so far; dropped by every new count. */
+  private counted: Map<string, { times: number[]; suffixMin: number[] }> | undefined;
   private anonymous = 0;
 
   /** NUMBERS given at start: they count as added; they have no acknowledgement, so no latency. */
@@ -170,7 +174,7 @@ export class EfficiencyLedger {
   private node(id: string): NodeSamples {
     let n = this.nodes.get(id);
     if (!n) {
-      n = { counts: [], lastCount: -1, digest: true, heldSince: new Map() };
+      n = { counts: [], lastCount: -1, digest: true, heldSince: new Map(), scanFrom: 0 };
       this.nodes.set(id, n);
     }
     return n;
@@ -180,16 +184,25 @@ export class EfficiencyLedger {
   observe(node: string, atMs: number, report: HeldReport): void {
     const n = this.node(node);
     // Fewer numbers than before: it lost its state (restarted without DATA_DIR); it holds again what it relearns.
-    if (report.count < n.lastCount) n.heldSince.clear();
-    if (report.count !== n.lastCount) n.counts.push({ atMs, count: report.count });
+    if (report.count < n.lastCount) {
+      n.heldSince.clear();
+      n.scanFrom = 0;
+    }
+    if (report.count !== n.lastCount) {
+      n.counts.push({ atMs, count: report.count });
+      this.counted = undefined;
+    }
     n.lastCount = report.count;
     if (!report.digest) {
       n.digest = false;
       return;
     }
-    for (const t of this.identified) {
+    const all = this.identified;
+    for (let i = n.scanFrom; i < all.length; i++) {
+      const t = all[i] as Tracked;
       if (!n.heldSince.has(t) && inRanges(report.digest[t.origin as string], t.seq as number)) n.heldSince.set(t, atMs);
     }
+    while (n.scanFrom < all.length && n.heldSince.has(all[n.scanFrom] as Tracked)) n.scanFrom++;
   }
 
   /** Cumulative traffic over every link at `atMs`. */
@@ -204,22 +217,29 @@ export class EfficiencyLedger {
    */
   settle(expectations: Iterable<{ readonly node: string; readonly certain: readonly { readonly id: number }[] }>, confirmedAtMs?: number): void {
     const fresh = new Map<Tracked, Required[]>();
+    // Nodes of one component share one `certain` array: order it once.
+    const orders = new Map<readonly { readonly id: number }[], { t: Tracked | undefined; rank: number }[]>();
     for (const e of expectations) {
       const n = this.node(e.node);
-      const order = e.certain
-        .map((r) => ({ id: r.id, ack: this.tracked.get(r.id)?.ackMs ?? Number.NEGATIVE_INFINITY }))
-        .sort((a, b) => a.ack - b.ack || a.id - b.id);
-      order.forEach(({ id }, i) => {
-        const t = this.tracked.get(id);
-        if (!t) return;
+      let order = orders.get(e.certain);
+      if (!order) {
+        order = e.certain
+          .map((r) => ({ t: this.tracked.get(r.id), id: r.id }))
+          .sort((a, b) => (a.t?.ackMs ?? Number.NEGATIVE_INFINITY) - (b.t?.ackMs ?? Number.NEGATIVE_INFINITY) || a.id - b.id)
+          .map(({ t }, i) => ({ t, rank: i + 1 }));
+        orders.set(e.certain, order);
+      }
+      for (const { t, rank } of order) {
+        if (!t) continue;
         if (confirmedAtMs !== undefined && !n.heldSince.has(t)) n.heldSince.set(t, confirmedAtMs);
-        if (this.required.has(t)) return;
+        if (this.required.has(t)) continue;
         let list = fresh.get(t);
         if (!list) fresh.set(t, (list = []));
-        list.push({ node: e.node, rank: i + 1 });
-      });
+        list.push({ node: e.node, rank });
+      }
       if (confirmedAtMs !== undefined && n.lastCount < e.certain.length) {
         n.counts.push({ atMs: confirmedAtMs, count: e.certain.length });
+        this.counted = undefined;
         n.lastCount = e.certain.length;
       }
     }
@@ -238,6 +258,7 @@ export class EfficiencyLedger {
 
   /** For count-based holding: per node, the counts sorted by time with their suffix minimum. */
   private countIndex(): Map<string, { times: number[]; suffixMin: number[] }> {
+    if (this.counted) return this.counted;
     const out = new Map<string, { times: number[]; suffixMin: number[] }>();
     for (const [id, n] of this.nodes) {
       const sorted = [...n.counts].sort((a, b) => a.atMs - b.atMs);
@@ -246,6 +267,7 @@ export class EfficiencyLedger {
       for (let i = sorted.length - 1; i >= 0; i--) suffixMin[i] = min = Math.min(min, (sorted[i] as { count: number }).count);
       out.set(id, { times: sorted.map((s) => s.atMs), suffixMin });
     }
+    this.counted = out;
     return out;
   }
 
