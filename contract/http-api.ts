@@ -60,6 +60,16 @@ export const StateResponse = z.object({
 });
 export type StateResponse = z.infer<typeof StateResponse>;
 
+/**
+ * `POST /numbers` answer (201). Any JSON body is allowed; a peer that names the identities of the numbers it added, in
+ * the order of the values (the reference peer does), lets the harness measure each number's latency exactly.
+ */
+export const PostNumbersResponse = z.object({
+  node: z.string().optional(),
+  numbers: z.array(z.object({ origin: z.string().min(1), seq: z.number().int() })),
+});
+export type PostNumbersResponse = z.infer<typeof PostNumbersResponse>;
+
 const INTEGER = new RegExp(`^[-+]?[0-9]{1,${MAX_VALUE_DIGITS}}$`);
 
 function preview(text: string): string {

@@ -7,6 +7,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import type { Reporter, SuiteSummary } from "./reporter.js";
 import type { ScenarioResult, StepResult } from "../runner/result.js";
 import { formatPassRate, passRates, ranSeveralSeeds } from "./pass-rate.js";
+import { efficiencyLine } from "../runner/efficiency.js";
 
 export interface ConsoleReporterOptions {
   readonly stream?: NodeJS.WriteStream | NodeJS.WritableStream;
@@ -103,6 +104,7 @@ export class ConsoleReporter implements Reporter {
         ),
       );
     }
+    if (r.efficiency) this.write(this.c.dim(`  efficiency: ${efficiencyLine(r.efficiency)}`));
     this.write(`  ${verdict} ${r.name} in ${formatDuration(r.durationMs)}${r.logsDir ? this.c.dim(`  logs: ${r.logsDir}`) : ""}`);
     if (r.status === "failed" && r.replay && r.logsDir) this.write(`  replay: sumnet run ${r.logsDir}/replay.yaml`);
     this.write("");

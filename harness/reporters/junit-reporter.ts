@@ -10,6 +10,7 @@ import type { Reporter, SuiteSummary } from "./reporter.js";
 import type { ScenarioResult } from "../runner/result.js";
 import { formatDuration } from "./console-reporter.js";
 import { formatPassRate, passRates, ranSeveralSeeds } from "./pass-rate.js";
+import { efficiencyLine } from "../runner/efficiency.js";
 
 export function xmlEscape(s: string): string {
   return s
@@ -52,6 +53,29 @@ function passRateXml(results: readonly ScenarioResult[], summary: SuiteSummary, 
   return suiteXml(cases, rates.length, rates.filter((r) => r.passed < r.runs).length, summary.durationMs, timestamp);
 }
 
+/** The run's efficiency as testcase properties (`efficiency.numbers`, `efficiency.latency.p50Ms`, ...). */
+function efficiencyProperties(r: ScenarioResult): string {
+  const e = r.efficiency;
+  if (!e) return "";
+  const props: Record<string, string | number | null> = {
+    precision: e.precision,
+    numbers: e.numbers,
+    bytes: e.bytes,
+    frames: e.frames,
+    bytesPerNumber: e.bytesPerNumber,
+    framesPerNumber: e.framesPerNumber,
+    "latency.p50Ms": e.latency?.p50Ms ?? null,
+    "latency.p95Ms": e.latency?.p95Ms ?? null,
+    "latency.maxMs": e.latency?.maxMs ?? null,
+    "latency.measured": e.latency?.measured ?? null,
+    "latency.notStable": e.latency?.notStable ?? null,
+  };
+  const lines = Object.entries(props)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `        <property name="efficiency.${k}" value="${xmlEscape(String(v))}"/>`);
+  return `\n      <properties>\n${lines.join("\n")}\n      </properties>`;
+}
+
 export function junitXml(results: readonly ScenarioResult[], summary: SuiteSummary, timestamp = new Date()): string {
   if (ranSeveralSeeds(results)) return passRateXml(results, summary, timestamp);
   const cases = results.map((r) => {
@@ -59,12 +83,12 @@ export function junitXml(results: readonly ScenarioResult[], summary: SuiteSumma
     const steps = r.steps
       .map((s) => `${s.status === "passed" ? "ok  " : s.status === "failed" ? "FAIL" : "skip"} ${s.index < 0 ? "  " : `${s.index + 1}.`} ${s.label} (${formatDuration(s.durationMs)})`)
       .join("\n");
-    const out = `${steps}${r.logsDir ? `\nnode logs: ${r.logsDir}` : ""}`;
+    const out = `${steps}${r.efficiency ? `\nefficiency: ${efficiencyLine(r.efficiency)}` : ""}${r.logsDir ? `\nnode logs: ${r.logsDir}` : ""}`;
     const failure =
       r.status === "failed"
         ? `\n      <failure message="${xmlEscape((r.failure ?? "failed").split("\n")[0] as string)}" type="ScenarioFailure">${xmlEscape(r.failure ?? "")}</failure>`
         : "";
-    return `    <testcase classname="${xmlEscape(classname)}" name="${xmlEscape(r.name)}" time="${seconds(r.durationMs)}">${failure}
+    return `    <testcase classname="${xmlEscape(classname)}" name="${xmlEscape(r.name)}" time="${seconds(r.durationMs)}">${efficiencyProperties(r)}${failure}
       <system-out>${xmlEscape(out)}</system-out>
     </testcase>`;
   });

@@ -5,6 +5,7 @@
  */
 import type { ConvergencePoint, NodeCheck, ScenarioResult, StepResult } from "../runner/result.js";
 import { passRates, ranSeveralSeeds } from "./pass-rate.js";
+import { renderEfficiency } from "./efficiency-charts.js";
 
 export interface ResultsPageOptions {
   title?: string;
@@ -114,6 +115,7 @@ ${result.failure ? `<p class="failure">${escapeHtml(result.failure)}</p>` : ""}
 <h3>Steps</h3>
 <table class="steps"><thead><tr><th class="num">#</th><th>step</th><th>result</th><th class="num">took</th><th class="num">waiting on peers</th><th>message</th></tr></thead><tbody>${steps.join("")}</tbody></table>
 ${expects.length ? `<h3>Convergence</h3>${expects.join("\n")}` : ""}
+${renderEfficiency(result.efficiency)}
 </section>`;
 }
 
@@ -137,7 +139,7 @@ figure{margin:.2rem 0 .6rem}figcaption{font-size:.85rem;color:#445;margin-bottom
 .timeline .grid{stroke:#eef0f3}.timeline .axis{stroke:#9aa4ae}.timeline .all{stroke:#2a9d5b;stroke-dasharray:5 4}
 .timeline .tick,.timeline .axis-label{font-size:11px;fill:#66727f}
 .timeline .agreeing{fill:none;stroke:#4b6a88;stroke-width:2.5}.timeline .agreeing.failed{stroke:#d62828}
-.timeline .sample{fill:#4b6a88}
+.timeline .sample{fill:#4b6a88}.timeline .bar{fill:#7a9cc0}
 .checks{margin-top:.4rem}
 `;
 

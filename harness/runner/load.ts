@@ -13,7 +13,8 @@ export interface LoadHooks {
   /** Nodes a POST may go to now (running or paused), among the load's targets. */
   eligible(targets: "random" | readonly string[]): string[];
   controlUrl(node: string): string;
-  acknowledged(node: string, values: readonly string[], sentAt: number): void;
+  /** `answer` is the POST's parsed answer body (it may name the numbers' identities). */
+  acknowledged(node: string, values: readonly string[], sentAt: number, answer: unknown): void;
   indeterminate(node: string, values: readonly string[], sentAt: number, why: string): void;
 }
 
@@ -59,9 +60,9 @@ export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number
     const sentAt = now();
     stats.posts++;
     try {
-      await addNumbers(hooks.controlUrl(node), values, POST_TIMEOUT_MS);
+      const answer = await addNumbers(hooks.controlUrl(node), values, POST_TIMEOUT_MS);
       stats.acknowledged += values.length;
-      hooks.acknowledged(node, values, sentAt);
+      hooks.acknowledged(node, values, sentAt, answer);
     } catch (error) {
       const sent = error instanceof ControlError ? error.sent && !(error.status !== undefined && error.status < 500) : true;
       if (sent) {

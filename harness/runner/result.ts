@@ -2,6 +2,7 @@
 import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
 import type { StepKind } from "../scenario/schema.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
+import type { EfficiencyWindow, ScenarioEfficiency } from "./efficiency.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";
 
@@ -41,6 +42,8 @@ export interface StepResult {
   readonly timeline?: readonly ConvergencePoint[] | undefined;
   /** What happened inside the step, one line each (a nemesis's faults). */
   readonly notes?: readonly string[] | undefined;
+  /** Efficiency of the window this step closes (an expect, since the previous one) or runs (a load). */
+  readonly efficiency?: EfficiencyWindow | undefined;
 }
 
 /** A node the failing step blames, and why: data for graders, reports and dashboards (never parse the prose). */
@@ -104,6 +107,8 @@ export interface ScenarioResult {
   readonly replay?: Record<string, unknown> | undefined;
   /** The background loads of the run. */
   readonly loads?: readonly LoadResult[] | undefined;
+  /** Numbers, traffic per number and stable latency of the run (absent when the sampler was switched off). */
+  readonly efficiency?: ScenarioEfficiency | undefined;
 }
 
 /** Progress of an expect step while it waits. */

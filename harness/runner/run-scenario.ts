@@ -31,6 +31,7 @@ import {
   type ScenarioPlan,
 } from "../scenario/plan.js";
 import { startLoad, type LoadRun } from "./load.js";
+import { EfficiencyMeter, efficiencyWanted, withStepEfficiency, type ScenarioEfficiency } from "./efficiency.js";
 import { ReplayRecorder } from "./replay.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { ConvergencePoint, FailingNode, LoadResult, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
@@ -55,6 +56,8 @@ export interface RunOptions {
    * total 4.2 s after the limit") from one that lost numbers (default 30 s; 0 to report at once).
    */
   readonly lateGraceMs?: number;
+  /** Measure efficiency (numbers, traffic, stable latency) with one sampler; default on unless SUMNET_EFFICIENCY=off. */
+  readonly efficiency?: boolean;
 }
 
 const DEFAULT_LATE_GRACE_MS = 30_000;
@@ -95,6 +98,7 @@ interface Context {
   /** Figures of the loads that ended. */
   readonly loadStats: LoadResult[];
   readonly signal: AbortSignal | undefined;
+  readonly efficiency: EfficiencyMeter | undefined;
 }
 
 interface Outcome {
@@ -340,8 +344,9 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
       return targets === "random" ? nodes : targets.filter(live);
     },
     controlUrl: (node) => ctx.network.controlUrl(node),
-    acknowledged: (node, values) => {
-      ctx.model.acknowledged(node, values, step.index);
+    acknowledged: (node, values, _sentAt, answer) => {
+      const added = ctx.model.acknowledged(node, values, step.index);
+      ctx.efficiency?.acknowledged(added, answer, step.index);
       // When it was answered: then the node held it (it may have been sent while the node was paused).
       ctx.replay.injection(node, values);
     },
@@ -351,8 +356,10 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
     },
   });
   ctx.loads.set(run, step.index);
+  ctx.efficiency?.loadStarted(step.index);
   void run.done.then((stats) => {
     ctx.loads.delete(run);
+    ctx.efficiency?.loadEnded(step.index);
     ctx.loadStats.push({ step: step.index, ...stats });
   });
 }
@@ -410,8 +417,9 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
           eachLimited(jobs, CONCURRENCY, async (job) => {
             const sentAt = performance.now();
             try {
-              await addNumbers(network.controlUrl(job.node), job.values, 15_000);
-              model.acknowledged(job.node, job.values, step.index);
+              const answer = await addNumbers(network.controlUrl(job.node), job.values, 15_000);
+              const added = model.acknowledged(job.node, job.values, step.index);
+              ctx.efficiency?.acknowledged(added, answer, step.index);
               ctx.replay.injection(job.node, job.values, sentAt);
             } catch (error) {
               const why = ctx.crashed.get(job.node);
@@ -496,6 +504,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   let logsDir: string | undefined;
   const replay = new ReplayRecorder(plan);
   const loadStats: LoadResult[] = [];
+  let efficiency: ScenarioEfficiency | undefined;
   observer?.scenarioStart?.({ plan, file: options.file });
 
   const startLabel = `start ${plan.network.nodes.length} node${plan.network.nodes.length === 1 ? "" : "s"}, ${plan.network.links.length} link${plan.network.links.length === 1 ? "" : "s"} (${runtime.name})`;
@@ -547,6 +556,9 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         loads: new Map(),
         loadStats,
         signal: options.signal,
+        efficiency: (options.efficiency ?? efficiencyWanted())
+          ? new EfficiencyMeter(network, plan.network.nodes.reduce((n, node) => n + node.numbers.length, 0))
+          : undefined,
       };
       tellExpectations(ctx);
       try {
@@ -590,6 +602,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
             ...(outcome.notes ? { notes: outcome.notes } : {}),
           };
           results.push(result);
+          ctx.efficiency?.stepEnded(result, ctx.model);
           observer?.stepEnd?.(result);
           if (!message) tellExpectations(ctx);
         }
@@ -597,6 +610,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
       } finally {
         // A load still running ends with the scenario; what it sent still counts in the replay.
         await settleLoads(ctx, true);
+        efficiency = await ctx.efficiency?.finish(ctx.model);
         unsubscribe();
       }
     } else {
@@ -627,9 +641,10 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     durationMs: performance.now() - runStarted,
     failure,
     failingNodes,
-    steps: results,
+    steps: efficiency ? withStepEfficiency(results, efficiency) : results,
     logsDir,
     ...(loadStats.length > 0 ? { loads: loadStats } : {}),
+    ...(efficiency ? { efficiency } : {}),
     ...(failure || plan.steps.some((s) => s.action.kind === "load" || s.action.kind === "nemesis") ? { replay: replay.scenario() } : {}),
   };
   if (logsDir) await writeResultFile(logsDir, result);

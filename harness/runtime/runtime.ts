@@ -76,6 +76,15 @@ export type NetworkEvent =
   | { readonly type: "link"; readonly link: LinkInfo }
   | { readonly type: "link-removed"; readonly link: LinkSpec };
 
+/** What crossed one direction of a link so far: bytes, and frames of the 0x04-terminated framing (sumnet/1, p2pnetwork). */
+export interface LinkTraffic {
+  /** The node whose bytes these are. */
+  readonly from: string;
+  readonly to: string;
+  readonly bytes: number;
+  readonly frames: number;
+}
+
 /** A node operation failed (did not start, did not answer); names the node so results can say which. */
 export class NodeError extends Error {
   constructor(
@@ -147,6 +156,12 @@ export interface StartedNetwork extends AsyncDisposable {
   shapeLink(a: string, b: string, shape: LinkShape): Promise<void>;
   /** Same as `shapeLink(a, b, CLEAN_LINK)`. */
   clearLinkShape(a: string, b: string): Promise<void>;
+
+  /**
+   * Bytes and 0x04-terminated frames that crossed every link since the network started, one entry per direction.
+   * Counters only grow: a link removed with its node (leave) keeps its last figures.
+   */
+  linkTraffic(): LinkTraffic[];
 
   /** The node's log so far (stdout and stderr, all starts of the node, in order). */
   readLog(nodeId: string): Promise<string>;

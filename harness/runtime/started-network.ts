@@ -29,6 +29,7 @@ import {
   DEFAULT_HEALTH_TIMEOUT_MS,
   DEFAULT_STOP_TIMEOUT_MS,
   type LinkInfo,
+  type LinkTraffic,
   type NetworkEvent,
   type NetworkSnapshot,
   type NodeExit,
@@ -71,6 +72,8 @@ export class HostedNetwork implements StartedNetwork {
   readonly runtime: string;
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly links = new Map<string, LinkRecord>();
+  /** Traffic of links removed with their node (leave): counters only grow. */
+  private readonly retiredTraffic: LinkTraffic[] = [];
   private readonly listeners = new NetworkListeners();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly random: SeededRandom;
@@ -217,6 +220,7 @@ export class HostedNetwork implements StartedNetwork {
     for (const [key, link] of [...this.links]) {
       if (link.spec.from !== nodeId && link.spec.to !== nodeId) continue;
       this.links.delete(key);
+      this.retiredTraffic.push(...trafficOf(link));
       await link.relay.close();
       this.listeners.emit({ type: "link-removed", link: link.spec });
     }
@@ -258,6 +262,10 @@ export class HostedNetwork implements StartedNetwork {
   /** Counters of the relay that carries the link between a and b (bytes, connections). */
   relayStats(a: string, b: string): ReturnType<LinkRelay["getStats"]> {
     return this.link(a, b).relay.getStats();
+  }
+
+  linkTraffic(): LinkTraffic[] {
+    return [...this.retiredTraffic, ...[...this.links.values()].flatMap(trafficOf)];
   }
 
   async readLog(nodeId: string): Promise<string> {
@@ -490,4 +498,13 @@ export class HostedNetwork implements StartedNetwork {
       shape: link.relay.currentShape,
     };
   }
+}
+
+/** Both directions of a link's relay: the dialer's bytes go to the target. */
+function trafficOf(link: LinkRecord): LinkTraffic[] {
+  const { toTarget, fromTarget } = link.relay.getStats();
+  return [
+    { from: link.spec.from, to: link.spec.to, bytes: toTarget.bytes, frames: toTarget.frames },
+    { from: link.spec.to, to: link.spec.from, bytes: fromTarget.bytes, frames: fromTarget.frames },
+  ];
 }
