@@ -106,6 +106,35 @@ describe("NetworkModel", () => {
     expect(m.expectation("n3")).toMatchObject({ total: 9n, uncertain: [] });
   });
 
+  it("a paused node may take in what its neighbours send and keep it across a stop with DATA_DIR (explore seed 109)", () => {
+    // n2 (DATA_DIR) is paused; n1 learns 5. At a restart of every node, n2 wakes to handle SIGTERM, reads the 5 that
+    // waited in its socket, and keeps it in DATA_DIR; n1 and n3 restart empty and learn it back from n2.
+    const t = line(3);
+    const m = new NetworkModel([
+      { id: "n1", dataDir: false, numbers: [] },
+      { id: "n2", dataDir: true, numbers: [] },
+      { id: "n3", dataDir: false, numbers: [] },
+    ], t.links);
+    m.apply({ kind: "pause", nodes: ["n2"] });
+    m.inject("n1", [5n], 1);
+    m.apply({ kind: "restart", nodes: ["n1", "n2", "n3"], hard: false, timeoutMs: 5000 });
+    const e = m.expectation("n3");
+    expect(e).toMatchObject({ total: 0n, count: 0 });
+    expect(e.uncertain.map((r) => r.value)).toEqual([5n]);
+    expect(accepts(e, { total: 5n, count: 1 })).toBe(true);
+    expect(accepts(e, { total: 0n, count: 0 })).toBe(true);
+    expect(accepts(e, { total: 10n, count: 2 })).toBe(false);
+  });
+
+  it("a paused node passes nothing on while paused", () => {
+    // n2 is paused between n1 and n3; n1 learns 5 and is killed without DATA_DIR: n3 cannot have it, n2 may.
+    const m = lineModel(3);
+    m.apply({ kind: "pause", nodes: ["n2"] });
+    m.inject("n1", [5n], 1);
+    m.apply({ kind: "kill", nodes: ["n1"] });
+    expect(m.expectation("n3")).toMatchObject({ total: 0n, uncertain: [] });
+  });
+
   it("across a one-way cut a number may arrive but need not", () => {
     const m = lineModel(2);
     m.apply({ kind: "cut-one-way", directions: [{ from: "n1", to: "n2" }] });

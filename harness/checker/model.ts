@@ -14,7 +14,8 @@
  * the certain numbers of its component plus any subset of the uncertain ones (possible minus certain). Usually that
  * subset is empty; it only matters for numbers injected right before a partition or kill. A kill or stop without
  * DATA_DIR loses a node's state (it relearns from its component and re-contributes its NUMBERS); with DATA_DIR the
- * node comes back knowing what it knew (the peer contract).
+ * node comes back knowing what it knew (the peer contract). A paused node is out of its component (it must not be
+ * waited for) but may still receive what its running neighbours send it, and keep it across a stop.
  */
 import { NetworkHistory, type NetworkChange } from "../network/history.js";
 import type { LinkSpec } from "../network/spec.js";
@@ -123,6 +124,20 @@ export class NetworkModel {
       const union = new Set<number>();
       for (const set of sets) for (const x of set) union.add(x);
       for (const id of c) this.state(id).possible = union;
+    }
+    // A paused node still receives: its neighbours' bytes wait in its sockets (and the relays), and it reads them
+    // when it wakes, even to handle the SIGTERM of a stop, and with DATA_DIR it keeps them. So whatever a running
+    // neighbour may know may reach a paused node; the paused node passes nothing on until it runs again.
+    for (const [id, life] of this.history.nodes()) {
+      if (life !== "paused") continue;
+      const s = this.state(id);
+      for (const link of this.history.links()) {
+        const other = link.from === id ? link.to : link.to === id ? link.from : undefined;
+        if (other === undefined || this.history.life(other) !== "running" || this.history.isBlocked(other, id)) continue;
+        const theirs = this.state(other).possible;
+        if (theirs === s.possible || [...theirs].every((x) => s.possible.has(x))) continue;
+        this.addPossible(s, theirs);
+      }
     }
   }
 
