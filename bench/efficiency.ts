@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { efficiencyLine } from "../harness/runner/efficiency.js";
+import { efficiencyLine } from "../harness/runner/efficiency-figures.js";
 import { runPlan } from "../harness/runner/run-scenario.js";
 import type { ScenarioResult } from "../harness/runner/result.js";
 import { LocalRuntime } from "../harness/runtime/local/local-runtime.js";

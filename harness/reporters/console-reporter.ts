@@ -7,7 +7,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import type { Reporter, SuiteSummary } from "./reporter.js";
 import type { ScenarioResult, StepResult } from "../runner/result.js";
 import { formatPassRate, passRates, ranSeveralSeeds } from "./pass-rate.js";
-import { efficiencyLine } from "../runner/efficiency.js";
+import { efficiencyLine } from "../runner/efficiency-figures.js";
 
 export interface ConsoleReporterOptions {
   readonly stream?: NodeJS.WriteStream | NodeJS.WritableStream;

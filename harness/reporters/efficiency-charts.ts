@@ -2,7 +2,7 @@
  * The efficiency section of the results page: the one-line figures, a table of the expect and load windows, the
  * distribution of stable latencies and the traffic over time, as inline SVG (no script, nothing loaded).
  */
-import { efficiencyLine, type ScenarioEfficiency } from "../runner/efficiency.js";
+import { efficiencyLine, type ScenarioEfficiency } from "../runner/efficiency-figures.js";
 
 const escapeMap: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => escapeMap[c]!);

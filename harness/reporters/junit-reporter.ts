@@ -10,7 +10,7 @@ import type { Reporter, SuiteSummary } from "./reporter.js";
 import type { ScenarioResult } from "../runner/result.js";
 import { formatDuration } from "./console-reporter.js";
 import { formatPassRate, passRates, ranSeveralSeeds } from "./pass-rate.js";
-import { efficiencyLine } from "../runner/efficiency.js";
+import { efficiencyLine } from "../runner/efficiency-figures.js";
 
 export function xmlEscape(s: string): string {
   return s

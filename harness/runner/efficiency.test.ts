@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EfficiencyLedger, efficiencyLine, efficiencyWanted, histogram, quantile, sampleIntervalFor } from "./efficiency.js";
+import { EfficiencyLedger, efficiencyWanted, histogram, quantile, sampleIntervalFor } from "./efficiency.js";
+import { efficiencyLine } from "./efficiency-figures.js";
 
 const answer = (origin: string, seqs: number[]) => ({ node: "x", numbers: seqs.map((seq) => ({ id: `${origin}:${seq}`, origin, seq, value: "1" })) });
 const must = (node: string, ids: number[]) => ({ node, certain: ids.map((id) => ({ id })) });

@@ -2,7 +2,7 @@
 import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
 import type { StepKind } from "../scenario/schema.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
-import type { EfficiencyWindow, ScenarioEfficiency } from "./efficiency.js";
+import type { EfficiencyWindow, ScenarioEfficiency } from "./efficiency-figures.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";
 

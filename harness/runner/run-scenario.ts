@@ -31,7 +31,8 @@ import {
   type ScenarioPlan,
 } from "../scenario/plan.js";
 import { startLoad, type LoadRun } from "./load.js";
-import { EfficiencyMeter, efficiencyWanted, withStepEfficiency, type ScenarioEfficiency } from "./efficiency.js";
+import { EfficiencyMeter, efficiencyWanted, withStepEfficiency } from "./efficiency.js";
+import type { ScenarioEfficiency } from "./efficiency-figures.js";
 import { ReplayRecorder } from "./replay.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { ConvergencePoint, FailingNode, LoadResult, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
