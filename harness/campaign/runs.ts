@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
-import { planFiles, type SuiteOptions } from "../runner/run-suite.js";
+import { filterPlans, planFiles, type SuiteOptions } from "../runner/run-suite.js";
 import { runPlan, scenarioSlug } from "../runner/run-scenario.js";
 import { summarize, type ScenarioResult, type SuiteSummary } from "../runner/result.js";
 import { loadScenarioFile } from "../scenario/load.js";
@@ -59,11 +59,7 @@ export async function runSuiteWithSeeds(
 ): Promise<{ results: ScenarioResult[]; summary: SuiteSummary }> {
   const started = performance.now();
   // Validates every file (all problems at once) before anything runs.
-  let planned = await planFiles(paths, options.seed);
-  if (options.filter) {
-    const f = options.filter.toLowerCase();
-    planned = planned.filter((p) => p.plan.name.toLowerCase().includes(f) || p.file.toLowerCase().includes(f));
-  }
+  const planned = filterPlans(await planFiles(paths, options.seed), options.filter);
   const resultsDir = options.resultsDir ?? "results";
   const results: ScenarioResult[] = [];
   for (const { file, plan: first } of planned) {

@@ -47,16 +47,19 @@ export async function planFiles(paths: readonly string[], seed?: number): Promis
   return planned;
 }
 
+/** The planned scenarios whose name or file contains `filter` (case-insensitive); all of them without one. */
+export function filterPlans<T extends { readonly file: string; readonly plan: { readonly name: string } }>(planned: readonly T[], filter?: string): T[] {
+  if (!filter) return [...planned];
+  const f = filter.toLowerCase();
+  return planned.filter((p) => p.plan.name.toLowerCase().includes(f) || p.file.toLowerCase().includes(f));
+}
+
 export async function runSuite(
   paths: readonly string[],
   options: SuiteOptions,
 ): Promise<{ results: ScenarioResult[]; summary: SuiteSummary }> {
   const started = performance.now();
-  let planned = await planFiles(paths, options.seed);
-  if (options.filter) {
-    const f = options.filter.toLowerCase();
-    planned = planned.filter((p) => p.plan.name.toLowerCase().includes(f) || p.file.toLowerCase().includes(f));
-  }
+  const planned = filterPlans(await planFiles(paths, options.seed), options.filter);
   const results: ScenarioResult[] = [];
   for (const { file, plan } of planned) {
     if (options.signal?.aborted) break;
