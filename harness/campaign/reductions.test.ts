@@ -7,8 +7,10 @@ import {
   materialize,
   withFewerNumbers,
   withMergedInjections,
+  withoutKinds,
   withoutNodes,
   withoutSleeps,
+  withShortExpects,
   withShorterDurations,
 } from "./reductions.js";
 
@@ -84,11 +86,35 @@ describe("reductions", () => {
     expect(shorter[0]!.steps).toContainEqual({ expect: { timeout: "4s" } });
   });
 
+  it("withoutKinds removes every step of one kind at once and keeps the last expect", () => {
+    const cuts = withoutKinds(m);
+    const byWhat = new Map(cuts.map((c) => [c.what, c.scenario]));
+    expect([...byWhat.keys()]).toEqual(["removed every partition/heal", "removed every stop/kill", "removed every expect"]);
+    const noPartitions = byWhat.get("removed every partition/heal")!;
+    expect(noPartitions.steps.some((s) => "partition" in s || "heal" in s)).toBe(false);
+    expect(noPartitions.steps.length).toBe(m.steps.length - 2);
+    // The last expect stays: a scenario must still check something.
+    const noExpects = byWhat.get("removed every expect")!;
+    expect(noExpects.steps.filter((s) => "expect" in s)).toHaveLength(1);
+    expect(noExpects.steps.at(-1)).toEqual(m.steps.at(-1));
+    for (const c of cuts) expect(() => validateScenario(c.scenario)).not.toThrow();
+  });
+
+  it("withShortExpects cuts every expect timeout and the default to the limit, or says nothing is longer", () => {
+    const s = validateScenario({ ...m, steps: [...m.steps, { expect: { timeout: "20s" } }, { expect: { timeout: "1s" } }] });
+    const short = withShortExpects(s, 3000)!;
+    expect(short.defaults?.expectTimeout).toBe(3000);
+    const timeouts = short.steps.filter((x) => "expect" in x).map((x) => (x as { expect: { timeout?: unknown } }).expect.timeout);
+    expect(timeouts).toEqual([3000, 3000, 3000, "1s"]); // a shorter one stays as written
+    expect(() => validateScenario(short)).not.toThrow();
+    expect(withShortExpects(short, 3000)).toBeUndefined();
+  });
+
   it("every reduction of generated scenarios either validates or is skipped by the shrinker (never throws)", () => {
     for (let seed = 0; seed < 20; seed++) {
       const g = materialize(generateScenario(seed));
       const ids = (g.topology as { nodes: string[] }).nodes;
-      const candidates = [withoutSleeps(g), withMergedInjections(g), withoutNodes(g, new Set([ids[0]!])), ...withFewerNumbers(g), ...withShorterDurations(g)];
+      const candidates = [withoutSleeps(g), withMergedInjections(g), withoutNodes(g, new Set([ids[0]!])), withShortExpects(g, 3000), ...withoutKinds(g).map((c) => c.scenario), ...withFewerNumbers(g), ...withShorterDurations(g)];
       for (const c of candidates) {
         if (!c) continue;
         try {

@@ -211,3 +211,51 @@ export function withShorterDurations(scenario: Scenario): Scenario[] {
   });
   return out;
 }
+
+/**
+ * Every expect's timeout cut to `ms` (and the default): only for failures a timeout cannot cause (numbers lost or
+ * counted twice, confirmed after the grace period), so a shorter wait fails the same way, faster.
+ */
+export function withShortExpects(scenario: Scenario, ms: number): Scenario | undefined {
+  let changed = false;
+  const steps = (clone(scenario.steps) as StepObject[]).map((step) => {
+    const expect = (step as { expect?: Record<string, unknown> | null }).expect;
+    if (expect === undefined) return step;
+    const current = expect?.timeout as number | string | undefined;
+    if (current !== undefined && durationMs(current) <= ms) return step;
+    changed = true;
+    return { ...step, expect: { ...(expect ?? {}), timeout: ms } };
+  });
+  const defaults = { ...(scenario.defaults ?? {}) };
+  if (defaults.expectTimeout === undefined || durationMs(defaults.expectTimeout) > ms) {
+    defaults.expectTimeout = ms;
+    changed = true;
+  }
+  return changed ? ({ ...scenario, defaults, steps } as Scenario) : undefined;
+}
+
+/**
+ * Candidates that each remove every step of one kind at once (every latency change, every reset, every pause and
+ * resume, every partition and heal, ...), the last expect kept: one run can remove dozens of steps.
+ */
+export function withoutKinds(scenario: Scenario): { readonly what: string; readonly scenario: Scenario }[] {
+  const steps = scenario.steps as StepObject[];
+  const lastExpect = steps.map(actionOf).lastIndexOf("expect");
+  const groups: readonly (readonly string[])[] = [
+    ["latency"],
+    ["reset"],
+    ["pause", "resume"],
+    ["partition", "heal"],
+    ["stop", "kill"],
+    ["load", "stopLoad"],
+    ["nemesis"],
+    ["join", "leave"],
+    ["expect"],
+  ];
+  const out: { what: string; scenario: Scenario }[] = [];
+  for (const kinds of groups) {
+    const kept = steps.filter((step, i) => !kinds.includes(actionOf(step)) || i === lastExpect);
+    if (kept.length < steps.length && kept.length > 0) out.push({ what: `removed every ${kinds.join("/")}`, scenario: withSteps(scenario, kept) });
+  }
+  return out;
+}

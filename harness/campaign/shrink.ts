@@ -31,7 +31,9 @@ import {
   withoutNodes,
   withoutSleeps,
   withShorterDurations,
+  withShortExpects,
   withSteps,
+  withoutKinds,
   type StepObject,
 } from "./reductions.js";
 
@@ -39,6 +41,8 @@ export const DEFAULT_SHRINK_BUDGET_MS = 5 * 60_000;
 export const DEFAULT_SHRINK_ATTEMPTS = 2;
 /** Watch failing nodes only briefly after an expect fails: enough to tell late from lost on a small network. */
 export const DEFAULT_SHRINK_LATE_GRACE_MS = 2000;
+/** Expect timeout tried while shrinking a loss or a double count (never a slow or silent node). */
+const SHORT_EXPECT_MS = 3000;
 
 export interface ShrinkOptions {
   readonly runtime: Runtime;
@@ -178,13 +182,7 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
 
     // Only a materialized scenario has explicit nodes and independent steps to remove.
     const canEdit = reproduced && current.topology.type === "explicit";
-    for (let round = 0; canEdit && round < 10 && !stop(); round++) {
-      const before = JSON.stringify(current);
-      await keep(withoutSleeps(current), "dropped the sleeps");
-      await keep(withMergedInjections(current), "merged injections");
-      const steps = current.steps as StepObject[];
-      const keptSteps = await ddmin(steps, (subset) => stillFails(withSteps(current, subset)), { stop });
-      if (keptSteps.length < steps.length) await keep(withSteps(current, keptSteps), "removed steps");
+    const removeNodes = async (): Promise<void> => {
       const nodes = nodesOfPlan(planScenario(current));
       const keptNodes = await ddmin(
         nodes,
@@ -198,6 +196,22 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       if (keptNodes.length < nodes.length) {
         await keep(withoutNodes(current, new Set(nodes.filter((id) => !keptNodes.includes(id)))), "removed nodes");
       }
+    };
+    // A timeout cannot cause a loss or a double count that outlived the grace period: wait less, fail faster.
+    if (canEdit && (signature.kind === "lost" || signature.kind === "surplus" || signature.kind === "wrong-total")) {
+      await keep(withShortExpects(current, SHORT_EXPECT_MS), "shorter expects");
+    }
+    for (let round = 0; canEdit && round < 10 && !stop(); round++) {
+      const before = JSON.stringify(current);
+      await keep(withoutSleeps(current), "dropped the sleeps");
+      await keep(withMergedInjections(current), "merged injections");
+      // Big cuts first: every step of a kind at once, then half the nodes (a node takes its steps and links along).
+      for (const { what, scenario } of withoutKinds(current)) await keep(scenario, what);
+      await removeNodes();
+      const steps = current.steps as StepObject[];
+      const keptSteps = await ddmin(steps, (subset) => stillFails(withSteps(current, subset)), { stop });
+      if (keptSteps.length < steps.length) await keep(withSteps(current, keptSteps), "removed steps");
+      await removeNodes();
       await keep(withMergedInjections(current), "merged injections");
       for (const candidate of withFewerNumbers(current)) if (await keep(candidate, "fewer numbers")) break;
       for (const candidate of withShorterDurations(current)) await keep(candidate, "shorter durations");
