@@ -142,7 +142,7 @@ describe("conformance catches the bugs that escaped the scenario library (issue 
   it("says concurrent POSTs lost numbers", async () => {
     const result = await conformance(escapedBugs, { BUG: "lost-concurrent" });
     expect(failed(result)["post-concurrent"]).toMatch(
-      /^after 8 POSTs of 100 values each, sent at once and each answered 201, GET \/total reported .*: 7\d\d of the 800 numbers are missing although every POST was answered 201\. Requests that arrive together must not overwrite/,
+      /^after 8 POSTs of 100 values each, sent at once and each answered 201, GET \/total reported .*: [1-7]\d{0,2} of the 800 numbers are missing although every POST was answered 201\. Requests that arrive together must not overwrite/,
     );
   });
 

@@ -14,7 +14,7 @@ function frame(label: string, xLabel: string, yLabel: string, yMax: number, yUni
   const y = (v: number): number => TOP + (1 - v / Math.max(yMax, 1e-9)) * (H - TOP - BOTTOM);
   const yTicks = [0, yMax / 2, yMax];
   return [
-    `<svg class="timeline" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(label)}">`,
+    `<svg class="timeline efficiency" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(label)}">`,
     `<title>${esc(label)}</title>`,
     ...yTicks.map((v) => `<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${f(y(v))}" y2="${f(y(v))}"/><text class="tick" x="${LEFT - 6}" y="${f(y(v))}" text-anchor="end" dominant-baseline="central">${esc(yUnit(v))}</text>`),
     `<line class="axis" x1="${LEFT}" x2="${W - RIGHT}" y1="${f(y(0))}" y2="${f(y(0))}"/>`,
