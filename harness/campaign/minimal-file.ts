@@ -9,7 +9,7 @@ import { formatDuration } from "../reporters/console-reporter.js";
 import { quoteWord } from "../runtime/local/command-line.js";
 import type { RuntimeName } from "../runtime/select.js";
 import type { Scenario } from "../scenario/schema.js";
-import { describeSignature } from "./failure-signature.js";
+import { describeSignature, type FailureSignature } from "./failure-signature.js";
 import { DEFAULT_SHRINK_BUDGET_MS, shrinkFailure, type FailedRun, type ShrinkOptions, type ShrinkOutcome } from "./shrink.js";
 
 /** What the replay runs on: the options of `sumnet run` that choose the peer. */
@@ -37,6 +37,13 @@ export function shrinkSummary(o: Pick<ShrinkOutcome, "from" | "to" | "runs" | "d
   return `shrunk ${plural(o.from.steps, "step")} and ${plural(o.from.nodes, "node")} to ${plural(o.to.steps, "step")} and ${plural(o.to.nodes, "node")} in ${plural(o.runs, "run")}, ${formatDuration(o.durationMs)}`;
 }
 
+/** The kind kept from the original failure, on the nodes the minimal run blamed (the original's may be gone). */
+function shownSignature(outcome: ShrinkOutcome): FailureSignature {
+  const kind = outcome.signature.kind;
+  const blamed = (outcome.result?.failingNodes ?? []).filter((n) => n.kind === kind).map((n) => n.node);
+  return blamed.length > 0 ? { kind, nodes: [...new Set(blamed)].sort() } : outcome.signature;
+}
+
 /** The minimal scenario as YAML, named `<original>-minimal`, with a header of comments. */
 export function minimalYaml(outcome: ShrinkOutcome, originalName: string, command: string): string {
   const scenario: Scenario = {
@@ -45,7 +52,7 @@ export function minimalYaml(outcome: ShrinkOutcome, originalName: string, comman
     description: `Minimal counterexample shrunk from ${originalName} (seed ${outcome.scenario.seed ?? 1})`,
   };
   const header = [
-    `Minimal counterexample of ${originalName}: ${describeSignature(outcome.signature)}.`,
+    `Minimal counterexample of ${originalName}: ${describeSignature(shownSignature(outcome))}.`,
     ...(outcome.result?.failure ? [`It failed with: ${outcome.result.failure.split("\n").slice(0, 3).join(" / ")}`] : []),
     outcome.reproduced
       ? `${shrinkSummary(outcome)} (stopped: ${outcome.stoppedBy === "fixpoint" ? "nothing more could be removed" : outcome.stoppedBy}).`

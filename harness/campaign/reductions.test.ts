@@ -7,7 +7,8 @@ import {
   materialize,
   withFewerNumbers,
   withMergedInjections,
-  withoutKinds,
+  STEP_KIND_GROUPS,
+  withoutKind,
   withoutNodes,
   withoutSleeps,
   withShortExpects,
@@ -86,18 +87,22 @@ describe("reductions", () => {
     expect(shorter[0]!.steps).toContainEqual({ expect: { timeout: "4s" } });
   });
 
-  it("withoutKinds removes every step of one kind at once and keeps the last expect", () => {
-    const cuts = withoutKinds(m);
-    const byWhat = new Map(cuts.map((c) => [c.what, c.scenario]));
-    expect([...byWhat.keys()]).toEqual(["removed every partition/heal", "removed every stop/kill", "removed every expect"]);
-    const noPartitions = byWhat.get("removed every partition/heal")!;
+  it("withoutKind removes every step of one kind at once and keeps the last expect", () => {
+    const cuts = STEP_KIND_GROUPS.map((kinds) => ({ what: kinds.join("/"), scenario: withoutKind(m, kinds) })).filter((c) => c.scenario);
+    const byWhat = new Map(cuts.map((c) => [c.what, c.scenario!]));
+    expect([...byWhat.keys()]).toEqual(["partition/heal", "stop/kill", "expect"]);
+    const noPartitions = byWhat.get("partition/heal")!;
     expect(noPartitions.steps.some((s) => "partition" in s || "heal" in s)).toBe(false);
     expect(noPartitions.steps.length).toBe(m.steps.length - 2);
+    // Cuts compose: removing kills from the scenario without partitions keeps the partitions out.
+    const both = withoutKind(noPartitions, ["stop", "kill"])!;
+    expect(both.steps.some((s) => "partition" in s || "heal" in s || "kill" in s)).toBe(false);
     // The last expect stays: a scenario must still check something.
-    const noExpects = byWhat.get("removed every expect")!;
+    const noExpects = byWhat.get("expect")!;
     expect(noExpects.steps.filter((s) => "expect" in s)).toHaveLength(1);
     expect(noExpects.steps.at(-1)).toEqual(m.steps.at(-1));
-    for (const c of cuts) expect(() => validateScenario(c.scenario)).not.toThrow();
+    for (const c of cuts) expect(() => validateScenario(c.scenario!)).not.toThrow();
+    expect(withoutKind(m, ["nemesis"])).toBeUndefined();
   });
 
   it("withShortExpects cuts every expect timeout and the default to the limit, or says nothing is longer", () => {
@@ -114,7 +119,7 @@ describe("reductions", () => {
     for (let seed = 0; seed < 20; seed++) {
       const g = materialize(generateScenario(seed));
       const ids = (g.topology as { nodes: string[] }).nodes;
-      const candidates = [withoutSleeps(g), withMergedInjections(g), withoutNodes(g, new Set([ids[0]!])), withShortExpects(g, 3000), ...withoutKinds(g).map((c) => c.scenario), ...withFewerNumbers(g), ...withShorterDurations(g)];
+      const candidates = [withoutSleeps(g), withMergedInjections(g), withoutNodes(g, new Set([ids[0]!])), withShortExpects(g, 3000), ...STEP_KIND_GROUPS.map((kinds) => withoutKind(g, kinds)), ...withFewerNumbers(g), ...withShorterDurations(g)];
       for (const c of candidates) {
         if (!c) continue;
         try {

@@ -234,28 +234,26 @@ export function withShortExpects(scenario: Scenario, ms: number): Scenario | und
   return changed ? ({ ...scenario, defaults, steps } as Scenario) : undefined;
 }
 
+/** Groups of step kinds the shrinker tries to remove all at once, each group in one run. */
+export const STEP_KIND_GROUPS: readonly (readonly string[])[] = [
+  ["latency"],
+  ["reset"],
+  ["pause", "resume"],
+  ["partition", "heal"],
+  ["stop", "kill"],
+  ["load", "stopLoad"],
+  ["nemesis"],
+  ["join", "leave"],
+  ["expect"],
+];
+
 /**
- * Candidates that each remove every step of one kind at once (every latency change, every reset, every pause and
- * resume, every partition and heal, ...), the last expect kept: one run can remove dozens of steps.
+ * The scenario without every step of the given kinds (every latency change, every pause and resume, ...), the last
+ * expect kept: one run can remove dozens of steps. Undefined when there is none to remove.
  */
-export function withoutKinds(scenario: Scenario): { readonly what: string; readonly scenario: Scenario }[] {
+export function withoutKind(scenario: Scenario, kinds: readonly string[]): Scenario | undefined {
   const steps = scenario.steps as StepObject[];
   const lastExpect = steps.map(actionOf).lastIndexOf("expect");
-  const groups: readonly (readonly string[])[] = [
-    ["latency"],
-    ["reset"],
-    ["pause", "resume"],
-    ["partition", "heal"],
-    ["stop", "kill"],
-    ["load", "stopLoad"],
-    ["nemesis"],
-    ["join", "leave"],
-    ["expect"],
-  ];
-  const out: { what: string; scenario: Scenario }[] = [];
-  for (const kinds of groups) {
-    const kept = steps.filter((step, i) => !kinds.includes(actionOf(step)) || i === lastExpect);
-    if (kept.length < steps.length && kept.length > 0) out.push({ what: `removed every ${kinds.join("/")}`, scenario: withSteps(scenario, kept) });
-  }
-  return out;
+  const kept = steps.filter((step, i) => !kinds.includes(actionOf(step)) || i === lastExpect);
+  return kept.length < steps.length && kept.length > 0 ? withSteps(scenario, kept) : undefined;
 }

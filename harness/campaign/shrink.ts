@@ -33,7 +33,8 @@ import {
   withShorterDurations,
   withShortExpects,
   withSteps,
-  withoutKinds,
+  withoutKind,
+  STEP_KIND_GROUPS,
   type StepObject,
 } from "./reductions.js";
 
@@ -206,7 +207,11 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       await keep(withoutSleeps(current), "dropped the sleeps");
       await keep(withMergedInjections(current), "merged injections");
       // Big cuts first: every step of a kind at once, then half the nodes (a node takes its steps and links along).
-      for (const { what, scenario } of withoutKinds(current)) await keep(scenario, what);
+      // Each candidate is made from the current scenario, so a later cut never brings back what an earlier one removed.
+      for (const kinds of STEP_KIND_GROUPS) {
+        const candidate = withoutKind(current, kinds);
+        if (candidate) await keep(candidate, `removed every ${kinds.join("/")}`);
+      }
       await removeNodes();
       const steps = current.steps as StepObject[];
       const keptSteps = await ddmin(steps, (subset) => stillFails(withSteps(current, subset)), { stop });
