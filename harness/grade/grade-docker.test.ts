@@ -93,7 +93,8 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
   async function gradeHostile(behaviour: HostileBehaviour, extra: string[] = []): Promise<GradeReport> {
     const out = path.join(tmp, behaviour);
     // A quarter of a core each: hostile containers must not starve the rest of a shared 2-core machine.
-    const run = await sumnet(["grade", "--image", hostile[behaviour], "--scenarios", pair, "--out", out, "--cpus", "0.25", "--health-timeout", "30", ...extra]);
+    // No shrinking: a crash of a hostile image shrinks to "start it", at the price of more containers.
+    const run = await sumnet(["grade", "--image", hostile[behaviour], "--scenarios", pair, "--out", out, "--cpus", "0.25", "--health-timeout", "30", "--shrink-budget", "0", ...extra]);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toContain("FAILED");
     const report = await readReport(out);
@@ -106,7 +107,12 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
     const report = await gradeHostile("memory-hog", ["--memory", "64"]);
     const [scenario] = report.scenarios;
     expect(scenario?.status).toBe("fail");
-    expect(scenario?.message).toMatch(/is not running: it exited on its own \(code 137.*\): killed, usually by the sandbox's memory limit of 64 MiB/);
+    // From the engine's State.OOMKilled flag, not from exit code 137.
+    expect(scenario?.failingNodes[0]?.exit).toEqual({ code: 137, signal: "SIGKILL", oomKilled: true });
+    expect(scenario?.failingNodes[0]?.reason).toMatch(
+      /^is not running: it exited on its own \(code 137, signal SIGKILL\): killed at the sandbox's memory limit of 64 MiB \(the container engine reported it out of memory\)/,
+    );
+    expect(scenario?.message).toMatch(/killed for exceeding its memory limit \(the container engine reported it out of memory\)[^]*The sandbox's memory limit is 64 MiB per container\./);
     expect(scenario?.failingNodes[0]?.logTail).toContain("memory hog: allocating without end");
   }, 240_000);
 

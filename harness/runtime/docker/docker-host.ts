@@ -8,6 +8,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os, { constants as osConstants } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
+import { z } from "zod";
 import { eachLimited } from "../../base/each-limited.js";
 import type { NodeSpec } from "../../network/spec.js";
 import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../host.js";
@@ -127,17 +128,18 @@ export class DockerHost implements NetworkHost {
     const container = record.container;
     if (!container) return;
     record.exited = container.wait().then(
-      (result: { StatusCode: number }) => this.noteExit(id, record, generation, result.StatusCode),
-      () => this.noteExit(id, record, generation, null),
+      async (result: { StatusCode: number }) =>
+        this.noteExit(id, record, generation, result.StatusCode, oomKilledOf(await container.inspect().catch(() => undefined))),
+      () => this.noteExit(id, record, generation, null, undefined),
     );
   }
 
-  private noteExit(id: string, record: ContainerRecord, generation: number, code: number | null): void {
+  private noteExit(id: string, record: ContainerRecord, generation: number, code: number | null, oomKilled: boolean | undefined): void {
     if (generation !== record.generation) return;
     // Docker reports death by signal N as 128 + N.
     const signal =
       code !== null && code > 128 ? (Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? null) : null;
-    this.events.exited(id, { code, signal });
+    this.events.exited(id, { code, signal, ...(oomKilled === undefined ? {} : { oomKilled }) });
   }
 
   async stop(nodeId: string, timeoutMs: number): Promise<void> {
@@ -227,6 +229,18 @@ export class DockerHost implements NetworkHost {
     if (!record) throw new Error(`docker runtime: unknown node "${nodeId}"`);
     return record;
   }
+}
+
+/** The part of `docker inspect` (Engine API ContainerInspect) that says how the last run ended. */
+const exitStateSchema = z.object({ State: z.object({ OOMKilled: z.boolean() }) });
+
+/**
+ * The engine's own word on an out-of-memory kill (exit code 137 alone is any SIGKILL); undefined when the container
+ * could not be inspected (removed meanwhile) or the answer lacks the flag.
+ */
+export function oomKilledOf(inspected: unknown): boolean | undefined {
+  const parsed = exitStateSchema.safeParse(inspected);
+  return parsed.success ? parsed.data.State.OOMKilled : undefined;
 }
 
 function ignoreGone(e: Error & { statusCode?: number }): void {
