@@ -105,6 +105,7 @@ async function runtimeFor(options: GradeOptions): Promise<{ runtime: Runtime; sa
       runtime: "docker",
       image: impl.image,
       hostConfig: sandboxHostConfig(policy),
+      dataDirMiB: policy.dataDirMiB,
       nodeImage: options.nodeImage,
       log: options.log,
       onSignal,

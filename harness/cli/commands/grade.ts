@@ -43,6 +43,8 @@ Options:
   --memory MIB         memory limit per container (default 256)     [--image]
   --cpus N             CPU limit per container (default 0.5)        [--image]
   --pids N             process limit per container (default 128)    [--image]
+  --data-dir-size MIB  size of each node's DATA_DIR (default 64)   [--image]
+                       (a host tmpfs: needs root on Linux; writing more fails with ENOSPC)
   -h, --help           show this help
 
 Reports: <out>/report.md and <out>/report.json (per scenario: pass/fail, the checker's message, convergence time,
@@ -102,6 +104,7 @@ export const gradeCommand: CliCommand = {
         memory: { type: "string" },
         cpus: { type: "string" },
         pids: { type: "string" },
+        "data-dir-size": { type: "string" },
       },
       usage,
       false,
@@ -143,12 +146,14 @@ export const gradeCommand: CliCommand = {
     const memory = positiveNumber("memory", v.memory);
     const cpus = positiveNumber("cpus", v.cpus);
     const pids = positiveNumber("pids", v.pids);
+    const dataDirSize = positiveNumber("data-dir-size", v["data-dir-size"]);
     const sandbox = {
       memoryMiB: Math.round(memory ?? 256),
       cpus: cpus ?? 0.5,
       pids: Math.round(pids ?? 128),
       tmpMiB: 32,
       logMiB: 8,
+      dataDirMiB: Math.max(1, Math.round(dataDirSize ?? 64)),
     };
     const common = {
       scenarios: course?.scenarioFiles ?? v.scenarios ?? ["scenarios"],

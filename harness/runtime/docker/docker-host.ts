@@ -4,15 +4,14 @@
  * engine. The network around the containers (relays on the network's gateway, health, status, clean-up) is the
  * shared started network (../started-network.ts).
  */
-import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os, { constants as osConstants } from "node:os";
-import path from "node:path";
 import type Docker from "dockerode";
 import { z } from "zod";
 import { eachLimited } from "../../base/each-limited.js";
 import type { NodeSpec } from "../../network/spec.js";
 import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../host.js";
 import { readContainerLog } from "./container-log.js";
+import { createDataDir, removeDataDir } from "./data-dir.js";
 import { LABEL_NODE, LABEL_RUN } from "./labels.js";
 import { removeNetwork } from "./network-removal.js";
 import { startPeerContainer } from "./peer-container.js";
@@ -44,6 +43,10 @@ export interface DockerNetworkContext {
   /** True when the node runs the reference image. */
   readonly isReference: (node: NodeSpec) => boolean;
   readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
+  /** Size limit of each node's DATA_DIR in MiB (data-dir.ts); none when undefined. */
+  readonly dataDirMiB?: number | undefined;
+  /** Told once per network when DATA_DIR could not be limited. */
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 interface ContainerRecord {
@@ -62,6 +65,7 @@ interface ContainerRecord {
 export class DockerHost implements NetworkHost {
   readonly runtime = "docker";
   private readonly records = new Map<string, ContainerRecord>();
+  private warnedUnlimited = false;
 
   constructor(
     private readonly ctx: DockerNetworkContext,
@@ -99,9 +103,12 @@ export class DockerHost implements NetworkHost {
     const record = this.record(spec.id);
     if (!record.container) {
       if (spec.dataDir && !record.hostDataDir) {
-        record.hostDataDir = await mkdtemp(path.join(os.tmpdir(), `sumnet-${this.ctx.runId}-${spec.id}-`));
-        // Any user id in any image must be able to write it.
-        await chmod(record.hostDataDir, 0o777);
+        const dir = await createDataDir(os.tmpdir(), `sumnet-${this.ctx.runId}-${spec.id}-`, this.ctx.dataDirMiB);
+        record.hostDataDir = dir.path;
+        if (dir.unlimitedBecause && !this.warnedUnlimited) {
+          this.warnedUnlimited = true;
+          this.ctx.log?.(`warning: DATA_DIR is not limited to ${this.ctx.dataDirMiB} MiB: ${dir.unlimitedBecause}`);
+        }
       }
       const started = await startPeerContainer({
         image: await this.ctx.imageFor(spec),
@@ -180,7 +187,7 @@ export class DockerHost implements NetworkHost {
       await record.container.remove({ force: true }).catch(() => undefined);
       record.container = undefined;
     }
-    if (record.hostDataDir) await rm(record.hostDataDir, { recursive: true, force: true }).catch(() => undefined);
+    if (record.hostDataDir) await removeDataDir(record.hostDataDir).catch(() => undefined);
   }
 
   async readLog(nodeId: string): Promise<string> {
@@ -213,7 +220,7 @@ export class DockerHost implements NetworkHost {
     });
     await Promise.all(
       [...this.records.values()].map(async (record) => {
-        if (record.hostDataDir) await rm(record.hostDataDir, { recursive: true, force: true }).catch(() => undefined);
+        if (record.hostDataDir) await removeDataDir(record.hostDataDir).catch((e: Error) => problems.push(e.message));
       }),
     );
     if (problems.length > 0) {
