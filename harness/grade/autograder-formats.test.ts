@@ -48,6 +48,7 @@ describe("grade --format", () => {
         runs: 2,
         seed: 2,
         lateGraceMs: 500,
+        shrinkBudgetMs: 0,
         format: "gradescope",
         formatOptions: { conformancePoints: 2, visibilityOf: (s) => (s.name === "value-collision" ? "after_due_date" : "visible") },
       });

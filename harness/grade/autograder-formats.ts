@@ -9,11 +9,19 @@
  * replays the scenario on their machine, and the end of each failing node's log.
  */
 import { mkdir } from "node:fs/promises";
-import path, { join } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
-import { quoteWord } from "../runtime/local/index.js";
-import { packageRoot } from "../runtime/local/reference-peer.js";
-import { describeRuns, scenarioEarned, writeAtomically, type GradeReport, type ScenarioGrade } from "./report.js";
+import { replayCommand, type ReplayOptions } from "./replay-command.js";
+import {
+  describeRuns,
+  scenarioEarned,
+  writeAtomically,
+  type GradeReport,
+  type MinimalScenario,
+  type ScenarioGrade,
+} from "./report.js";
+
+export { replayCommand };
 
 export const FORMATS = ["gradescope", "prairielearn"] as const;
 export type ResultsFormat = (typeof FORMATS)[number];
@@ -67,35 +75,16 @@ export const prairielearnResultsSchema = z.object({
 });
 export type PrairieLearnResults = z.infer<typeof prairielearnResultsSchema>;
 
-export interface FormatOptions {
+export interface FormatOptions extends ReplayOptions {
   /** Points of the conformance check (default 0: shown, not scored). */
   readonly conformancePoints?: number;
   /** Visibility of a scenario's test (default `visible`). */
   readonly visibilityOf?: (scenario: ScenarioGrade) => Visibility;
   /** Visibility of the whole result and of the conformance test (default `visible`). */
   readonly visibility?: Visibility;
-  /**
-   * The peer command to show in replay commands, when the graded one only makes sense on the grading machine (an
-   * autograder's wrapper script): the student's own command line.
-   */
-  readonly replayPeerCommand?: string | undefined;
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
-
-/** The shell command that replays a scenario run on a student's machine. */
-export function replayCommand(report: GradeReport, scenario: ScenarioGrade, options: FormatOptions = {}): string {
-  const impl = report.implementation;
-  const seed = scenario.runs?.find((r) => r.status !== "pass")?.seed ?? scenario.seed;
-  const target =
-    impl.kind === "image"
-      ? `--runtime docker --image ${quoteWord(impl.value)}`
-      : `--peer-command ${quoteWord(options.replayPeerCommand ?? impl.value)}`;
-  // A scenario of sumnet's own library is named as it is in any clone (scenarios/...), not by the grader's path.
-  const inPackage = path.relative(packageRoot(), path.resolve(scenario.file));
-  const file = inPackage.startsWith("..") || path.isAbsolute(inPackage) ? scenario.file : inPackage;
-  return `npx sumnet run ${quoteWord(file)}${seed === undefined ? "" : ` --seed ${seed}`} ${target}`;
-}
 
 function fence(text: string): string {
   return "```text\n" + (text.trim() === "" ? "(empty)" : text).replace(/```/g, "'''") + "\n```";
@@ -112,10 +101,28 @@ export function scenarioOutput(report: GradeReport, s: ScenarioGrade, options: F
   if (s.status === "skipped") return s.message.charAt(0).toUpperCase() + s.message.slice(1);
   if (runs) out.push(`**${s.status === "flaky" ? "Flaky" : "Failed"}**: ${runs}. The first failing run:`, "");
   out.push(fence(s.message), "");
-  out.push("Replay it on your machine (from a clone of sumnet, after `npm ci`):", "", "```sh", replayCommand(report, s, options), "```", "");
+  out.push("Replay it on your machine (from a clone of sumnet, after `npm ci`):", "", "```sh", s.replayCommand ?? replayCommand(report, s, options), "```", "");
+  if (s.minimal) out.push(...minimalSection(s.minimal), "");
   if (s.referenceNodes.length > 0) out.push(`In grading, ${s.referenceNodes.join(", ")} ran the reference peer.`, "");
   for (const node of s.failingNodes) out.push(`**${node.node}**: ${node.reason}`, "", "End of its log:", "", fence(node.logTail), "");
   return out.join("\n").trim();
+}
+
+/** The minimal scenario of a failure: how it was found, the file itself (bounded), and how to run it. */
+export function minimalSection(minimal: MinimalScenario): string[] {
+  return [
+    `Minimal scenario (${minimal.summary}); save it as \`minimal.yaml\`:`,
+    "",
+    "```yaml",
+    minimal.yaml.replace(/```/g, "'''").trimEnd(),
+    "```",
+    "",
+    "and run it:",
+    "",
+    "```sh",
+    minimal.command,
+    "```",
+  ];
 }
 
 function conformanceOutput(report: GradeReport): string {

@@ -40,7 +40,7 @@ describe("grading submissions in parallel", () => {
     const lines: string[] = [];
     const rows = await gradeSubmissions(await readSubmissions(dir), {
       // Seed 2 draws equal values at both nodes: a peer that identifies numbers by value fails it.
-      grade: { scenarios: [path.join(root, "test/fixtures/grading/runs/value-collision.yaml")], seed: 2, lateGraceMs: 500 },
+      grade: { scenarios: [path.join(root, "test/fixtures/grading/runs/value-collision.yaml")], seed: 2, lateGraceMs: 500, shrinkBudgetMs: 0 },
       outDir: out,
       jobs: 2,
       log: (line) => lines.push(line),

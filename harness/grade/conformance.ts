@@ -11,6 +11,7 @@
  * It runs on any Runtime (local processes or containers), so the same words reach a student whichever way they
  * packaged their peer.
  */
+import { explainExit } from "../runtime/exit-words.js";
 import type { z } from "zod";
 import { HealthResponse, TotalResponse } from "../../contract/http-api.js";
 import { request as contractRequest, type HttpAnswer as ContractAnswer } from "../../contract/peer-client.js";
@@ -203,7 +204,8 @@ async function runChecks(
     if (info?.status !== "exited") return "";
     const exit = info.lastExit;
     const how = exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code ?? "?"}`;
-    return ` The peer exited on its own (${how}); see the end of its log.`;
+    const meaning = exit ? explainExit(exit) : undefined;
+    return ` The peer exited on its own (${how}${meaning ? `: ${meaning}` : ""}); see the end of its log.`;
   };
   const skipRest = (ids: readonly [string, string][], why: string): void => {
     for (const [id, title] of ids) add(id, title, "skip", `not checked: ${why}`);

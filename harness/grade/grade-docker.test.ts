@@ -12,6 +12,7 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerGate } from "../../test/docker/docker-gate.js";
 import { buildHostileImages, buildPythonPeerImage, type HostileBehaviour } from "../../test/fixtures/hostile/images.js";
+import { cannotMount } from "../runtime/docker/data-dir.js";
 import { LABEL_PID } from "../runtime/docker/index.js";
 import { gradeReportSchema, type GradeReport } from "./report.js";
 import { REPO_ROOT, assertBuilt, runSumnet } from "../../test/support/sumnet-cli.js";
@@ -22,6 +23,7 @@ const root = REPO_ROOT;
 const sumnet = runSumnet;
 const pair = path.join(root, "test/fixtures/grading/pair/pair.yaml");
 const killRestart = path.join(root, "test/fixtures/grading/scenarios/kill-restart.yaml");
+const restartDataDir = path.join(root, "test/fixtures/grading/scenarios/restart-datadir.yaml");
 
 
 async function readReport(dir: string): Promise<GradeReport> {
@@ -90,10 +92,11 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
     expect(ghost.conformance.checks[0]?.message).toMatch(/^the peer could not start/);
   }, 300_000);
 
-  async function gradeHostile(behaviour: HostileBehaviour, extra: string[] = []): Promise<GradeReport> {
+  async function gradeHostile(behaviour: HostileBehaviour, extra: string[] = [], scenario = pair): Promise<GradeReport> {
     const out = path.join(tmp, behaviour);
     // A quarter of a core each: hostile containers must not starve the rest of a shared 2-core machine.
-    const run = await sumnet(["grade", "--image", hostile[behaviour], "--scenarios", pair, "--out", out, "--cpus", "0.25", "--health-timeout", "30", ...extra]);
+    // No shrinking: a crash of a hostile image shrinks to "start it", at the price of more containers.
+    const run = await sumnet(["grade", "--image", hostile[behaviour], "--scenarios", scenario, "--out", out, "--cpus", "0.25", "--health-timeout", "30", "--shrink-budget", "0", ...extra]);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toContain("FAILED");
     const report = await readReport(out);
@@ -106,8 +109,36 @@ describe.skipIf(!gate.available)("sumnet grade --image (sandboxed docker runtime
     const report = await gradeHostile("memory-hog", ["--memory", "64"]);
     const [scenario] = report.scenarios;
     expect(scenario?.status).toBe("fail");
-    expect(scenario?.message).toMatch(/is not running: it exited on its own \(code 137.*\): killed, usually by the sandbox's memory limit of 64 MiB/);
+    // From the engine's State.OOMKilled flag, not from exit code 137.
+    expect(scenario?.failingNodes[0]?.exit).toEqual({ code: 137, signal: "SIGKILL", oomKilled: true });
+    expect(scenario?.failingNodes[0]?.reason).toMatch(
+      /^is not running: it exited on its own \(code 137, signal SIGKILL\): killed at the sandbox's memory limit of 64 MiB \(the container engine reported it out of memory\)/,
+    );
+    expect(scenario?.message).toMatch(/killed for exceeding its memory limit \(the container engine reported it out of memory\)[^]*The sandbox's memory limit is 64 MiB per container\./);
     expect(scenario?.failingNodes[0]?.logTail).toContain("memory hog: allocating without end");
+  }, 240_000);
+
+  it.skipIf(cannotMount() !== undefined)(`limits DATA_DIR: a disk filler gets ENOSPC at the limit, and the tmpfs goes away (${cannotMount() ?? "root on Linux"})`, async () => {
+    // The runtime's DATA_DIR folders go under TMPDIR: a folder of this test's own, to see they are all gone after.
+    const dataParent = path.join(tmp, "data-dirs");
+    await mkdir(dataParent, { recursive: true });
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = dataParent;
+    let report: GradeReport;
+    try {
+      report = await gradeHostile("disk-filler", ["--data-dir-size", "8"], restartDataDir);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
+    expect(report.sandbox).toContain("DATA_DIR 8 MiB, ");
+    const [scenario] = report.scenarios;
+    const n2 = scenario?.failingNodes.find((n) => n.node === "n2");
+    expect(n2?.logTail, JSON.stringify(scenario)).toMatch(/disk filler: No space left on device \(errno 28\) after [0-8] MiB/);
+    // Unmounted and removed: no tmpfs left under the test's folder.
+    const mounts = await readFile("/proc/mounts", "utf8");
+    expect(mounts).not.toContain(dataParent);
+    expect((await readdir(dataParent)).filter((f) => f.startsWith("sumnet-"))).toEqual([]);
   }, 240_000);
 
   it("reports a peer that ignores SIGTERM", async () => {

@@ -52,6 +52,7 @@ describe("sumnet grade --runs", () => {
       outDir: out,
       runs: 4,
       lateGraceMs: 500,
+      shrinkBudgetMs: 0,
     });
     const [s] = report.scenarios;
     expect(s?.status).toBe("flaky");

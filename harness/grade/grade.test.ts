@@ -22,6 +22,7 @@ let tmp: string;
  * restart checks wait up to 10 s each for two linked nodes that never agree.
  */
 const FAULTY_PEER_TIMEOUT_MS = 180_000;
+// Grades of faulty peers here pass --shrink-budget 0: shrinking has its own tests (grade-feedback.test.ts).
 
 
 async function readReport(dir: string): Promise<GradeReport> {
@@ -89,6 +90,8 @@ describe("sumnet grade --peer-command", () => {
     const out = path.join(tmp, "fixture-mix");
     const run = await sumnet([
       "grade",
+      "--shrink-budget",
+      "0",
       "--peer-command",
       faulty("no-resync"),
       "--scenarios",
@@ -108,6 +111,8 @@ describe("sumnet grade --peer-command", () => {
     const out = path.join(tmp, "neighbours-only");
     const run = await sumnet([
       "grade",
+      "--shrink-budget",
+      "0",
       "--peer-command",
       faulty("neighbours-only"),
       "--scenarios",
@@ -133,6 +138,8 @@ describe("sumnet grade --peer-command", () => {
     const out = path.join(tmp, "double-count");
     const run = await sumnet([
       "grade",
+      "--shrink-budget",
+      "0",
       "--peer-command",
       faulty("double-count"),
       "--scenarios",
@@ -150,6 +157,8 @@ describe("sumnet grade --peer-command", () => {
     const out = path.join(tmp, "no-data-dir");
     const run = await sumnet([
       "grade",
+      "--shrink-budget",
+      "0",
       "--peer-command",
       faulty("no-resync"),
       "--scenarios",
@@ -167,6 +176,8 @@ describe("sumnet grade --peer-command", () => {
     const out = path.join(tmp, "no-resync");
     const run = await sumnet([
       "grade",
+      "--shrink-budget",
+      "0",
       "--peer-command",
       faulty("no-resync"),
       "--scenarios",
@@ -213,6 +224,8 @@ describe("sumnet grade --submissions", () => {
       dir,
       "--scenarios",
       path.join(scenarios, "line-hops.yaml"),
+      "--shrink-budget",
+      "0",
       "--out",
       out,
     ]);

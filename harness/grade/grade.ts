@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import type { ScenarioResult, StepResult } from "../runner/result.js";
 import { runPlan, scenarioSlug } from "../runner/run-scenario.js";
 import { referencePeerCommand } from "../runtime/local/reference-peer.js";
+import { crashReason, type ExitContext } from "../runtime/exit-words.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { createRuntime } from "../runtime/select.js";
 import {
@@ -25,7 +26,9 @@ import { writeResults, type FormatOptions, type ResultsFormat } from "./autograd
 import { checkConformance } from "./conformance.js";
 import type { ScenarioSettings } from "./course.js";
 import { logTail } from "./log-tail.js";
+import { DEFAULT_GRADE_SHRINK_BUDGET_MS, minimalScenarioOf, ShrinkBudget } from "./minimal-scenario.js";
 import { mixWithReference, type ReferencePeer } from "./mix.js";
+import { replayCommand } from "./replay-command.js";
 import { computeScore, describeRuns, writeReport, type FailingNode, type GradeReport, type ScenarioGrade } from "./report.js";
 import { DEFAULT_SANDBOX, describeSandbox, sandboxHostConfig, type SandboxPolicy } from "./sandbox.js";
 import { scenarioTimeLimitMs } from "./time-limit.js";
@@ -70,6 +73,11 @@ export interface GradeOptions {
   readonly log?: (line: string) => void;
   /** Stops grading between scenarios (Ctrl-C); what ran is still reported. */
   readonly signal?: AbortSignal;
+  /**
+   * Time spent shrinking failed scenarios to minimal ones (`minimal.yaml`, shown in the reports), for the whole grade
+   * (default 60 s; 0: no shrinking). Each shrink also stays within its scenario's time limit.
+   */
+  readonly shrinkBudgetMs?: number;
 }
 
 /**
@@ -97,6 +105,7 @@ async function runtimeFor(options: GradeOptions): Promise<{ runtime: Runtime; sa
       runtime: "docker",
       image: impl.image,
       hostConfig: sandboxHostConfig(policy),
+      dataDirMiB: policy.dataDirMiB,
       nodeImage: options.nodeImage,
       log: options.log,
       onSignal,
@@ -148,7 +157,11 @@ export async function grade(
   const pending = await Promise.all(files.map((file) => skipped(file, "not run: grading stopped before this scenario")));
 
   const assemble = (done: readonly ScenarioGrade[]): GradeReport => {
-    const all = [...done, ...pending.slice(done.length)];
+    const all = [...done, ...pending.slice(done.length)].map((s) =>
+      s.status === "pass" || s.status === "skipped"
+        ? s
+        : { ...s, replayCommand: replayCommand({ implementation: { kind: impl.kind, value, name: value } }, s, options.formatOptions) },
+    );
     return {
       implementation: { kind: impl.kind, value, name: options.name ?? value },
       runtime: runtime.name,
@@ -175,6 +188,7 @@ export async function grade(
     return { ...written, results: await writeResults(outDir, options.format, report, options.formatOptions) };
   };
   await write(assemble(scenarios));
+  const shrinkBudget = new ShrinkBudget(options.shrinkBudgetMs ?? DEFAULT_GRADE_SHRINK_BUDGET_MS);
 
   for (const file of files) {
     if (!conformance.usable || options.signal?.aborted) {
@@ -188,7 +202,7 @@ export async function grade(
       );
       continue;
     }
-    const graded = await gradeScenarioRuns(file, runtime, reference, outDir, options);
+    const graded = await gradeScenarioRuns(file, runtime, reference, outDir, options, shrinkBudget);
     log(
       `${graded.status.toUpperCase().padEnd(7)} ${graded.name} (${(graded.durationMs / 1000).toFixed(1)} s)` +
         (describeRuns(graded) ? `: ${describeRuns(graded)}` : "") +
@@ -243,15 +257,18 @@ async function gradeScenarioRuns(
   reference: ReferencePeer | undefined,
   outDir: string,
   options: GradeOptions,
+  shrinkBudget: ShrinkBudget,
 ): Promise<ScenarioGrade> {
   const count = settingsOf(file, options)?.runs ?? options.runs ?? 1;
-  if (count <= 1) return gradeScenario(file, runtime, reference, outDir, options);
+  if (count <= 1) return gradeScenario(file, runtime, reference, outDir, options, undefined, shrinkBudget);
   const started = performance.now();
   const base = options.seed ?? (await scenarioSeed(file));
   const graded: { seed: number; grade: ScenarioGrade }[] = [];
   for (let i = 0; i < count && !(options.signal?.aborted && graded.length > 0); i++) {
     const seed = base + i;
-    const grade = await gradeScenario(file, runtime, reference, outDir, { ...options, seed }, `seed-${seed}`);
+    // Only the first failing run is shrunk: the report shows that one.
+    const shrinkFirst = graded.every(({ grade }) => grade.status === "pass") ? shrinkBudget : undefined;
+    const grade = await gradeScenario(file, runtime, reference, outDir, { ...options, seed }, `seed-${seed}`, shrinkFirst);
     if (grade.status === "skipped" && graded.length > 0) break; // interrupted: the runs that finished count
     options.log?.(`  run ${i + 1}/${count} seed ${seed}: ${grade.status}`);
     graded.push({ seed, grade });
@@ -284,6 +301,8 @@ async function gradeScenario(
   options: GradeOptions,
   /** A folder under `<out>/scenarios` for this run's logs (one per seed when a scenario runs several times). */
   runFolder?: string,
+  /** Shrink a failure that blames a node, from this budget (none: do not shrink). */
+  shrinkBudget?: ShrinkBudget,
 ): Promise<ScenarioGrade> {
   const started = performance.now();
   let scenario: Scenario;
@@ -311,10 +330,11 @@ async function gradeScenario(
     timedOut = true;
     controller.abort();
   }, limitMs);
+  const resultsDir = runFolder ? path.join(outDir, "scenarios", runFolder) : path.join(outDir, "scenarios");
   const run = runPlan(plan, {
     runtime,
     file,
-    resultsDir: runFolder ? path.join(outDir, "scenarios", runFolder) : path.join(outDir, "scenarios"),
+    resultsDir,
     keepLogs: "failed",
     lateGraceMs: options.lateGraceMs ?? GRADE_LATE_GRACE_MS,
     signal: controller.signal,
@@ -360,7 +380,30 @@ async function gradeScenario(
       `did not finish within its wall-clock limit of ${(limitMs / 1000).toFixed(0)} s` +
       (result.failure && result.failure !== "aborted" ? `; ${result.failure}` : "");
   } else {
-    message = explainExits(result.failure ?? "failed", options);
+    message = result.failure ?? "failed";
+  }
+  const minimal =
+    status === "fail" && shrinkBudget
+      ? await minimalScenarioOf(
+          { scenario, result },
+          {
+            runtime,
+            budget: shrinkBudget,
+            limitMs,
+            dir: result.logsDir ?? path.join(resultsDir, scenarioSlug(plan.name)),
+            implementation: { kind: options.implementation.kind, value: implementationValue(options), name: implementationValue(options) },
+            replay: options.formatOptions,
+            signal: options.signal,
+            log: options.log,
+          },
+        ).catch((error: Error) => {
+          options.log?.(`  could not shrink ${scenario.name}: ${error.message}`);
+          return undefined;
+        })
+      : undefined;
+  const exitContext = exitContextOf(options);
+  if (status !== "pass" && exitContext.sandboxMemoryMiB !== undefined && result.failingNodes.some((n) => n.exit?.oomKilled)) {
+    message += `\nThe sandbox's memory limit is ${exitContext.sandboxMemoryMiB} MiB per container.`;
   }
   return {
     name: scenario.name,
@@ -375,7 +418,8 @@ async function gradeScenario(
     failingNodes:
       status === "pass"
         ? []
-        : (await failingNodes(result)).map((n) => ({ ...n, reason: explainExits(n.reason, options) })),
+        : await failingNodes(result, exitContext),
+    ...(minimal ? { minimal } : {}),
   };
 }
 
@@ -406,25 +450,26 @@ function convergence(steps: readonly StepResult[]): number | null {
   return waits.length === 0 ? null : Math.round(Math.max(...waits));
 }
 
-/** Exit codes mean little to a student; say what they usually mean here. */
-function explainExits(message: string, options: GradeOptions): string {
-  const sandboxed = options.implementation.kind === "image";
-  const memory = (options.sandbox ?? DEFAULT_SANDBOX).memoryMiB;
-  return message.replace(/\(code 137(, signal SIGKILL)?\)|\(code null, signal SIGKILL\)/g, (m) =>
-    sandboxed
-      ? `${m}: killed, usually by the sandbox's memory limit of ${memory} MiB`
-      : `${m}: killed (SIGKILL)`,
-  );
+function implementationValue(options: GradeOptions): string {
+  const impl = options.implementation;
+  return impl.kind === "command" ? impl.command : impl.image;
+}
+
+/** The limits the nodes ran under, for words on how they died (the memory limit exists only in the sandbox). */
+function exitContextOf(options: GradeOptions): ExitContext {
+  return options.implementation.kind === "image" ? { sandboxMemoryMiB: (options.sandbox ?? DEFAULT_SANDBOX).memoryMiB } : {};
 }
 
 /** The nodes the run blames (data from the runner, never its prose), with the end of each one's log. */
-async function failingNodes(result: ScenarioResult): Promise<FailingNode[]> {
+async function failingNodes(result: ScenarioResult, exitContext: ExitContext): Promise<FailingNode[]> {
   const nodes: FailingNode[] = [];
   for (const blamed of result.failingNodes.slice(0, 10)) {
     const text = result.logsDir
       ? await readFile(path.join(result.logsDir, `${blamed.node}.log`), "utf8").catch(() => "(no log kept)")
       : "(no log kept: the network did not start; the message above has the end of its log)";
-    nodes.push({ node: blamed.node, kind: blamed.kind, reason: blamed.reason, logTail: logTail(text) });
+    // A crash is told from the runtime's exit data (the engine's OOMKilled flag), with the sandbox's limits.
+    const reason = blamed.exit ? crashReason(blamed.exit, exitContext) : blamed.reason;
+    nodes.push({ node: blamed.node, kind: blamed.kind, reason, logTail: logTail(text), ...(blamed.exit ? { exit: blamed.exit } : {}) });
   }
   return nodes;
 }

@@ -21,6 +21,10 @@ export const failingNodeSchema = z.object({
   reason: z.string(),
   /** The end of its log (bounded, printable). */
   logTail: z.string(),
+  /** For a crash: how it exited; `oomKilled` is the container engine's own flag (absent on the local runtime). */
+  exit: z
+    .object({ code: z.number().int().nullable(), signal: z.string().nullable(), oomKilled: z.boolean().optional() })
+    .optional(),
 });
 
 /** One run of a scenario graded several times (`--runs N`, seeds: the scenario's seed + i). */
@@ -28,6 +32,20 @@ export const scenarioRunSchema = z.object({
   seed: z.number().int(),
   status: z.enum(["pass", "fail", "error", "timeout"]),
   durationMs: z.number().nonnegative(),
+});
+
+/** The smallest scenario found that fails the same way (shrinking a failed run, see minimal-scenario.ts). */
+export const minimalScenarioSchema = z.object({
+  /** Where `minimal.yaml` was written on the grading machine (in the scenario's result folder). */
+  file: z.string(),
+  /** The command that runs it on a student's machine, once saved as `minimal.yaml`. */
+  command: z.string(),
+  /** "shrunk 9 steps and 4 nodes to 3 steps and 3 nodes in 12 runs, 41 s", or why it is not smaller. */
+  summary: z.string(),
+  /** Whether the failure showed again while shrinking (false: the run as it happened, not smaller). */
+  reproduced: z.boolean(),
+  /** The file's text (bounded: a longer one ends with a note and is whole in `file`). */
+  yaml: z.string(),
 });
 
 export const scenarioGradeSchema = z.object({
@@ -53,6 +71,10 @@ export const scenarioGradeSchema = z.object({
   /** Which nodes ran the reference peer (`--mix reference`). */
   referenceNodes: z.array(z.string()),
   failingNodes: z.array(failingNodeSchema),
+  /** For a failed scenario: the command that replays it (the failing seed) on a student's machine. */
+  replayCommand: z.string().optional(),
+  /** For a failure that blames a node, when shrinking was on and had time: the minimal scenario. */
+  minimal: minimalScenarioSchema.optional(),
 });
 
 export const gradeReportSchema = z.object({
@@ -83,6 +105,7 @@ export const gradeReportSchema = z.object({
 export type ScenarioGrade = z.infer<typeof scenarioGradeSchema>;
 export type GradeReport = z.infer<typeof gradeReportSchema>;
 export type FailingNode = z.infer<typeof failingNodeSchema>;
+export type MinimalScenario = z.infer<typeof minimalScenarioSchema>;
 
 export function computeScore(scenarios: readonly ScenarioGrade[]): GradeReport["score"] {
   const possible = scenarios.reduce((sum, s) => sum + s.weight, 0);
@@ -176,6 +199,12 @@ export function renderMarkdown(report: GradeReport): string {
       }
       if (s.referenceNodes.length > 0) out.push(`Reference peers: ${s.referenceNodes.join(", ")}.`, "");
       out.push(fence(s.message), "");
+      if (s.replayCommand) out.push("Replay it:", "", "```sh\n" + s.replayCommand + "\n```", "");
+      if (s.minimal) {
+        out.push(`Minimal scenario (${s.minimal.summary}), in \`${s.minimal.file}\`:`, "");
+        out.push("```yaml\n" + s.minimal.yaml.replace(/```/g, "'''").trimEnd() + "\n```", "");
+        out.push("Run it (saved as `minimal.yaml`):", "", "```sh\n" + s.minimal.command + "\n```", "");
+      }
       for (const node of s.failingNodes) {
         out.push(`#### ${node.node}: ${node.reason}`, "", fence(node.logTail), "");
       }

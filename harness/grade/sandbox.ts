@@ -3,7 +3,9 @@
  * every container the grader starts on the docker runtime gets:
  * - no Linux capabilities, and no way to gain privileges (setuid binaries do nothing);
  * - a read-only root filesystem, with a small writable tmpfs at /tmp; DATA_DIR, when a scenario asks for one, is
- *   the runtime's per-node volume (a tmpfs would not survive the restarts that DATA_DIR is tested with);
+ *   the runtime's per-node host folder (it survives the restarts that DATA_DIR is tested with), limited to
+ *   `dataDirMiB` by a tmpfs mounted on the host (runtime/docker/data-dir.ts; needs root on Linux): writing more
+ *   fails with ENOSPC;
  * - limits on memory (no swap), CPU and the number of processes, so a memory hog is OOM-killed and a fork bomb
  *   hits the pids limit instead of the machine;
  * - a bounded log on the engine side (json-file, one file of at most `logMiB`), so a log flood cannot fill the disk;
@@ -11,6 +13,7 @@
  * The wall-clock limit per scenario is enforced by the grader itself (see grade.ts).
  */
 import { z } from "zod";
+import { cannotMount } from "../runtime/docker/data-dir.js";
 
 export const sandboxPolicySchema = z.object({
   /** Memory limit per container in MiB; swap is not allowed on top of it. */
@@ -23,6 +26,8 @@ export const sandboxPolicySchema = z.object({
   tmpMiB: z.number().int().min(1).default(32),
   /** Engine-side log kept per container in MiB (older lines are dropped). */
   logMiB: z.number().int().min(1).default(8),
+  /** Size of each node's DATA_DIR in MiB (a peer that writes more gets ENOSPC). */
+  dataDirMiB: z.number().int().min(1).default(64),
 });
 
 export type SandboxPolicy = z.infer<typeof sandboxPolicySchema>;
@@ -71,6 +76,7 @@ export function describeSandbox(policy: SandboxPolicy = DEFAULT_SANDBOX): string
   return (
     `capabilities dropped, no-new-privileges, read-only root filesystem (tmpfs /tmp ${policy.tmpMiB} MiB), ` +
     `memory ${policy.memoryMiB} MiB, ${policy.cpus} CPU, ${policy.pids} processes, log ${policy.logMiB} MiB, ` +
+    `DATA_DIR ${policy.dataDirMiB} MiB${cannotMount() ? ` (not enforced: ${cannotMount()})` : ""}, ` +
     `internal network only`
   );
 }

@@ -1,6 +1,7 @@
 /** What running a scenario produces: plain JSON-serialisable data (big integers are decimal strings). */
 import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
 import type { StepKind } from "../scenario/schema.js";
+import type { NodeExitData } from "../runtime/exit-words.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
 import type { EfficiencyWindow, ScenarioEfficiency } from "./efficiency-figures.js";
 
@@ -63,6 +64,8 @@ export interface FailingNode {
   readonly reported?: string | undefined;
   /** For too-slow: how long after the limit it reached the expected total. */
   readonly lateByMs?: number | undefined;
+  /** For crashed: how it exited, as the runtime reported it (`oomKilled` from the container engine). */
+  readonly exit?: NodeExitData | undefined;
 }
 
 /** What a background load did. */

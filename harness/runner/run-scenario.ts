@@ -18,7 +18,8 @@ import { drawAnyFault } from "../faults/nemesis.js";
 import type { NetworkOperation } from "../network/operation.js";
 import { CLEAN_LINK } from "../network/spec.js";
 import { applyOperation } from "../runtime/apply-change.js";
-import { NodeError, type Runtime, type StartedNetwork } from "../runtime/runtime.js";
+import { crashReason } from "../runtime/exit-words.js";
+import { NodeError, type NodeExit, type Runtime, type StartedNetwork } from "../runtime/runtime.js";
 import { createRuntime, type RuntimeChoice } from "../runtime/select.js";
 import { loadScenarioFile, validateScenario } from "../scenario/load.js";
 import {
@@ -88,8 +89,8 @@ interface Context {
   readonly model: NetworkModel;
   readonly observer: RunObserver | undefined;
   readonly timeoutScale: number;
-  /** Nodes that exited on their own, with why. */
-  readonly crashed: Map<string, string>;
+  /** Nodes that exited on their own, with how (see crashReason). */
+  readonly crashed: Map<string, NodeExit>;
   /** How long to keep watching nodes that failed an expect, to tell late from lost. */
   readonly lateGraceMs: number;
   /** What actually happened, as a plain scenario. */
@@ -128,10 +129,8 @@ async function expectStep(
   const { model, network, plan } = ctx;
   const down = action.nodes.filter((id) => ctx.crashed.has(id));
   if (down.length > 0) {
-    throw new StepFailure(
-      down.map((id) => `${id} is not running: ${ctx.crashed.get(id)}`).join("\n"),
-      down.map((id) => ({ node: id, kind: "crashed", reason: `is not running: ${ctx.crashed.get(id)}` })),
-    );
+    const nodes = down.map((id) => crashedNode(id, ctx.crashed.get(id) as NodeExit));
+    throw new StepFailure(nodes.map((n) => `${n.node} ${n.reason}`).join("\n"), nodes);
   }
   const expectations = model.expectations(action.nodes);
   if (action.total !== undefined) {
@@ -166,8 +165,8 @@ async function expectStep(
       try {
         last.set(id, await getTotal(urls.get(id) as string, Math.max(500, Math.min(2000, timeoutMs))));
       } catch (error) {
-        const why = ctx.crashed.get(id);
-        last.set(id, { error: why ? `is not running: ${why}` : (error as Error).message });
+        const exit = ctx.crashed.get(id);
+        last.set(id, { error: exit ? crashedNode(id, exit).reason : (error as Error).message });
       }
     });
     for (const id of ask) {
@@ -203,6 +202,10 @@ async function expectStep(
         bad.map((c) => ({
           node: c.node,
           kind: failureKind(c, expectations.get(c.node) as Expectation, late.get(c.node)),
+          // A node that died while the others were asked: how it exited is the data that explains it.
+          ...(ctx.crashed.has(c.node) && late.get(c.node)?.reachedAtMs === undefined
+            ? { kind: "crashed" as const, exit: crashedNode(c.node, ctx.crashed.get(c.node) as NodeExit).exit }
+            : {}),
           reason: `${(c.message as string).replace(new RegExp(`^${c.node} `), "")}${lateNote(late.get(c.node), timeoutMs, ctx.lateGraceMs)}`,
           expected: c.expected,
           reported: c.reported,
@@ -423,8 +426,8 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
               ctx.efficiency?.acknowledged(added, answer, step.index);
               ctx.replay.injection(job.node, job.values, sentAt);
             } catch (error) {
-              const why = ctx.crashed.get(job.node);
-              failures.push({ node: job.node, kind: why ? "crashed" : "error", reason: why ? `is not running: ${why}` : (error as Error).message });
+              const exit = ctx.crashed.get(job.node);
+              failures.push(exit ? crashedNode(job.node, exit) : { node: job.node, kind: "error", reason: (error as Error).message });
             }
           }),
         waited,
@@ -538,11 +541,10 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   try {
     if (network) {
       observer?.networkStarted?.(network, plan);
-      const crashed = new Map<string, string>();
+      const crashed = new Map<string, NodeExit>();
       const unsubscribe = network.subscribe((e) => {
         if (e.type === "node" && e.node.status === "exited") {
-          const x = e.node.lastExit;
-          crashed.set(e.node.id, `it exited on its own (code ${x?.code ?? "?"}${x?.signal ? `, signal ${x.signal}` : ""})`);
+          crashed.set(e.node.id, e.node.lastExit ?? { code: null, signal: null, expected: false });
         }
       });
       const ctx: Context = {
@@ -651,6 +653,12 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   if (logsDir) await writeResultFile(logsDir, result);
   observer?.scenarioEnd?.(result);
   return result;
+}
+
+/** A node that exited on its own, blamed with how it exited (data) and a line that says so. */
+export function crashedNode(node: string, exit: NodeExit): FailingNode {
+  const data = { code: exit.code, signal: exit.signal, ...(exit.oomKilled === undefined ? {} : { oomKilled: exit.oomKilled }) };
+  return { node, kind: "crashed", reason: crashReason(data), exit: data };
 }
 
 async function writeResultFile(dir: string, result: ScenarioResult): Promise<void> {

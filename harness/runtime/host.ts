@@ -63,6 +63,9 @@ export interface NetworkHost {
 
 /** What a host tells the network about its nodes. */
 export interface HostEvents {
-  /** The node's process or container exited (whether or not the harness asked for it). */
+  /**
+   * The node's process or container exited (whether or not the harness asked for it). `oomKilled` comes from the
+   * engine (docker's `State.OOMKilled`); a host that cannot know (local processes) leaves it out.
+   */
   exited(nodeId: string, exit: Omit<NodeExit, "expected">): void;
 }

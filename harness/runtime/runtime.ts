@@ -41,6 +41,11 @@ export interface NodeExit {
   readonly signal: string | null;
   /** True when the harness caused the exit (stop/kill/restart/leave/dispose). */
   readonly expected: boolean;
+  /**
+   * True when the container engine killed it for exceeding its memory limit (docker's `State.OOMKilled`); false when
+   * the engine says it did not; absent where nobody can know (local processes).
+   */
+  readonly oomKilled?: boolean | undefined;
 }
 
 export interface NodeInfo {

@@ -21,6 +21,8 @@ export interface RuntimeChoice {
   readonly nodeImage?: string | undefined;
   /** Extra HostConfig for every container (docker; the grader's sandbox). */
   readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
+  /** Size limit of each node's DATA_DIR in MiB (docker; the grader's sandbox). */
+  readonly dataDirMiB?: number | undefined;
   /** One line per runtime event worth telling a user (image builds). */
   readonly log?: ((line: string) => void) | undefined;
   /** What Ctrl-C does to a running network (default: remove everything and exit 130). */
@@ -50,6 +52,7 @@ export async function createRuntime(choice: RuntimeChoice = {}): Promise<Runtime
       image: choice.image,
       nodeImage: choice.nodeImage,
       hostConfig: choice.hostConfig,
+      dataDirMiB: choice.dataDirMiB,
       log: choice.log,
       onSignal: choice.onSignal,
     });

@@ -6,6 +6,7 @@ import { CourseError, loadCourseFile, type LoadedCourse } from "../../grade/cour
 import { grade, type Implementation } from "../../grade/grade.js";
 import type { GradeReport } from "../../grade/report.js";
 import { readSubmissions, SubmissionsError } from "../../grade/submissions.js";
+import { durationOption } from "../duration-option.js";
 import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
 
 const usage = `Usage: sumnet grade (--peer-command CMD | --image IMG | --submissions DIR) [options]
@@ -36,14 +37,19 @@ Options:
   --seed N             override every scenario's seed
   --runs N             run each scenario N times with seeds seed, seed+1, ...: points by pass rate, and a scenario
                        that passes only some runs is FLAKY ("passed 7 of 10 runs; failed seeds 3, 5, 9")
+  --shrink-budget TIME time to shrink failed scenarios to minimal ones (minimal.yaml, shown in the reports), for
+                       the whole grade of a submission, e.g. 90s (default 60s; 0: off)
   --health-timeout S   how long the conformance node may take to answer GET /health (default 15)
   --memory MIB         memory limit per container (default 256)     [--image]
   --cpus N             CPU limit per container (default 0.5)        [--image]
   --pids N             process limit per container (default 128)    [--image]
+  --data-dir-size MIB  size of each node's DATA_DIR (default 64)   [--image]
+                       (a host tmpfs: needs root on Linux; writing more fails with ENOSPC)
   -h, --help           show this help
 
 Reports: <out>/report.md and <out>/report.json (per scenario: pass/fail, the checker's message, convergence time,
-the end of each failing node's log); node logs of failing scenarios in <out>/scenarios/.
+the end of each failing node's log, the command that replays a failure and its minimal scenario); node logs and
+minimal.yaml of failing scenarios in <out>/scenarios/.
 
 Ctrl-C stops after the running scenario's current step and still writes the reports (and results.json) with every
 scenario that finished; the rest are marked not run.
@@ -94,9 +100,11 @@ export const gradeCommand: CliCommand = {
         runs: { type: "string" },
         jobs: { type: "string" },
         "health-timeout": { type: "string" },
+        "shrink-budget": { type: "string" },
         memory: { type: "string" },
         cpus: { type: "string" },
         pids: { type: "string" },
+        "data-dir-size": { type: "string" },
       },
       usage,
       false,
@@ -134,15 +142,18 @@ export const gradeCommand: CliCommand = {
     const jobs = positiveNumber("jobs", v.jobs) ?? 1;
     if (!Number.isInteger(jobs)) throw new UsageError(`--jobs expects a whole number, got "${v.jobs}"`, usage);
     if (v.jobs !== undefined && v.submissions === undefined) throw new UsageError("--jobs goes with --submissions DIR", usage);
+    const shrinkBudgetMs = v["shrink-budget"] === "0" ? 0 : durationOption("shrink-budget", v["shrink-budget"], usage);
     const memory = positiveNumber("memory", v.memory);
     const cpus = positiveNumber("cpus", v.cpus);
     const pids = positiveNumber("pids", v.pids);
+    const dataDirSize = positiveNumber("data-dir-size", v["data-dir-size"]);
     const sandbox = {
       memoryMiB: Math.round(memory ?? 256),
       cpus: cpus ?? 0.5,
       pids: Math.round(pids ?? 128),
       tmpMiB: 32,
       logMiB: 8,
+      dataDirMiB: Math.max(1, Math.round(dataDirSize ?? 64)),
     };
     const common = {
       scenarios: course?.scenarioFiles ?? v.scenarios ?? ["scenarios"],
@@ -154,6 +165,7 @@ export const gradeCommand: CliCommand = {
       format,
       scenarioTimeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
       healthTimeoutMs: healthS === undefined ? undefined : healthS * 1000,
+      ...(shrinkBudgetMs === undefined ? {} : { shrinkBudgetMs }),
       sandbox,
       log: (line: string) => process.stdout.write(`${line}\n`),
     };

@@ -4,14 +4,14 @@
  * engine. The network around the containers (relays on the network's gateway, health, status, clean-up) is the
  * shared started network (../started-network.ts).
  */
-import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os, { constants as osConstants } from "node:os";
-import path from "node:path";
 import type Docker from "dockerode";
+import { z } from "zod";
 import { eachLimited } from "../../base/each-limited.js";
 import type { NodeSpec } from "../../network/spec.js";
 import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../host.js";
 import { readContainerLog } from "./container-log.js";
+import { createDataDir, removeDataDir } from "./data-dir.js";
 import { LABEL_NODE, LABEL_RUN } from "./labels.js";
 import { removeNetwork } from "./network-removal.js";
 import { startPeerContainer } from "./peer-container.js";
@@ -43,6 +43,10 @@ export interface DockerNetworkContext {
   /** True when the node runs the reference image. */
   readonly isReference: (node: NodeSpec) => boolean;
   readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
+  /** Size limit of each node's DATA_DIR in MiB (data-dir.ts); none when undefined. */
+  readonly dataDirMiB?: number | undefined;
+  /** Told once per network when DATA_DIR could not be limited. */
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 interface ContainerRecord {
@@ -61,6 +65,7 @@ interface ContainerRecord {
 export class DockerHost implements NetworkHost {
   readonly runtime = "docker";
   private readonly records = new Map<string, ContainerRecord>();
+  private warnedUnlimited = false;
 
   constructor(
     private readonly ctx: DockerNetworkContext,
@@ -98,9 +103,12 @@ export class DockerHost implements NetworkHost {
     const record = this.record(spec.id);
     if (!record.container) {
       if (spec.dataDir && !record.hostDataDir) {
-        record.hostDataDir = await mkdtemp(path.join(os.tmpdir(), `sumnet-${this.ctx.runId}-${spec.id}-`));
-        // Any user id in any image must be able to write it.
-        await chmod(record.hostDataDir, 0o777);
+        const dir = await createDataDir(os.tmpdir(), `sumnet-${this.ctx.runId}-${spec.id}-`, this.ctx.dataDirMiB);
+        record.hostDataDir = dir.path;
+        if (dir.unlimitedBecause && !this.warnedUnlimited) {
+          this.warnedUnlimited = true;
+          this.ctx.log?.(`warning: DATA_DIR is not limited to ${this.ctx.dataDirMiB} MiB: ${dir.unlimitedBecause}`);
+        }
       }
       const started = await startPeerContainer({
         image: await this.ctx.imageFor(spec),
@@ -127,17 +135,18 @@ export class DockerHost implements NetworkHost {
     const container = record.container;
     if (!container) return;
     record.exited = container.wait().then(
-      (result: { StatusCode: number }) => this.noteExit(id, record, generation, result.StatusCode),
-      () => this.noteExit(id, record, generation, null),
+      async (result: { StatusCode: number }) =>
+        this.noteExit(id, record, generation, result.StatusCode, oomKilledOf(await container.inspect().catch(() => undefined))),
+      () => this.noteExit(id, record, generation, null, undefined),
     );
   }
 
-  private noteExit(id: string, record: ContainerRecord, generation: number, code: number | null): void {
+  private noteExit(id: string, record: ContainerRecord, generation: number, code: number | null, oomKilled: boolean | undefined): void {
     if (generation !== record.generation) return;
     // Docker reports death by signal N as 128 + N.
     const signal =
       code !== null && code > 128 ? (Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? null) : null;
-    this.events.exited(id, { code, signal });
+    this.events.exited(id, { code, signal, ...(oomKilled === undefined ? {} : { oomKilled }) });
   }
 
   async stop(nodeId: string, timeoutMs: number): Promise<void> {
@@ -178,7 +187,7 @@ export class DockerHost implements NetworkHost {
       await record.container.remove({ force: true }).catch(() => undefined);
       record.container = undefined;
     }
-    if (record.hostDataDir) await rm(record.hostDataDir, { recursive: true, force: true }).catch(() => undefined);
+    if (record.hostDataDir) await removeDataDir(record.hostDataDir).catch(() => undefined);
   }
 
   async readLog(nodeId: string): Promise<string> {
@@ -211,7 +220,7 @@ export class DockerHost implements NetworkHost {
     });
     await Promise.all(
       [...this.records.values()].map(async (record) => {
-        if (record.hostDataDir) await rm(record.hostDataDir, { recursive: true, force: true }).catch(() => undefined);
+        if (record.hostDataDir) await removeDataDir(record.hostDataDir).catch((e: Error) => problems.push(e.message));
       }),
     );
     if (problems.length > 0) {
@@ -227,6 +236,18 @@ export class DockerHost implements NetworkHost {
     if (!record) throw new Error(`docker runtime: unknown node "${nodeId}"`);
     return record;
   }
+}
+
+/** The part of `docker inspect` (Engine API ContainerInspect) that says how the last run ended. */
+const exitStateSchema = z.object({ State: z.object({ OOMKilled: z.boolean() }) });
+
+/**
+ * The engine's own word on an out-of-memory kill (exit code 137 alone is any SIGKILL); undefined when the container
+ * could not be inspected (removed meanwhile) or the answer lacks the flag.
+ */
+export function oomKilledOf(inspected: unknown): boolean | undefined {
+  const parsed = exitStateSchema.safeParse(inspected);
+  return parsed.success ? parsed.data.State.OOMKilled : undefined;
 }
 
 function ignoreGone(e: Error & { statusCode?: number }): void {

@@ -27,6 +27,8 @@ export interface DockerRuntimeOptions {
   readonly nodeImage?: string | undefined;
   /** Extra HostConfig for every peer container, e.g. the grader's sandbox (harness/grade/sandbox.ts). */
   readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
+  /** Size limit of each node's DATA_DIR in MiB: a host tmpfs, needs root on Linux (docker/data-dir.ts). */
+  readonly dataDirMiB?: number | undefined;
   /** One line per runtime event worth telling a user (image builds). Default: none. */
   readonly log?: ((line: string) => void) | undefined;
   /** What Ctrl-C does to a running network (default: remove everything and exit 130). */
@@ -92,6 +94,8 @@ export class DockerRuntime implements Runtime {
               imageFor,
               isReference: (node) => !node.image && !this.options.image,
               hostConfig: this.options.hostConfig,
+              dataDirMiB: this.options.dataDirMiB,
+              log,
             },
             events,
           ),

@@ -2,9 +2,9 @@
  * Leftovers: containers and networks labelled `sumnet.run` that outlived their run (the harness was SIGKILLed, the
  * machine lost power, a dispose failed). `sumnet clean` lists and removes them.
  */
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
+import { removeDataDir } from "./data-dir.js";
 import { LABEL_NETWORK, LABEL_PID, LABEL_RUN } from "./labels.js";
 import { removeNetwork } from "./network-removal.js";
 
@@ -17,7 +17,7 @@ export interface Leftover {
   readonly network: string;
   /** True when the harness process that created it still runs on this machine (its run may be live). */
   readonly ownerAlive: boolean;
-  /** Host folders of the node's DATA_DIR (bind mounts the runtime created), removed with the container. */
+  /** Host folders of the node's DATA_DIR (bind mounts the runtime created, maybe tmpfs), removed with the container. */
   readonly dataDirs: readonly string[];
 }
 
@@ -92,7 +92,7 @@ export async function removeLeftovers(docker: Docker, leftovers: readonly Leftov
       .map((l) =>
         attempt(l, async () => {
           await docker.getContainer(l.id).remove({ force: true, v: true });
-          await Promise.all(l.dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+          await Promise.all(l.dataDirs.map((dir) => removeDataDir(dir)));
         }),
       ),
   );
