@@ -100,7 +100,7 @@ export class ConsoleReporter implements Reporter {
       this.write(
         this.c.dim(
           `  load of step ${load.step + 1}: ${load.posts} POSTs in ${formatDuration(load.durationMs)}; numbers acknowledged ${load.acknowledged}, ` +
-            `indeterminate ${load.indeterminate}, refused ${load.refused}${load.skipped ? `, not sent (no live node) ${load.skipped}` : ""}`,
+            `indeterminate ${load.indeterminate}, refused ${load.refused}${load.skipped ? `, not sent (no live node) ${load.skipped}` : ""}${load.late ? `, not sent (time up, POSTs still in flight) ${load.late}` : ""}`,
         ),
       );
     }

@@ -52,7 +52,7 @@ export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number
   const rng = seededRandom(load.seed);
   let stopped = false;
   let wake: (() => void) | undefined;
-  const stats = { posts: 0, acknowledged: 0, indeterminate: 0, refused: 0, skipped: 0 };
+  const stats = { posts: 0, acknowledged: 0, indeterminate: 0, refused: 0, skipped: 0, late: 0 };
   const started = now();
   const inFlight = new Set<Promise<void>>();
 
@@ -83,6 +83,12 @@ export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number
       if (stopped) break;
       while (inFlight.size >= load.concurrency && !stopped) await Promise.race(inFlight);
       if (stopped) break;
+      // POSTs that hang (a paused node answers nothing until its timeout) held the load back past its duration: what
+      // is left is not sent, so the load ends near its time instead of minutes later.
+      if (now() - started > load.durationMs + gapMs) {
+        stats.late += (posts - i) * perPost;
+        break;
+      }
       const values = Array.from({ length: perPost }, () => drawValue(rng, load.values));
       const eligible = hooks.eligible(load.targets);
       if (eligible.length === 0) {

@@ -81,6 +81,11 @@ export interface LoadResult {
   readonly refused: number;
   /** Numbers not sent: no node was running. */
   readonly skipped: number;
+  /**
+   * Numbers not sent because the load's time was up while earlier POSTs were still waiting for their answers (a
+   * paused or slow node): a load never runs far past its duration.
+   */
+  readonly late: number;
   readonly durationMs: number;
 }
 
