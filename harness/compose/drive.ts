@@ -37,9 +37,9 @@ export function lineObserver(plan: ScenarioPlan, round: number, log: (line: stri
   const count = plan.steps.length;
   return {
     stepEnd(result: StepResult) {
-      const where = result.index < 0 ? "start" : `step ${result.index + 1}/${count}`;
+      const where = result.index < 0 ? "" : `step ${result.index + 1}/${count} `;
       const verdict = result.status === "failed" ? `FAILED: ${oneLine(result.message ?? "")}` : result.status;
-      log(`${prefix} ${where} ${result.label}: ${verdict} (${seconds(result.durationMs)})`);
+      log(`${prefix} ${where}${result.label}: ${verdict} (${seconds(result.durationMs)})`);
     },
     scenarioEnd(result) {
       const passed = result.steps.filter((s) => s.status === "passed" && s.index >= 0).length;

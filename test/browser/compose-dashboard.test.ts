@@ -6,12 +6,12 @@
  * Uses the compose file's fixed host ports 8080-8086.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compose as composeTool } from "../docker/compose-cli.js";
 import { dockerGate } from "../docker/docker-gate.js";
 import { launchChromium, SCREENSHOTS, skipBrowserTests, type Browser } from "./browser.js";
 
@@ -21,22 +21,8 @@ const PROJECT = "sumnet-dashboard-test";
 const DASHBOARD = "http://127.0.0.1:8080";
 const gate = await dockerGate("compose dashboard");
 
-function composeCommand(): [string, string[]] {
-  for (const dir of (process.env.PATH ?? "").split(":")) if (existsSync(`${dir}/docker-compose`)) return ["docker-compose", []];
-  return ["docker", ["compose"]];
-}
-
-async function compose(args: string[], timeoutMs: number): Promise<string> {
-  const [command, prefix] = composeCommand();
-  let nodeImage = process.env.NODE_IMAGE;
-  if (!nodeImage) {
-    // No registry here: the local base image of docker/build-base-image.sh, when it exists.
-    const local = await run("docker", ["image", "inspect", "sumnet/node-base:20"]).then(() => true, () => false);
-    if (local) nodeImage = "sumnet/node-base:20";
-  }
-  const env = { ...process.env, ...(nodeImage ? { NODE_IMAGE: nodeImage } : {}) };
-  const { stdout, stderr } = await run(command, [...prefix, "-p", PROJECT, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  return stdout + stderr;
+function compose(args: string[], timeoutMs: number): Promise<string> {
+  return composeTool(PROJECT, args, { cwd: ROOT, timeoutMs });
 }
 
 function portTaken(port: number): Promise<boolean> {
