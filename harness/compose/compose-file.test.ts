@@ -98,3 +98,15 @@ describe("compose runtime: a service's environment against the scenario's", () =
     expect(environmentMismatch(["A=2"], { A: "1", PEERS: "driver:7101" })).toEqual(['A is "2", expected "1"', 'PEERS is unset, expected "driver:7101"']);
   });
 });
+
+describe("the repository's docker-compose.yml", () => {
+  it("is what `sumnet compose scenarios/demo-living-network.yaml --loop` writes (generate it again after changing either)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const root = new URL("../../", import.meta.url);
+    const file = "scenarios/demo-living-network.yaml";
+    const text = await readFile(new URL(file, root), "utf8");
+    const plan = planScenario(parseScenarioText(text, file));
+    const options: ComposeOptions = { scenarioText: text, scenarioFile: file, loop: true, commandLine: `sumnet compose ${file} --loop` };
+    expect(await readFile(new URL("docker-compose.yml", root), "utf8")).toBe(composeYaml(plan, composeProject(plan, options), options));
+  });
+});
