@@ -33,6 +33,8 @@ WORKDIR /app
 COPY --from=build /out/peer.mjs /app/peer.mjs
 COPY --from=build /src/package.json /app/package.json
 COPY docker/sumnet-peer-only.sh /usr/local/bin/sumnet
+# DATA_DIR's usual place, owned by the peer's user: a named volume mounted here (sumnet compose) takes this owner.
+RUN ["node", "-e", "require('node:fs').mkdirSync('/sumnet-data'); require('node:fs').chownSync('/sumnet-data', 1000, 1000)"]
 USER node
 EXPOSE 7000 8080
 # node itself, not curl: the base image may have no curl. http.get, not fetch: loading fetch costs seconds on a busy host.

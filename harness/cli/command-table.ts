@@ -64,6 +64,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/watch.js")).watchCommand,
   },
   {
+    name: "compose",
+    summary: "write a scenario's network as a docker compose project whose driver plays the steps live",
+    load: async () => (await import("./commands/compose.js")).composeCommand,
+  },
+  {
+    name: "drive",
+    summary: "play a scenario's steps live against a compose project's peers (the driver service)",
+    load: async () => (await import("./commands/drive.js")).driveCommand,
+  },
+  {
     name: "clean",
     summary: "remove containers and networks left by interrupted docker runs",
     load: async () => (await import("./commands/clean.js")).cleanCommand,

@@ -5,7 +5,7 @@
  * started-network.ts, over this interface. `runtime/local` and `runtime/docker` are hosts and nothing more.
  */
 import type { RelayTarget } from "../faults/link-relay.js";
-import type { NodeSpec } from "../network/spec.js";
+import type { LinkSpec, NodeSpec } from "../network/spec.js";
 import type { NodeExit } from "./runtime.js";
 
 /** Where a started node can be reached. */
@@ -34,6 +34,11 @@ export interface NetworkHost {
   readonly relayListenHost: string;
   /** How a node names a relay listening on `port` in its PEERS. */
   relayAddress(port: number): string;
+  /**
+   * The port the relay of `link` listens on, when the host decides it (a compose project's PEERS are written before
+   * the network starts); undefined or absent: any free port.
+   */
+  relayPort?(link: LinkSpec): number | undefined;
   /** Called once per node before its first start (allocate ports, folders, names). */
   placeNode(spec: NodeSpec): Promise<ContractPlacement>;
   /** True when the node runs the reference peer (it then gets the reference peer's tuning). */

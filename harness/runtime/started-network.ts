@@ -23,7 +23,7 @@ import {
 import { forgetNetwork, trackNetwork, type SignalPolicy } from "./cleanup.js";
 import type { ContractPlacement, HostEvents, NetworkHost } from "./host.js";
 import { NetworkListeners } from "./network-listeners.js";
-import { referencePeerTuning } from "./peer-tuning.js";
+import { nodeEnvironment } from "./node-environment.js";
 import {
   NodeError,
   DEFAULT_HEALTH_TIMEOUT_MS,
@@ -327,6 +327,7 @@ export class HostedNetwork implements StartedNetwork {
   private async openLink(link: LinkSpec): Promise<void> {
     const relay = await LinkRelay.start({
       host: this.host.relayListenHost,
+      port: this.host.relayPort?.(link),
       target: this.nodes.get(link.to)?.p2p ?? NOWHERE,
       random: this.random.fork(linkKey(link.from, link.to)),
     });
@@ -337,22 +338,13 @@ export class HostedNetwork implements StartedNetwork {
 
   /** The contract's environment of a node: reference tuning, the scenario's variables, then the contract's own. */
   private environment(record: NodeRecord): Record<string, string> {
-    const p = record.placement;
-    const peers = [...this.links.values()]
-      .filter((l) => l.spec.from === record.spec.id)
-      .map((l) => this.host.relayAddress(l.relay.port));
-    const env: Record<string, string> = {
-      ...(this.host.runsReferencePeer(record.spec) ? referencePeerTuning(this.nodes.size) : {}),
-      ...record.spec.env,
-      NODE_ID: record.spec.id,
-      P2P_HOST: p.p2pHost,
-      P2P_PORT: String(p.p2pPort),
-      HTTP_PORT: String(p.httpPort),
-      PEERS: peers.join(","),
-    };
-    if (record.spec.numbers.length > 0) env.NUMBERS = record.spec.numbers.join(",");
-    if (p.dataDir !== undefined) env.DATA_DIR = p.dataDir;
-    return env;
+    return nodeEnvironment({
+      spec: record.spec,
+      placement: record.placement,
+      peers: [...this.links.values()].filter((l) => l.spec.from === record.spec.id).map((l) => this.host.relayAddress(l.relay.port)),
+      referencePeer: this.host.runsReferencePeer(record.spec),
+      networkSize: this.nodes.size,
+    });
   }
 
   /** Start the node's process or container and wait until it is healthy; retries on a fixable start failure. */
