@@ -168,6 +168,21 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       // Not with everything drawn up front (or not this time): does the scenario as it was fail again?
       reproduced = await stillFails(current);
     }
+    if (!reproduced && start.fromReplay && !stop()) {
+      // A replay plays a load's POSTs one after another, at the times they were answered: a failure that needs them
+      // concurrent (a race in the peer) shows only with the load itself. Shrink the scenario as written instead.
+      log("  the replay did not fail again (it plays a load's POSTs one at a time); shrinking the scenario as written");
+      const written: Scenario = { ...run.scenario, seed: run.result.seed };
+      const upTo = failedStep ? truncateAfter(written, failedStep.index) ?? written : written;
+      const fixedWritten = materialize(upTo);
+      if (await stillFails(fixedWritten)) {
+        current = fixedWritten;
+        reproduced = true;
+      } else if (await stillFails(upTo)) {
+        current = upTo;
+        reproduced = true;
+      }
+    }
     const keep = (candidate: Scenario | undefined, what: string): Promise<boolean> =>
       // A candidate already seen failing is kept even when the budget is spent (delta debugging's last find).
       candidate === undefined || (stop() && tried.get(JSON.stringify(candidate)) !== true)

@@ -139,3 +139,33 @@ describe("shrinking a long failing scenario", { timeout: 240_000 }, () => {
     expect(validateScenario(parse(text)).steps).toHaveLength(outcome.to.steps);
   });
 });
+
+describe("shrinking a race", { timeout: 240_000 }, () => {
+  it("shrinks a loss that needs concurrent POSTs from the scenario as written, since the replay posts one at a time", async () => {
+    const racy = validateScenario({
+      name: "racy",
+      seed: 3,
+      topology: { type: "line", nodes: 3 },
+      defaults: { expectTimeout: "2s" },
+      steps: [
+        { inject: { at: "n3", values: [5] } },
+        { load: { rate: 200, duration: "1s", concurrency: 8, at: "n1" } },
+        { sleep: "300ms" },
+        { expect: {} },
+      ],
+    });
+    const runtime = new LocalRuntime({ peerCommand: fixture("lost-concurrent") });
+    const result = await runScenario(racy, { runtime, keepLogs: "never", lateGraceMs: 1000 });
+    expect(result.status).toBe("failed");
+    expect(result.failingNodes.map((n) => n.kind)).toContain("lost");
+    const lines: string[] = [];
+    const outcome = await shrinkFailure({ scenario: racy, result }, { runtime, attempts: 2, budgetMs: 120_000, log: (l) => lines.push(l) });
+    expect(lines).toContain("  the replay did not fail again (it plays a load's POSTs one at a time); shrinking the scenario as written");
+    expect(outcome.reproduced).toBe(true);
+    // What is left still has the concurrent load, and fewer steps than the replay had.
+    const kinds = outcome.scenario.steps.map((s) => Object.keys(s)[0]);
+    expect(kinds).toContain("load");
+    expect(kinds.at(-1)).toBe("expect");
+    expect(outcome.to.steps).toBeLessThan(outcome.from.steps);
+  });
+});
