@@ -52,13 +52,16 @@ describe("load", () => {
     expect(seen).toEqual({ acknowledged: 30, indeterminate: 0 });
   });
 
-  it("ends near its duration when POSTs hang: the first is indeterminate, the rest are not sent", async () => {
+  it("ends within a POST timeout of its duration when POSTs hang: those sent are indeterminate, the rest are not sent", async () => {
     // A paused node: the connection is accepted, nothing is ever answered (each POST waits for its 5 s timeout).
     const url = await serve(() => {});
     const seen = { acknowledged: 0, indeterminate: 0 };
     const stats = await startLoad(load({}), hooks(url, seen)).done;
-    // 30 POSTs were planned over 300 ms; one at a time, each hanging, only the first was sent.
-    expect(stats).toMatchObject({ posts: 1, acknowledged: 0, indeterminate: 1, late: 29 });
-    expect(seen).toEqual({ acknowledged: 0, indeterminate: 1 });
+    // 30 POSTs were planned over 300 ms; one at a time, each hanging 5 s, the load stops sending once it is more than a
+    // POST's timeout past its duration: after the first or the second POST, never all 30.
+    expect(stats.posts).toBeGreaterThanOrEqual(1);
+    expect(stats.posts).toBeLessThanOrEqual(2);
+    expect(stats).toMatchObject({ acknowledged: 0, indeterminate: stats.posts, late: 30 - stats.posts });
+    expect(seen).toEqual({ acknowledged: 0, indeterminate: stats.posts });
   }, 20_000);
 });

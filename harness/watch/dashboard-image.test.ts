@@ -45,7 +45,7 @@ describe("the dashboard image (docker/dashboard.Dockerfile)", () => {
 
   it("is built from the repository root by docker-compose.yml", () => {
     const compose = read("docker-compose.yml");
-    expect(compose).toMatch(/dashboard:\n\s+build:\n\s+context: \.\n\s+dockerfile: docker\/dashboard\.Dockerfile/);
+    expect(compose).toMatch(/dashboard:\n\s+build:\n\s+context: "?\."?\n\s+dockerfile: docker\/dashboard\.Dockerfile/);
     expect(read(".dockerignore")).not.toMatch(/^harness$/m);
   });
 });

@@ -132,7 +132,7 @@ export class PeerProcesses {
   }
 
   async total(id: string): Promise<{ node: string; total: string; count: number }> {
-    const res = await fetch(`${this.get(id).url}/total`);
+    const res = await fetch(`${this.get(id).url}/total`, { signal: AbortSignal.timeout(5000) });
     return (await res.json()) as { node: string; total: string; count: number };
   }
 
@@ -148,9 +148,15 @@ export class PeerProcesses {
     let last: string[] = [];
     try {
       await waitUntil("convergence", timeoutMs, async () => {
-        const totals = await Promise.all(targets.map((id) => this.total(id)));
-        last = totals.map((t) => `${t.node}=${t.total}/${t.count}`);
-        return totals.every((t) => t.total === expected.total.toString() && t.count === expected.count);
+        // A request that fails (a busy peer, a keep-alive connection closed as it was reused) is "not yet", and is
+        // named in the message if it is still failing at the end.
+        const totals = await Promise.all(
+          targets.map((id) =>
+            this.total(id).catch((error: unknown) => ({ node: id, error: (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message })),
+          ),
+        );
+        last = totals.map((t) => ("error" in t ? `${t.node}=error(${t.error})` : `${t.node}=${t.total}/${t.count}`));
+        return totals.every((t) => !("error" in t) && t.total === expected.total.toString() && t.count === expected.count);
       });
     } catch {
       throw new Error(`expected total ${expected.total} count ${expected.count} everywhere; got ${last.join(" ")}`);
