@@ -17,7 +17,7 @@ import { findLeftovers } from "../../harness/runtime/docker/leftovers.js";
 import { ensureReferenceImage, nodeImageFromEnvironment } from "../../harness/runtime/docker/reference-image.js";
 import { validateScenario } from "../../harness/scenario/load.js";
 import { assertBuilt, REPO_ROOT, runSumnet } from "../support/sumnet-cli.js";
-import { dockerGate } from "./docker-gate.js";
+import { blameworthy, dockerGate } from "./docker-gate.js";
 
 const exec = promisify(execFile);
 const gate = await dockerGate("campaigns on the docker runtime");
@@ -52,7 +52,7 @@ describe.skipIf(!gate.available)("campaigns on the docker runtime", () => {
     expect(r.stderr).toMatch(/run 1 seed 3: .*: pass/);
     expect(r.stderr).toMatch(/run 2 seed 4: .*: pass/);
     const docker = await dockerClient();
-    expect((await findLeftovers(docker)).filter((l) => !before.has(l.id) && !l.ownerAlive)).toEqual([]);
+    expect(await blameworthy(docker, (await findLeftovers(docker)).filter((l) => !before.has(l.id) && !l.ownerAlive))).toEqual([]);
   }, 600_000);
 
   it("run --runs 2 --shrink reports 0/2 for an image that counts twice and shrinks the first failure", async () => {
@@ -77,6 +77,6 @@ describe.skipIf(!gate.available)("campaigns on the docker runtime", () => {
     expect(scenario.steps.length).toBeLessThanOrEqual(3);
     expect(scenario.steps.at(-1)).toHaveProperty("expect");
     const docker = await dockerClient();
-    expect((await findLeftovers(docker)).filter((l) => !before.has(l.id) && !l.ownerAlive)).toEqual([]);
+    expect(await blameworthy(docker, (await findLeftovers(docker)).filter((l) => !before.has(l.id) && !l.ownerAlive))).toEqual([]);
   }, 600_000);
 });

@@ -14,7 +14,7 @@ import { dockerClient } from "../../harness/runtime/docker/engine.js";
 import { findLeftovers } from "../../harness/runtime/docker/leftovers.js";
 import { ensureReferenceImage } from "../../harness/runtime/docker/reference-image.js";
 import { runScenario } from "../../harness/runner/index.js";
-import { dockerGate } from "./docker-gate.js";
+import { blameworthy, dockerGate } from "./docker-gate.js";
 
 const gate = await dockerGate("scenarios on the docker runtime");
 const scenariosDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scenarios");
@@ -50,7 +50,7 @@ describe.skipIf(!gate.available)("scenarios on the docker runtime", () => {
     expect(result.status).toBe("passed");
     expect(result.runtime).toBe("docker");
     // The runner disposed the network: nothing of this scenario is left on the engine.
-    const appeared = (await findLeftovers(docker)).filter((l) => !before.has(l.id) && l.network === result.name && !l.ownerAlive);
+    const appeared = await blameworthy(docker, (await findLeftovers(docker)).filter((l) => !before.has(l.id) && l.network === result.name && !l.ownerAlive));
     expect(appeared).toEqual([]);
   }, 600_000);
 });

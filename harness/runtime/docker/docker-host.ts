@@ -13,7 +13,7 @@ import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "..
 import { readContainerLog } from "./container-log.js";
 import { createDataDir, removeDataDir } from "./data-dir.js";
 import { LABEL_NODE, LABEL_RUN } from "./labels.js";
-import { removeNetwork } from "./network-removal.js";
+import { isStaleNetworkError, removeNetwork } from "./network-removal.js";
 import { startPeerContainer } from "./peer-container.js";
 
 /** Ports inside every container: each container has its own address, so the contract's defaults never clash. */
@@ -216,7 +216,9 @@ export class DockerHost implements NetworkHost {
         }),
     );
     await removeNetwork(docker, this.ctx.networkId).catch((e: Error) => {
-      problems.push(`network ${this.ctx.networkName}: ${e.message}`);
+      // An empty network the engine will not remove is its fault, not the run's: say so and go on.
+      if (isStaleNetworkError(e)) this.ctx.log?.(`warning: network ${this.ctx.networkName} left behind: ${e.message}`);
+      else problems.push(`network ${this.ctx.networkName}: ${e.message}`);
     });
     await Promise.all(
       [...this.records.values()].map(async (record) => {
