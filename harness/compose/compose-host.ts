@@ -10,14 +10,14 @@
  * initial state whatever happened before; an attaching start takes the peers as they are.
  */
 import { readdir, rm } from "node:fs/promises";
-import os, { constants as osConstants } from "node:os";
+import os from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
 import { z } from "zod";
 import { linkKey, type LinkSpec, type NetworkSpec, type NodeSpec } from "../network/spec.js";
 import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../runtime/host.js";
 import { readContainerLog } from "../runtime/docker/container-log.js";
-import { oomKilledOf } from "../runtime/docker/docker-host.js";
+import { ContainerProcess, ignoreGone } from "../runtime/docker/container-process.js";
 import type { Runtime, StartNetworkOptions } from "../runtime/runtime.js";
 import { HostedNetwork } from "../runtime/started-network.js";
 import { DRIVER_DATA_ROOT, PEER_HTTP_PORT, PEER_P2P_PORT, peerPlacement, relayAddress, relayPorts } from "./layout.js";
@@ -46,11 +46,9 @@ const inspectSchema = z.object({
 });
 
 interface ContainerRecord {
-  readonly container: Docker.Container;
+  readonly process: ContainerProcess;
+  /** Started by this host (a fresh round restarts each peer once). */
   started: boolean;
-  exited: Promise<void>;
-  generation: number;
-  paused: boolean;
 }
 
 class ComposeHost implements NetworkHost {
@@ -91,93 +89,62 @@ class ComposeHost implements NetworkHost {
     const found = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_SERVICE}=${spec.id}`] } });
     const first = found[0];
     if (!first) throw new Error(`compose runtime: no container of service "${spec.id}" in compose project "${project}" (was the compose file generated from this scenario?)`);
-    this.records.set(spec.id, { container: this.docker.getContainer(first.Id), started: false, exited: Promise.resolve(), generation: 0, paused: false });
+    const container = this.docker.getContainer(first.Id);
+    this.records.set(spec.id, { process: new ContainerProcess(container, (exit) => this.events.exited(spec.id, exit)), started: false });
     return peerPlacement(spec);
   }
 
   async start(spec: NodeSpec, env: Readonly<Record<string, string>>): Promise<NodeAddress> {
     const record = this.record(spec.id);
-    const state = inspectSchema.parse(await record.container.inspect());
+    const { container } = record.process;
+    const state = inspectSchema.parse(await container.inspect());
     const mismatch = environmentMismatch(state.Config.Env ?? [], env);
     if (mismatch.length > 0) {
       throw new Error(`compose runtime: service "${spec.id}" does not have the environment the scenario gives it (${mismatch.join("; ")}): generate the compose file again`);
     }
     if (!record.started && this.options.fresh !== false) {
       // A round starts from the scenario's initial state: no numbers from before, an empty DATA_DIR.
-      if (state.State.Paused) await record.container.unpause();
-      if (state.State.Running) await record.container.kill({ signal: "SIGKILL" }).catch(ignoreGone);
-      await record.container.wait().catch(() => undefined);
+      if (state.State.Paused) await container.unpause();
+      if (state.State.Running) await container.kill({ signal: "SIGKILL" }).catch(ignoreGone);
+      await container.wait().catch(() => undefined);
       if (spec.dataDir) await emptyFolder(path.join(this.options.dataRoot ?? DRIVER_DATA_ROOT, spec.id));
-      await record.container.start();
+      await container.start();
     } else if (!state.State.Running) {
-      await record.container.start();
+      await container.start();
     } else if (state.State.Paused) {
-      await record.container.unpause();
+      await container.unpause();
     }
     record.started = true;
-    record.paused = false;
-    this.watchExit(spec.id, record);
+    record.process.running();
     return { controlUrl: `http://${spec.id}:${PEER_HTTP_PORT}`, p2p: { host: spec.id, port: PEER_P2P_PORT } };
   }
 
-  private watchExit(id: string, record: ContainerRecord): void {
-    const generation = ++record.generation;
-    const { container } = record;
-    record.exited = container.wait().then(
-      async (result: { StatusCode: number }) => {
-        if (generation !== record.generation) return;
-        const code = result.StatusCode;
-        const signal = code > 128 ? (Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? null) : null;
-        const oomKilled = oomKilledOf(await container.inspect().catch(() => undefined));
-        this.events.exited(id, { code, signal, ...(oomKilled === undefined ? {} : { oomKilled }) });
-      },
-      () => {
-        if (generation === record.generation) this.events.exited(id, { code: null, signal: null });
-      },
-    );
-  }
-
   async stop(nodeId: string, timeoutMs: number): Promise<void> {
-    const record = await this.unpaused(nodeId);
-    await record.container.stop({ t: Math.max(0, Math.ceil(timeoutMs / 1000)) }).catch(ignoreGone);
-    await record.exited;
+    await this.record(nodeId).process.stop(timeoutMs);
   }
 
   async kill(nodeId: string): Promise<void> {
-    const record = await this.unpaused(nodeId);
-    await record.container.kill({ signal: "SIGKILL" }).catch(ignoreGone);
-    await record.exited;
+    await this.record(nodeId).process.kill();
   }
 
   async pause(nodeId: string): Promise<void> {
-    const record = this.record(nodeId);
-    await record.container.pause();
-    record.paused = true;
+    await this.record(nodeId).process.pause();
   }
 
   async resume(nodeId: string): Promise<void> {
-    await this.unpaused(nodeId);
-  }
-
-  private async unpaused(nodeId: string): Promise<ContainerRecord> {
-    const record = this.record(nodeId);
-    if (record.paused) {
-      await record.container.unpause().catch(ignoreGone);
-      record.paused = false;
-    }
-    return record;
+    await this.record(nodeId).process.resume();
   }
 
   /** A node that left stays stopped: its container belongs to compose (the next round starts it again). */
   async remove(): Promise<void> {}
 
   async readLog(nodeId: string): Promise<string> {
-    return readContainerLog(this.record(nodeId).container);
+    return readContainerLog(this.record(nodeId).process.container);
   }
 
   /** The relays close with the network; the containers stay, they belong to compose. */
   async dispose(): Promise<void> {
-    for (const record of this.records.values()) record.generation++;
+    for (const record of this.records.values()) record.process.forget();
   }
 
   destroyNow(): void {}
@@ -207,11 +174,6 @@ async function emptyFolder(dir: string): Promise<void> {
     throw new Error(`compose runtime: cannot read the DATA_DIR volume at ${dir} (is it mounted into the driver?): ${error.message}`);
   });
   await Promise.all(entries.map((entry) => rm(path.join(dir, entry), { recursive: true, force: true })));
-}
-
-function ignoreGone(e: Error & { statusCode?: number }): void {
-  // 304: already stopped; 404: gone; 409: not running.
-  if (e.statusCode !== 304 && e.statusCode !== 404 && e.statusCode !== 409) throw e;
 }
 
 export class ComposeRuntime implements Runtime {

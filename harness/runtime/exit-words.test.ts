@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { oomKilledOf } from "./docker/docker-host.js";
+import { oomKilledOf } from "./docker/container-process.js";
 import { crashReason, explainExit } from "./exit-words.js";
 
 describe("words for a node's exit, from data", () => {

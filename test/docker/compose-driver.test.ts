@@ -1,8 +1,8 @@
 /**
  * `sumnet compose` end to end: the compose project of a small scenario (3 peers, one with DATA_DIR; inject,
- * partition, heal, kill, restart, expect) is started with the compose tool, and its driver service must log every
+ * partition, heal, kill, restart, pause, resume, expect) is started with the compose tool, and its driver service must log every
  * step passed: injections through the peers' control APIs by service name, the partition cut in the driver's relays,
- * the kill and restart through the Docker socket, and every expect judged by the checker.
+ * the kill, restart, pause and resume through the Docker socket, and every expect judged by the checker.
  * Needs a Docker engine (skipped without one unless REQUIRE_DOCKER=1). Builds the images from this checkout.
  */
 import { randomBytes } from "node:crypto";
@@ -36,6 +36,10 @@ steps:
   - inject: {at: n3, values: [-5]}
   - restart: n2
   - expect: {total: 150}
+  - pause: n3
+  - inject: {at: n1, values: [10]}
+  - resume: n3
+  - expect: {total: 160}
 `;
 
 describe.skipIf(!gate.available)("sumnet compose: the driver plays the scenario against the project", () => {
@@ -73,13 +77,16 @@ describe.skipIf(!gate.available)("sumnet compose: the driver plays the scenario 
       240_000,
     );
     expect(log).not.toContain("FAILED");
-    expect(log).toContain('scenario "compose-small" passed: every step passed (14/14)');
+    expect(log).toContain('scenario "compose-small" passed: every step passed (18/18)');
     for (const line of [
-      "step 4/14 partition into [n1]: passed",
-      "step 9/14 heal all (1 link): passed",
-      "step 11/14 kill n2: passed",
-      "step 13/14 restart n2: passed",
-      "step 14/14 expect every node to agree on 150: passed",
+      "step 4/18 partition into [n1]: passed",
+      "step 9/18 heal all (1 link): passed",
+      "step 11/18 kill n2: passed",
+      "step 13/18 restart n2: passed",
+      "step 14/18 expect every node to agree on 150: passed",
+      "step 15/18 pause n3: passed",
+      "step 17/18 resume n3: passed",
+      "step 18/18 expect every node to agree on 160: passed",
     ]) {
       expect(log).toContain(line);
     }

@@ -5,6 +5,7 @@
 import type Docker from "dockerode";
 import { describe, it } from "vitest";
 import { engineAvailability } from "../../harness/runtime/docker/engine.js";
+import { isStaleNetworkError, removeNetwork } from "../../harness/runtime/docker/network-removal.js";
 
 export interface DockerGate {
   readonly available: boolean;
@@ -65,16 +66,20 @@ export async function postNumber(controlUrl: string, value: number | string): Pr
 }
 
 /**
- * Leftovers a run is to blame for: containers, and networks that still have a container attached. An empty network
+ * Leftovers a run is to blame for: containers, and networks the engine would have let it remove. An empty network
  * that engine 20.10 refuses to remove ("has active endpoints" with nothing attached, until dockerd restarts) is the
- * engine's fault; the runtime reports it as a warning and `sumnet clean` removes it after a restart of the engine.
+ * engine's fault; the runtime reports it as a warning. Any other network left behind is blamed: this tries to remove
+ * it (briefly), and only a network whose removal ends in `StaleNetworkError` is excused.
  */
 export async function blameworthy<T extends { readonly kind: string; readonly id: string }>(docker: Docker, leftovers: readonly T[]): Promise<T[]> {
   const out: T[] = [];
   for (const l of leftovers) {
     if (l.kind === "network") {
-      const info = (await docker.getNetwork(l.id).inspect().catch(() => undefined)) as { Containers?: Record<string, unknown> } | undefined;
-      if (info && Object.keys(info.Containers ?? {}).length === 0) continue;
+      const stale = await removeNetwork(docker, l.id, 2_000).then(
+        () => false,
+        (error: unknown) => isStaleNetworkError(error),
+      );
+      if (stale) continue;
     }
     out.push(l);
   }

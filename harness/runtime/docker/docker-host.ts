@@ -4,13 +4,13 @@
  * engine. The network around the containers (relays on the network's gateway, health, status, clean-up) is the
  * shared started network (../started-network.ts).
  */
-import os, { constants as osConstants } from "node:os";
+import os from "node:os";
 import type Docker from "dockerode";
-import { z } from "zod";
 import { eachLimited } from "../../base/each-limited.js";
 import type { NodeSpec } from "../../network/spec.js";
 import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../host.js";
 import { readContainerLog } from "./container-log.js";
+import { ContainerProcess } from "./container-process.js";
 import { createDataDir, removeDataDir } from "./data-dir.js";
 import { LABEL_NODE, LABEL_RUN } from "./labels.js";
 import { isStaleNetworkError, removeNetwork } from "./network-removal.js";
@@ -50,16 +50,11 @@ export interface DockerNetworkContext {
 }
 
 interface ContainerRecord {
-  container: Docker.Container | undefined;
+  /** The node's container; undefined before its first start and after it left. */
+  process: ContainerProcess | undefined;
   hostDataDir: string | undefined;
-  /** Resolves when the current run of the container has ended (set at each start). */
-  exited: Promise<void>;
-  /** Increments at each start, so a late `docker wait` answer of an older run is ignored. */
-  generation: number;
   /** Log kept after the container was removed (leave). */
   finalLog: string | undefined;
-  /** Frozen with `docker pause`: the engine refuses to stop a paused container. */
-  paused: boolean;
 }
 
 export class DockerHost implements NetworkHost {
@@ -89,7 +84,7 @@ export class DockerHost implements NetworkHost {
   }
 
   async placeNode(spec: NodeSpec): Promise<ContractPlacement> {
-    this.records.set(spec.id, { container: undefined, hostDataDir: undefined, exited: Promise.resolve(), generation: 0, finalLog: undefined, paused: false });
+    this.records.set(spec.id, { process: undefined, hostDataDir: undefined, finalLog: undefined });
     return {
       p2pHost: "0.0.0.0",
       p2pPort: CONTAINER_P2P_PORT,
@@ -101,7 +96,7 @@ export class DockerHost implements NetworkHost {
   /** Creates (first time) or starts again (later) the node's container. */
   async start(spec: NodeSpec, env: Readonly<Record<string, string>>): Promise<NodeAddress> {
     const record = this.record(spec.id);
-    if (!record.container) {
+    if (!record.process) {
       if (spec.dataDir && !record.hostDataDir) {
         const dir = await createDataDir(os.tmpdir(), `sumnet-${this.ctx.runId}-${spec.id}-`, this.ctx.dataDirMiB);
         record.hostDataDir = dir.path;
@@ -119,73 +114,40 @@ export class DockerHost implements NetworkHost {
         binds: record.hostDataDir ? [{ source: record.hostDataDir, target: CONTAINER_DATA_DIR }] : [],
         hostConfig: this.ctx.hostConfig,
       });
-      record.container = this.ctx.docker.getContainer(started.getId());
+      record.process = new ContainerProcess(this.ctx.docker.getContainer(started.getId()), (exit) => this.events.exited(spec.id, exit));
     } else {
-      await record.container.start();
+      await record.process.container.start();
     }
-    const info = await record.container.inspect();
+    const info = await record.process.container.inspect();
     const address = info.NetworkSettings.Networks[this.ctx.networkName]?.IPAddress;
     if (!address) throw new Error(`node "${spec.id}": container has no address on network ${this.ctx.networkName}`);
-    this.watchExit(spec.id, record);
+    record.process.running();
     return { controlUrl: `http://${address}:${CONTAINER_HTTP_PORT}`, p2p: { host: address, port: CONTAINER_P2P_PORT } };
   }
 
-  private watchExit(id: string, record: ContainerRecord): void {
-    const generation = ++record.generation;
-    const container = record.container;
-    if (!container) return;
-    record.exited = container.wait().then(
-      async (result: { StatusCode: number }) =>
-        this.noteExit(id, record, generation, result.StatusCode, oomKilledOf(await container.inspect().catch(() => undefined))),
-      () => this.noteExit(id, record, generation, null, undefined),
-    );
-  }
-
-  private noteExit(id: string, record: ContainerRecord, generation: number, code: number | null, oomKilled: boolean | undefined): void {
-    if (generation !== record.generation) return;
-    // Docker reports death by signal N as 128 + N.
-    const signal =
-      code !== null && code > 128 ? (Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? null) : null;
-    this.events.exited(id, { code, signal, ...(oomKilled === undefined ? {} : { oomKilled }) });
-  }
-
   async stop(nodeId: string, timeoutMs: number): Promise<void> {
-    const record = await this.unpaused(nodeId);
-    await record.container?.stop({ t: Math.max(0, Math.ceil(timeoutMs / 1000)) }).catch(ignoreGone);
-    await record.exited;
+    await this.record(nodeId).process?.stop(timeoutMs);
   }
 
   async kill(nodeId: string): Promise<void> {
-    const record = await this.unpaused(nodeId);
-    await record.container?.kill({ signal: "SIGKILL" }).catch(ignoreGone);
-    await record.exited;
+    await this.record(nodeId).process?.kill();
   }
 
   async pause(nodeId: string): Promise<void> {
-    const record = this.record(nodeId);
-    await record.container?.pause();
-    record.paused = true;
+    await this.record(nodeId).process?.pause();
   }
 
   async resume(nodeId: string): Promise<void> {
-    await this.unpaused(nodeId);
-  }
-
-  private async unpaused(nodeId: string): Promise<ContainerRecord> {
-    const record = this.record(nodeId);
-    if (record.paused) {
-      await record.container?.unpause().catch(ignoreGone);
-      record.paused = false;
-    }
-    return record;
+    await this.record(nodeId).process?.resume();
   }
 
   async remove(nodeId: string): Promise<void> {
     const record = this.record(nodeId);
-    if (record.container) {
-      record.finalLog = await readContainerLog(record.container).catch((e: Error) => `(log unavailable: ${e.message})\n`);
-      await record.container.remove({ force: true }).catch(() => undefined);
-      record.container = undefined;
+    if (record.process) {
+      const { container } = record.process;
+      record.finalLog = await readContainerLog(container).catch((e: Error) => `(log unavailable: ${e.message})\n`);
+      await container.remove({ force: true }).catch(() => undefined);
+      record.process = undefined;
     }
     if (record.hostDataDir) await removeDataDir(record.hostDataDir).catch(() => undefined);
   }
@@ -193,8 +155,8 @@ export class DockerHost implements NetworkHost {
   async readLog(nodeId: string): Promise<string> {
     const record = this.record(nodeId);
     if (record.finalLog !== undefined) return record.finalLog;
-    if (!record.container) return "";
-    return readContainerLog(record.container);
+    if (!record.process) return "";
+    return readContainerLog(record.process.container);
   }
 
   async dispose(): Promise<void> {
@@ -206,7 +168,7 @@ export class DockerHost implements NetworkHost {
       return [];
     });
     const ids = new Set(labelled.map((c) => c.Id));
-    for (const record of this.records.values()) if (record.container) ids.add(record.container.id);
+    for (const record of this.records.values()) if (record.process) ids.add(record.process.container.id);
     await eachLimited([...ids], ENGINE_CONCURRENCY, (id) =>
       docker
         .getContainer(id)
@@ -238,21 +200,4 @@ export class DockerHost implements NetworkHost {
     if (!record) throw new Error(`docker runtime: unknown node "${nodeId}"`);
     return record;
   }
-}
-
-/** The part of `docker inspect` (Engine API ContainerInspect) that says how the last run ended. */
-const exitStateSchema = z.object({ State: z.object({ OOMKilled: z.boolean() }) });
-
-/**
- * The engine's own word on an out-of-memory kill (exit code 137 alone is any SIGKILL); undefined when the container
- * could not be inspected (removed meanwhile) or the answer lacks the flag.
- */
-export function oomKilledOf(inspected: unknown): boolean | undefined {
-  const parsed = exitStateSchema.safeParse(inspected);
-  return parsed.success ? parsed.data.State.OOMKilled : undefined;
-}
-
-function ignoreGone(e: Error & { statusCode?: number }): void {
-  // 304: already stopped; 404: gone; 409: not running.
-  if (e.statusCode !== 304 && e.statusCode !== 404 && e.statusCode !== 409) throw e;
 }
