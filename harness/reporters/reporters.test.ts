@@ -81,6 +81,30 @@ describe("console reporter", () => {
   });
 });
 
+/** A run whose load ran out of time with POSTs in flight: 7 numbers never sent. */
+const lateLoad: ScenarioResult = {
+  ...passed,
+  name: "late-load",
+  loads: [{ step: 0, posts: 93, acknowledged: 90, indeterminate: 3, refused: 0, skipped: 0, late: 7, durationMs: 9_000 }],
+};
+
+describe("a load's figures", () => {
+  it("the console names numbers not sent for lack of time, and only when there are some", async () => {
+    const out = capture();
+    const r = new ConsoleReporter({ stream: out.stream, color: false });
+    r.scenarioEnd(lateLoad);
+    r.scenarioEnd({ ...lateLoad, name: "on-time", loads: [{ ...(lateLoad.loads?.[0] as NonNullable<ScenarioResult["loads"]>[number]), late: 0 }] });
+    const text = out.text();
+    expect(text).toContain("load of step 1: 93 POSTs in 9.0 s; numbers acknowledged 90, indeterminate 3, refused 0, not sent (time up, POSTs still in flight) 7");
+    expect(text.match(/not sent \(time up/g)).toHaveLength(1);
+  });
+
+  it("the JSON document carries them", () => {
+    const doc = JSON.parse(JSON.stringify(resultsDocument([lateLoad], summarize([lateLoad], 5)))) as { scenarios: { loads: { late: number }[] }[] };
+    expect(doc.scenarios[0]?.loads[0]?.late).toBe(7);
+  });
+});
+
 describe("JUnit and JSON reports", () => {
   it("JUnit XML: one testcase per scenario, failures escaped, counts in the suite", () => {
     const xml = junitXml([passed, failed], summarize([passed, failed], 12_000), new Date("2026-11-25T12:00:00Z"));
