@@ -13,6 +13,8 @@ import {
   withoutSleeps,
   withShortExpects,
   withShorterDurations,
+  withLoadAt,
+  withCompressedLoads,
 } from "./reductions.js";
 
 const base = validateScenario({
@@ -115,11 +117,44 @@ describe("reductions", () => {
     expect(withShortExpects(short, 3000)).toBeUndefined();
   });
 
+  it("withLoadAt aims each load that could reach the node at it alone, and leaves a load that could not", () => {
+    const s = validateScenario({
+      name: "loads",
+      topology: { type: "line", nodes: 4 },
+      steps: [
+        { load: { rate: 50, duration: "2s" } },
+        { load: { rate: 50, duration: "2s", at: ["n1", "n3"] } },
+        { load: { rate: 50, duration: "2s", at: "n2" } },
+        { expect: {} },
+      ],
+    });
+    const aimed = withLoadAt(s, "n3")!;
+    const targets = aimed.steps.map((x) => (x as { load?: { at?: unknown } }).load?.at);
+    expect(targets).toEqual(["n3", "n3", "n2", undefined]);
+    expect((aimed.steps[0] as { load: { rate: number } }).load.rate).toBe(50);
+    expect(() => validateScenario(aimed)).not.toThrow();
+    expect(withLoadAt(aimed, "n3")).toBeUndefined(); // nothing left to narrow
+    expect(withLoadAt(s, "n4")!.steps.map((x) => (x as { load?: { at?: unknown } }).load?.at)).toEqual(["n4", ["n1", "n3"], "n2", undefined]);
+  });
+
+  it("withCompressedLoads sends each load's POSTs in half the time, down to 200 ms", () => {
+    const s = validateScenario({
+      name: "loads",
+      topology: { type: "line", nodes: 2 },
+      steps: [{ load: { rate: 16, duration: "2488ms", at: "n1" } }, { load: { rate: 50, duration: "150ms" } }, { expect: {} }],
+    });
+    const c = withCompressedLoads(s)!;
+    expect(c.steps[0]).toEqual({ load: { rate: 32, duration: 1244, at: "n1" } });
+    expect(c.steps[1]).toEqual(s.steps[1]); // too short to halve
+    expect(() => validateScenario(c)).not.toThrow();
+    expect(withCompressedLoads({ ...s, steps: [s.steps[1]!, s.steps[2]!] })).toBeUndefined();
+  });
+
   it("every reduction of generated scenarios either validates or is skipped by the shrinker (never throws)", () => {
     for (let seed = 0; seed < 20; seed++) {
       const g = materialize(generateScenario(seed));
       const ids = (g.topology as { nodes: string[] }).nodes;
-      const candidates = [withoutSleeps(g), withMergedInjections(g), withoutNodes(g, new Set([ids[0]!])), withShortExpects(g, 3000), ...STEP_KIND_GROUPS.map((kinds) => withoutKind(g, kinds)), ...withFewerNumbers(g), ...withShorterDurations(g)];
+      const candidates = [withoutSleeps(g), withMergedInjections(g), withLoadAt(g, ids[1]!), withCompressedLoads(g), withoutNodes(g, new Set([ids[0]!])), withShortExpects(g, 3000), ...STEP_KIND_GROUPS.map((kinds) => withoutKind(g, kinds)), ...withFewerNumbers(g), ...withShorterDurations(g)];
       for (const c of candidates) {
         if (!c) continue;
         try {

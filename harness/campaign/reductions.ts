@@ -234,6 +234,45 @@ export function withShortExpects(scenario: Scenario, ms: number): Scenario | und
   return changed ? ({ ...scenario, defaults, steps } as Scenario) : undefined;
 }
 
+/**
+ * Every load that could target `id` aimed at it alone, so that a failure that needs POSTs to overlap at one node (a
+ * race in the peer) happens at a node that failed, and more often: a narrower load, not a different one. Undefined
+ * when no load could target it or every such load already targets only it.
+ */
+export function withLoadAt(scenario: Scenario, id: string): Scenario | undefined {
+  let changed = false;
+  const steps = (clone(scenario.steps) as StepObject[]).map((step) => {
+    if (actionOf(step) !== "load") return step;
+    const load = step.load as Record<string, unknown>;
+    const at = load.at;
+    const could = at === undefined || at === "random" || at === id || (Array.isArray(at) && at.includes(id));
+    if (!could || at === id) return step;
+    changed = true;
+    return { ...step, load: { ...load, at: id } };
+  });
+  return changed ? withSteps(scenario, steps) : undefined;
+}
+
+/**
+ * Every load (of at least 200 ms) sends its numbers in half the time: the same POSTs at twice the rate. The run is
+ * shorter, and POSTs overlap more, which a race in the peer needs. Undefined when there is no such load.
+ */
+export function withCompressedLoads(scenario: Scenario): Scenario | undefined {
+  let changed = false;
+  const steps = (clone(scenario.steps) as StepObject[]).map((step) => {
+    if (actionOf(step) !== "load") return step;
+    const load = step.load as { rate: number; duration: number | string };
+    const ms = durationMs(load.duration);
+    if (ms < 2 * MIN_DURATION_MS || load.rate * 2 > MAX_LOAD_RATE) return step;
+    changed = true;
+    return { ...step, load: { ...load, rate: load.rate * 2, duration: Math.round(ms / 2) } };
+  });
+  return changed ? withSteps(scenario, steps) : undefined;
+}
+
+/** The schema's highest load rate. */
+const MAX_LOAD_RATE = 100_000;
+
 /** Groups of step kinds the shrinker tries to remove all at once, each group in one run. */
 export const STEP_KIND_GROUPS: readonly (readonly string[])[] = [
   ["latency"],

@@ -1,7 +1,8 @@
 /**
  * Shrink a failing run to a minimal scenario that still fails the same way: start from what actually ran (the
  * result's replay, or the scenario itself), make it deterministic (reductions.materialize), then try smaller
- * candidates in the order that saves the most time: cut what came after the failing step, drop sleeps, merge
+ * candidates in the order that saves the most time: cut what came after the failing step, aim loads at the failing
+ * node (a race needs overlapping POSTs there), drop sleeps, merge
  * injections, remove steps (delta debugging over the steps), remove nodes (delta debugging over the node set),
  * fewer numbers, shorter durations; repeat until nothing more goes or the time budget is spent.
  *
@@ -34,6 +35,8 @@ import {
   withShortExpects,
   withSteps,
   withoutKind,
+  withLoadAt,
+  withCompressedLoads,
   STEP_KIND_GROUPS,
   type StepObject,
 } from "./reductions.js";
@@ -174,13 +177,22 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       log("  the replay did not fail again (it plays a load's POSTs one at a time); shrinking the scenario as written");
       const written: Scenario = { ...run.scenario, seed: run.result.seed };
       const upTo = failedStep ? truncateAfter(written, failedStep.index) ?? written : written;
-      const fixedWritten = materialize(upTo);
-      if (await stillFails(fixedWritten)) {
-        current = fixedWritten;
-        reproduced = true;
-      } else if (await stillFails(upTo)) {
-        current = upTo;
-        reproduced = true;
+      // The load aimed at a node that failed: a race shows where POSTs overlap, and must show at a node that failed.
+      const target = signature.nodes[0] as string;
+      const focused = withLoadAt(upTo, target);
+      const tries: [Scenario | undefined, string][] = [
+        [focused && materialize(focused), `its load aimed at ${target}`],
+        [materialize(upTo), "everything drawn up front"],
+        [upTo, "as it was (it cannot be edited)"],
+      ];
+      for (const [candidate, how] of tries) {
+        if (candidate === undefined || stop()) continue;
+        if (await stillFails(candidate)) {
+          current = candidate;
+          reproduced = true;
+          log(`  the scenario as written failed again: ${how}`);
+          break;
+        }
       }
     }
     const keep = (candidate: Scenario | undefined, what: string): Promise<boolean> =>
@@ -216,6 +228,14 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
     // A timeout cannot cause a loss or a double count that outlived the grace period: wait less, fail faster.
     if (canEdit && (signature.kind === "lost" || signature.kind === "surplus" || signature.kind === "wrong-total")) {
       await keep(withShortExpects(current, SHORT_EXPECT_MS), "shorter expects");
+    }
+    // A load spread over several nodes: aim it at a failing node that is left (a race needs overlapping POSTs there).
+    if (canEdit && (signature.kind === "lost" || signature.kind === "surplus" || signature.kind === "wrong-total")) {
+      const present = new Set(nodesOfPlan(planScenario(current)));
+      const target = signature.nodes.find((id) => present.has(id));
+      if (target) await keep(withLoadAt(current, target), `load aimed at ${target}`);
+      // The same POSTs in less time: a shorter run where they overlap more (twice, while it still fails).
+      for (let i = 0; i < 2; i++) if (!(await keep(withCompressedLoads(current), "load compressed (twice the rate, half the time)"))) break;
     }
     for (let round = 0; canEdit && round < 10 && !stop(); round++) {
       const before = JSON.stringify(current);

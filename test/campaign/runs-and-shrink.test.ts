@@ -141,15 +141,16 @@ describe("shrinking a long failing scenario", { timeout: 240_000 }, () => {
 });
 
 describe("shrinking a race", { timeout: 240_000 }, () => {
-  it("shrinks a loss that needs concurrent POSTs from the scenario as written, since the replay posts one at a time", async () => {
+  it("shrinks a loss that needs concurrent POSTs from the scenario as written, its load aimed at the node that lost", async () => {
+    // The load spreads its POSTs over all four nodes: a rerun as written may lose at other nodes than the first run.
     const racy = validateScenario({
       name: "racy",
       seed: 3,
-      topology: { type: "line", nodes: 3 },
+      topology: { type: "line", nodes: 4 },
       defaults: { expectTimeout: "2s" },
       steps: [
         { inject: { at: "n3", values: [5] } },
-        { load: { rate: 200, duration: "1s", concurrency: 8, at: "n1" } },
+        { load: { rate: 300, duration: "1s", concurrency: 8 } },
         { sleep: "300ms" },
         { expect: {} },
       ],
@@ -157,15 +158,21 @@ describe("shrinking a race", { timeout: 240_000 }, () => {
     const runtime = new LocalRuntime({ peerCommand: fixture("lost-concurrent") });
     const result = await runScenario(racy, { runtime, keepLogs: "never", lateGraceMs: 1000 });
     expect(result.status).toBe("failed");
-    expect(result.failingNodes.map((n) => n.kind)).toContain("lost");
+    const lost = result.failingNodes.filter((n) => n.kind === "lost").map((n) => n.node).sort();
+    expect(lost.length).toBeGreaterThan(0);
+    const target = lost[0] as string;
     const lines: string[] = [];
-    const outcome = await shrinkFailure({ scenario: racy, result }, { runtime, attempts: 2, budgetMs: 120_000, log: (l) => lines.push(l) });
+    const outcome = await shrinkFailure({ scenario: racy, result }, { runtime, attempts: 2, budgetMs: 150_000, log: (l) => lines.push(l) });
     expect(lines).toContain("  the replay did not fail again (it plays a load's POSTs one at a time); shrinking the scenario as written");
+    expect(lines).toContain(`  the scenario as written failed again: its load aimed at ${target}`);
     expect(outcome.reproduced).toBe(true);
-    // What is left still has the concurrent load, and fewer steps than the replay had.
+    // What is left is the concurrent load at that node and the expect: the other nodes and steps are gone.
     const kinds = outcome.scenario.steps.map((s) => Object.keys(s)[0]);
     expect(kinds).toContain("load");
     expect(kinds.at(-1)).toBe("expect");
+    const load = outcome.scenario.steps.find((s) => "load" in s) as { load: { at?: unknown } };
+    expect(load.load.at).toBe(target);
     expect(outcome.to.steps).toBeLessThan(outcome.from.steps);
+    expect(outcome.to.nodes).toBeLessThan(outcome.from.nodes);
   });
 });
