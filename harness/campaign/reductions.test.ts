@@ -15,6 +15,7 @@ import {
   withShorterDurations,
   withLoadAt,
   withCompressedLoads,
+  withGroupedInjections,
 } from "./reductions.js";
 
 const base = validateScenario({
@@ -150,11 +151,41 @@ describe("reductions", () => {
     expect(withCompressedLoads({ ...s, steps: [s.steps[1]!, s.steps[2]!] })).toBeUndefined();
   });
 
+  it("withGroupedInjections makes each run of back-to-back injections one injection per node, never across other steps", () => {
+    const s = validateScenario({
+      name: "replayed-load",
+      topology: { type: "line", nodes: 3 },
+      steps: [
+        { inject: { at: "n1", values: [1] } },
+        { inject: { at: "n2", values: [2] } },
+        { inject: { at: "n1", values: [3, 4] } },
+        { kill: "n2" },
+        { inject: { at: "n3", values: [5] } },
+        { inject: { at: "n3", values: [6] } },
+        { inject: { at: "n1", values: [7] } },
+        { restart: "n2" },
+        { expect: {} },
+      ],
+    });
+    const g = withGroupedInjections(s)!;
+    expect(g.steps).toEqual([
+      { inject: { at: "n1", values: [1, 3, 4] } },
+      { inject: { at: "n2", values: [2] } },
+      { kill: "n2" },
+      { inject: { at: "n3", values: [5, 6] } },
+      { inject: { at: "n1", values: [7] } },
+      { restart: "n2" },
+      { expect: {} },
+    ]);
+    expect(() => validateScenario(g)).not.toThrow();
+    expect(withGroupedInjections(g)).toBeUndefined();
+  });
+
   it("every reduction of generated scenarios either validates or is skipped by the shrinker (never throws)", () => {
     for (let seed = 0; seed < 20; seed++) {
       const g = materialize(generateScenario(seed));
       const ids = (g.topology as { nodes: string[] }).nodes;
-      const candidates = [withoutSleeps(g), withMergedInjections(g), withLoadAt(g, ids[1]!), withCompressedLoads(g), withoutNodes(g, new Set([ids[0]!])), withShortExpects(g, 3000), ...STEP_KIND_GROUPS.map((kinds) => withoutKind(g, kinds)), ...withFewerNumbers(g), ...withShorterDurations(g)];
+      const candidates = [withoutSleeps(g), withMergedInjections(g), withLoadAt(g, ids[1]!), withCompressedLoads(g), withGroupedInjections(g), withoutNodes(g, new Set([ids[0]!])), withShortExpects(g, 3000), ...STEP_KIND_GROUPS.map((kinds) => withoutKind(g, kinds)), ...withFewerNumbers(g), ...withShorterDurations(g)];
       for (const c of candidates) {
         if (!c) continue;
         try {

@@ -117,6 +117,36 @@ export function withMergedInjections(scenario: Scenario): Scenario | undefined {
   return merged ? withSteps(scenario, out) : undefined;
 }
 
+/**
+ * Each run of back-to-back injections (nothing else between them) regrouped into one injection per node, in the order
+ * the nodes first appear: a replayed load becomes a few steps instead of hundreds. Undefined when no run has two
+ * injections at one node. Only the order of POSTs that followed one another without a pause changes.
+ */
+export function withGroupedInjections(scenario: Scenario): Scenario | undefined {
+  const out: StepObject[] = [];
+  let changed = false;
+  let group = new Map<string, unknown[]>();
+  let count = 0;
+  const flush = (): void => {
+    if (count > group.size) changed = true;
+    for (const [at, values] of group) out.push({ inject: { at, values } });
+    group = new Map();
+    count = 0;
+  };
+  for (const step of scenario.steps as StepObject[]) {
+    const here = singleNodeValues(step);
+    if (!here || step.name !== undefined) {
+      flush();
+      out.push(step);
+      continue;
+    }
+    group.set(here.at, [...(group.get(here.at) ?? []), ...here.values]);
+    count++;
+  }
+  flush();
+  return changed ? withSteps(scenario, out) : undefined;
+}
+
 /** Whether a value names a node: a string equal to one of `ids`, at any depth. */
 function names(value: unknown, ids: ReadonlySet<string>): boolean {
   if (typeof value === "string") return ids.has(value);

@@ -29,6 +29,7 @@ import {
   truncateAfter,
   withFewerNumbers,
   withMergedInjections,
+  withGroupedInjections,
   withoutNodes,
   withoutSleeps,
   withShorterDurations,
@@ -241,6 +242,7 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       const before = JSON.stringify(current);
       await keep(withoutSleeps(current), "dropped the sleeps");
       await keep(withMergedInjections(current), "merged injections");
+      await keep(withGroupedInjections(current), "grouped back-to-back injections by node");
       // Big cuts first: every step of a kind at once, then half the nodes (a node takes its steps and links along).
       // Each candidate is made from the current scenario, so a later cut never brings back what an earlier one removed.
       for (const kinds of STEP_KIND_GROUPS) {
