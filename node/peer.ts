@@ -73,12 +73,12 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
 
   const logTotal = () => {
     totalTimer = undefined;
-    lastTotalLogged = Date.now();
+    lastTotalLogged = performance.now();
     log.info("total", { total: replica.total, count: replica.count });
   };
   const totalChanged = () => {
     if (totalTimer) return;
-    const wait = Math.max(0, lastTotalLogged + TOTAL_LOG_INTERVAL_MS - Date.now());
+    const wait = Math.max(0, lastTotalLogged + TOTAL_LOG_INTERVAL_MS - performance.now());
     totalTimer = setTimeout(logTotal, wait);
   };
 

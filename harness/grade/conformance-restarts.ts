@@ -11,6 +11,7 @@
  *
  * Both networks run the implementation only (no reference peer), so any wire protocol will do.
  */
+import { performance } from "node:perf_hooks";
 import { addNumbers, getTotal, type TotalAnswer } from "../../contract/peer-client.js";
 import type { LinkSpec, NodeSpec } from "../network/spec.js";
 import type { Runtime, StartedNetwork } from "../runtime/runtime.js";
@@ -56,7 +57,7 @@ async function waitForTotal(
   timeoutMs: number,
   requestTimeoutMs: number,
 ): Promise<{ ok: boolean; last: TotalAnswer | string }> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let last: TotalAnswer | string = "no answer";
   for (;;) {
     try {
@@ -65,7 +66,7 @@ async function waitForTotal(
     } catch (error) {
       last = `GET /total failed: ${describeError(error, requestTimeoutMs)}`;
     }
-    if (Date.now() >= deadline) return { ok: false, last };
+    if (performance.now() >= deadline) return { ok: false, last };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -11,6 +11,7 @@
  * It runs on any Runtime (local processes or containers), so the same words reach a student whichever way they
  * packaged their peer.
  */
+import { performance } from "node:perf_hooks";
 import { explainExit } from "../runtime/exit-words.js";
 import type { z } from "zod";
 import { HealthResponse, TotalResponse } from "../../contract/http-api.js";
@@ -119,7 +120,7 @@ const VALID_POSTS: readonly { body: string; values: readonly string[] }[] = [
 ];
 
 export async function checkConformance(options: ConformanceOptions): Promise<ConformanceResult> {
-  const started = Date.now();
+  const started = performance.now();
   const healthTimeoutMs = options.healthTimeoutMs ?? 15_000;
   const stopGraceMs = options.stopGraceMs ?? 3_000;
   const timeoutMs = options.requestTimeoutMs ?? 5_000;
@@ -159,7 +160,7 @@ export async function checkConformance(options: ConformanceOptions): Promise<Con
         `${attempts > 1 ? " (tried twice)" : ""}: ${describeError(startError).trim()}\n` +
         `A peer must start, listen on HTTP_PORT and serve GET /health once both its ports listen, ${CONTRACT}`,
     );
-    return { passed: false, usable: false, checks, logTail: "", durationMs: Date.now() - started };
+    return { passed: false, usable: false, checks, logTail: "", durationMs: performance.now() - started };
   }
 
   let log = "";
@@ -182,7 +183,7 @@ export async function checkConformance(options: ConformanceOptions): Promise<Con
     usable,
     checks,
     logTail: logTail(log) + (restartLogs ? `\n${restartLogs}` : ""),
-    durationMs: Date.now() - started,
+    durationMs: performance.now() - started,
   };
 }
 
@@ -245,9 +246,9 @@ async function runChecks(
     context: string,
     options: { hint?: (reported: { total: bigint; count: number }) => string; settleMs?: number } = {},
   ): Promise<Reading> => {
-    const deadline = Date.now() + (options.settleMs ?? 0);
+    const deadline = performance.now() + (options.settleMs ?? 0);
     for (;;) {
-      const reading = await readTotalOnce(id, title, context, options.hint, Date.now() >= deadline);
+      const reading = await readTotalOnce(id, title, context, options.hint, performance.now() >= deadline);
       if (reading !== "again") return reading;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -487,14 +488,14 @@ async function runChecks(
     add("sigterm", "exits on SIGTERM", "fail", `the peer was no longer running before SIGTERM.${crashNote()}`);
     return usable;
   }
-  const stopStarted = Date.now();
+  const stopStarted = performance.now();
   try {
     await net.stopNode(NODE_ID, { timeoutMs: limits.stopGraceMs });
   } catch (error) {
     add("sigterm", "exits on SIGTERM", "fail", `stopping the peer failed: ${why(error)}`);
     return usable;
   }
-  const tookMs = Date.now() - stopStarted;
+  const tookMs = performance.now() - stopStarted;
   const exit = net.snapshot().nodes.find((n) => n.id === NODE_ID)?.lastExit;
   if (exit && (exit.signal === "SIGKILL" || exit.code === 137)) {
     add(

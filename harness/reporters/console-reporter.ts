@@ -3,6 +3,7 @@
  * a terminal, a line every 2 s otherwise), failures with the checker's explanation, and a summary table.
  * Colour only on a TTY and never when NO_COLOR is set (FORCE_COLOR forces it).
  */
+import { performance } from "node:perf_hooks";
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Reporter, SuiteSummary } from "./reporter.js";
 import type { ScenarioResult, StepResult } from "../runner/result.js";
@@ -66,7 +67,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   stepStart(): void {
-    this.lastProgressLine = Date.now();
+    this.lastProgressLine = performance.now();
   }
 
   progress(step: { index: number; label: string }, p: { elapsedMs: number; agreeing: number; of: number; lagging: readonly string[] }): void {
@@ -75,8 +76,8 @@ export class ConsoleReporter implements Reporter {
       this.clearProgress();
       this.out.write(this.c.dim(text));
       this.progressShown = true;
-    } else if (Date.now() - this.lastProgressLine >= 2000) {
-      this.lastProgressLine = Date.now();
+    } else if (performance.now() - this.lastProgressLine >= 2000) {
+      this.lastProgressLine = performance.now();
       this.out.write(`${text}\n`);
     }
   }

@@ -4,6 +4,7 @@
  * health checks, the contract's environment with the reference peer's tuning, and clean-up on dispose, on a failed
  * start and on signals. A runtime supplies a `NetworkHost` (host.ts) that starts, stops, kills and pauses one node.
  */
+import { performance } from "node:perf_hooks";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getHealth } from "../../contract/peer-client.js";
@@ -374,7 +375,7 @@ export class HostedNetwork implements StartedNetwork {
 
   private async waitHealthy(record: NodeRecord, timeoutMs: number): Promise<void> {
     const id = record.spec.id;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     let last = "no answer yet";
     let pause = 20; // grows: 50 starting peers must not be flooded with health checks
     for (;;) {
@@ -388,7 +389,7 @@ export class HostedNetwork implements StartedNetwork {
         );
       }
       try {
-        const health = await getHealth(record.controlUrl, Math.min(2000, Math.max(100, deadline - Date.now())));
+        const health = await getHealth(record.controlUrl, Math.min(2000, Math.max(100, deadline - performance.now())));
         // Another process may hold this port (taken between allocation and bind): a peer that names itself in its
         // health answer, as the contract asks, must name this node, or the answer is not from this node.
         if (health.node === undefined || health.node === id) return;
@@ -396,7 +397,7 @@ export class HostedNetwork implements StartedNetwork {
       } catch (error) {
         last = (error as Error).message;
       }
-      if (Date.now() >= deadline) {
+      if (performance.now() >= deadline) {
         throw new NodeError(id, `${id} did not answer GET /health with 200 within ${timeoutMs} ms (${last} at ${record.controlUrl})` + (await this.logTail(id)));
       }
       await new Promise((resolve) => setTimeout(resolve, pause));

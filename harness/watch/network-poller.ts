@@ -4,6 +4,7 @@
  * view is made with its last answer, and it is asked again only once its request has settled (at most one request
  * per node in flight, so nothing piles up).
  */
+import { performance } from "node:perf_hooks";
 import { NetworkWatch, type NetworkView } from "./network-view.js";
 import { readNode, type NodeReading } from "./node-reading.js";
 import { networkDescriptionSchema, type NetworkDescription, type WatchSource } from "./watch-source.js";
@@ -96,7 +97,7 @@ export class NetworkPoller implements AsyncDisposable {
 
   private async tick(complete = false): Promise<void> {
     if (this.stopped) return;
-    const started = Date.now();
+    const started = performance.now();
     this.running = (async () => {
       let view: NetworkView;
       try {
@@ -117,7 +118,7 @@ export class NetworkPoller implements AsyncDisposable {
     await this.running;
     this.running = undefined;
     if (this.stopped) return;
-    const wait = Math.max(0, this.intervalMs - (Date.now() - started));
+    const wait = Math.max(0, this.intervalMs - (performance.now() - started));
     this.timer = setTimeout(() => void this.tick(), wait);
   }
 

@@ -3,6 +3,7 @@
  * the number log, the log and the metrics, and to time (the silence rule for links this peer dialed). `peer.ts` calls
  * one hook per link event; everything about legacy links happens here.
  */
+import { performance } from "node:perf_hooks";
 import type { Logger } from "../logger.js";
 import type { Replica, LinkId, NumberRecord } from "../core/replica.js";
 import { LegacyLinks, type LegacyLinkView, type LegacyOutput } from "../core/legacy-link.js";
@@ -42,13 +43,13 @@ export class LegacyLinkAdapter {
   /** A link completed its handshake. One this peer dialed turns legacy if the acceptor stays silent. */
   up(link: LinkId, peer: string, direction: Direction): void {
     if (direction !== "out") return;
-    const deadline = this.core.dialed(link, peer, Date.now());
+    const deadline = this.core.dialed(link, peer, performance.now());
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      for (const silent of this.core.expired(Date.now())) {
+      for (const silent of this.core.expired(performance.now())) {
         if (this.deps.links.markLegacy(silent.link)) this.become(silent.link, silent.peer, "no frame after hello");
       }
-    }, deadline - Date.now());
+    }, deadline - performance.now());
     timer.unref();
     this.timers.add(timer);
   }

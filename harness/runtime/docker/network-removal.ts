@@ -12,11 +12,12 @@ export class StaleNetworkError extends Error {
 }
 
 export const isStaleNetworkError = (error: unknown): error is StaleNetworkError => error instanceof StaleNetworkError;
+import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 
 export async function removeNetwork(docker: Docker, id: string, patienceMs = 20_000): Promise<void> {
   const network = docker.getNetwork(id);
-  const deadline = Date.now() + patienceMs;
+  const deadline = performance.now() + patienceMs;
   for (let pause = 100; ; pause = Math.min(1000, pause * 2)) {
     try {
       await network.remove();
@@ -25,7 +26,7 @@ export async function removeNetwork(docker: Docker, id: string, patienceMs = 20_
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 404) return;
       if (status !== 403) throw error;
-      if (Date.now() > deadline) {
+      if (performance.now() > deadline) {
         const left = (await network.inspect().catch(() => undefined)) as { Containers?: Record<string, unknown> } | undefined;
         if (left && Object.keys(left.Containers ?? {}).length === 0) {
           throw new StaleNetworkError(`${(error as Error).message} (no container is attached: a stale endpoint of the engine; restarting dockerd clears it)`);

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalRuntime } from "./local-runtime.js";
 import { referencePeerScript } from "./reference-peer.js";
 import { splitCommandLine } from "./command-line.js";
@@ -123,6 +123,23 @@ describe("LocalRuntime", () => {
     await net[Symbol.asyncDispose]();
     expect(existsSync(tmp)).toBe(false);
     await expect(getTotal(url, 500)).rejects.toThrow(/did not answer GET \/total/);
+  });
+
+  it("waits for a slow start by the monotonic clock: a jump of the wall clock does not end the wait", async () => {
+    // An explore campaign saw "n1 did not answer GET /health with 200 within 15000 ms" after 3 s: the system clock
+    // had jumped. The peer here starts 1.5 s late, and the wall clock jumps a minute ahead meanwhile.
+    const runtime = new LocalRuntime({ peerCommand: `/bin/sh -c "sleep 1.5; exec '${process.execPath}' '${referencePeerScript()}'"` });
+    const real = Date.now.bind(Date);
+    const jump = setTimeout(() => vi.spyOn(Date, "now").mockImplementation(() => real() + 60_000), 500);
+    try {
+      const net = await runtime.start(spec(1));
+      started.push(net);
+      expect(Date.now() - real()).toBe(60_000); // the jump did happen during the start
+      expect(net.snapshot().nodes.map((n) => n.status)).toEqual(["running"]);
+    } finally {
+      clearTimeout(jump);
+      vi.restoreAllMocks();
+    }
   });
 
   it("reports a peer that cannot start, with the end of its log", async () => {
