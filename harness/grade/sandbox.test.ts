@@ -3,6 +3,7 @@
  * with sandboxHostConfig() on an internal network, and the test checks the limit that must stop it.
  * Needs a Docker engine; skipped with a printed reason without one, unless REQUIRE_DOCKER=1.
  */
+import { performance } from "node:perf_hooks";
 import { stat } from "node:fs/promises";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,11 +50,11 @@ describe.skipIf(!gate.available)("sandbox for untrusted images", () => {
   }
 
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

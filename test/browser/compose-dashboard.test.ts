@@ -6,6 +6,7 @@
  * Needs a Docker engine (skipped without one unless REQUIRE_DOCKER=1) and Chromium (unless REQUIRE_BROWSER=1).
  * Uses the compose file's fixed host ports 8080-8086.
  */
+import { performance } from "node:perf_hooks";
 import { execFile } from "node:child_process";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -48,11 +49,11 @@ describe.skipIf(!gate.available || skipBrowserTests)("docker compose up: the das
     if (taken.length > 0) throw new Error(`host ports ${taken.join(", ")} are in use; the compose file publishes 8080-8086`);
     started = true;
     await compose(["up", "-d", "--build"], 900_000);
-    const deadline = Date.now() + 60_000;
+    const deadline = performance.now() + 60_000;
     for (;;) {
       const ok = await fetch(`${DASHBOARD}/health`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (Date.now() > deadline) throw new Error(`the dashboard did not answer ${DASHBOARD}/health within 60 s:\n${await compose(["logs", "--tail", "20", "dashboard"], 30_000)}`);
+      if (performance.now() > deadline) throw new Error(`the dashboard did not answer ${DASHBOARD}/health within 60 s:\n${await compose(["logs", "--tail", "20", "dashboard"], 30_000)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     browser = await launchChromium();

@@ -2,6 +2,7 @@
  * Real reference peers on 127.0.0.1 for the watch tests: `node dist/node/main.js` child processes (run `npm run build`
  * first; `npm test` does), linked in a line or a ring, each on free ports. Disposable: every process is killed.
  */
+import { performance } from "node:perf_hooks";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { freePort } from "../../harness/runtime/local/free-port.js";
@@ -26,8 +27,8 @@ export interface LocalPeers extends AsyncDisposable {
 }
 
 async function waitHealthy(url: string, child: ChildProcess, output: string[], timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`peer at ${url} exited with ${child.exitCode}:\n${output.join("")}`);
     try {
       const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });

@@ -2,6 +2,7 @@
  * Whether the docker suites run: they need a Docker engine. Without one they are skipped with a printed reason,
  * unless REQUIRE_DOCKER=1 (CI), which turns the missing engine into a failing test.
  */
+import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import { describe, it } from "vitest";
 import { engineAvailability } from "../../harness/runtime/docker/engine.js";
@@ -27,7 +28,7 @@ export async function dockerGate(suite: string): Promise<DockerGate> {
 
 /** Polls until `probe` returns a value (not undefined), or fails with what it last saw. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
@@ -36,7 +37,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 150));

@@ -2,6 +2,7 @@
  * Real reference peers as child processes on 127.0.0.1, for end-to-end tests of the peer itself.
  * Every process started here is killed by `dispose()` (call it in afterEach), also when a test fails.
  */
+import { performance } from "node:perf_hooks";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { freePort } from "../../harness/runtime/local/free-port.js";
@@ -179,10 +180,10 @@ export class PeerProcesses {
 }
 
 export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((ok) => setTimeout(ok, 50));
   }
 }
