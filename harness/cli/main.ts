@@ -70,13 +70,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // Exit as soon as the command is done (a command that serves, like `peer` or `watch`, is done only at its signal).
+  // Node 20 could spin a core for minutes in its exit clean-up (FreeEnvironment -> CleanupHandles, seen with perf)
+  // after long explore campaigns had spawned and reaped hundreds of peer processes; process.exit skips that.
   main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`sumnet: ${(error as Error).stack ?? String(error)}\n`);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );
 }
