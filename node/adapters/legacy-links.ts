@@ -44,14 +44,20 @@ export class LegacyLinkAdapter {
   up(link: LinkId, peer: string, direction: Direction): void {
     if (direction !== "out") return;
     const deadline = this.core.dialed(link, peer, performance.now());
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      for (const silent of this.core.expired(performance.now())) {
-        if (this.deps.links.markLegacy(silent.link)) this.become(silent.link, silent.peer, "no frame after hello");
-      }
-    }, deadline - performance.now());
-    timer.unref();
-    this.timers.add(timer);
+    const arm = (): void => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const now = performance.now();
+        // Timers count whole milliseconds: one may fire a fraction of a millisecond before the deadline.
+        if (now < deadline) return arm();
+        for (const silent of this.core.expired(now)) {
+          if (this.deps.links.markLegacy(silent.link)) this.become(silent.link, silent.peer, "no frame after hello");
+        }
+      }, Math.max(1, Math.ceil(deadline - performance.now())));
+      timer.unref();
+      this.timers.add(timer);
+    };
+    arm();
   }
 
   /** A sumnet message arrived on the link. */
