@@ -29,6 +29,8 @@ export interface ExploreOptions {
   readonly seed?: number;
   /** Timeout of every expect in the generated scenarios (default 10 s; a fast peer explores faster with less). */
   readonly expectTimeoutMs?: number;
+  /** Every scenario gets a load with a nemesis during it (generate.ts), besides what is drawn. */
+  readonly nemesisUnderLoad?: boolean;
   /** Most scenarios to run (default: until the budget is spent). */
   readonly runs?: number;
   /** Time to search for a failure (default 10 min); a run started before it ends is finished. */
@@ -59,11 +61,13 @@ export interface ExploreOutcome {
   readonly finding?: ExploreFinding | undefined;
 }
 
-/** "ring of 7 nodes, 12 steps" */
-function shapeOf(s: Scenario): string {
+/** "ring of 7 nodes, 12 steps, load and nemesis": a campaign's log counts its runs with a load and a nemesis. */
+export function shapeOf(s: Scenario): string {
   const t = s.topology;
   const n = t.type === "grid" ? `${t.width}x${t.height}` : t.type === "explicit" ? t.nodes.length : t.nodes;
-  return `${t.type} of ${n} nodes, ${s.steps.length} steps`;
+  const kinds = new Set(s.steps.flatMap((step) => (typeof step === "object" && step !== null ? Object.keys(step) : [])));
+  const notable = ["load", "nemesis"].filter((k) => kinds.has(k));
+  return `${t.type} of ${n} nodes, ${s.steps.length} steps${notable.length > 0 ? `, ${notable.join(" and ")}` : ""}`;
 }
 
 export async function explore(options: ExploreOptions): Promise<ExploreOutcome> {
@@ -75,7 +79,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreOutcome> 
   let runs = 0;
   while (runs < maxRuns && performance.now() - started < budgetMs && !options.signal?.aborted) {
     const seed = first + runs;
-    const scenario = generateScenario(seed, { expectTimeoutMs: options.expectTimeoutMs });
+    const scenario = generateScenario(seed, { expectTimeoutMs: options.expectTimeoutMs, nemesisUnderLoad: options.nemesisUnderLoad });
     runs++;
     const result = await runScenario(scenario, {
       runtime: options.runtime,

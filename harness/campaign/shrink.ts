@@ -229,9 +229,7 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
     // A timeout cannot cause a loss or a double count that outlived the grace period: wait less, fail faster.
     if (canEdit && (signature.kind === "lost" || signature.kind === "surplus" || signature.kind === "wrong-total")) {
       await keep(withShortExpects(current, SHORT_EXPECT_MS), "shorter expects");
-    }
-    // A load spread over several nodes: aim it at a failing node that is left (a race needs overlapping POSTs there).
-    if (canEdit && (signature.kind === "lost" || signature.kind === "surplus" || signature.kind === "wrong-total")) {
+      // A load spread over several nodes: aim it at a failing node that is left (a race needs overlapping POSTs there).
       const present = new Set(nodesOfPlan(planScenario(current)));
       const target = signature.nodes.find((id) => present.has(id));
       if (target) await keep(withLoadAt(current, target), `load aimed at ${target}`);

@@ -28,7 +28,7 @@ describe("sumnet explore", { timeout: 200_000 }, () => {
       "--expect-timeout", "3s", "--shrink-budget", "100s", "--shrink-attempts", "1", "--results", results,
     ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^run 1 seed 1: \w+ of \d+ nodes, \d+ steps: (pass|FAIL)/m);
+    expect(r.stderr).toMatch(/^run 1 seed 1: \w+ of \d+ nodes, \d+ steps(, load and nemesis|, load|, nemesis)?: (pass|FAIL)/m);
     expect(r.stderr).toMatch(/shrunk \d+ steps and \d+ nodes to \d+ steps? and \d+ nodes? in \d+ runs/);
     const file = /^minimal scenario: (.+)$/m.exec(r.stdout)?.[1] as string;
     expect(file.startsWith(results)).toBe(true);
@@ -38,10 +38,10 @@ describe("sumnet explore", { timeout: 200_000 }, () => {
     expect(await readFile(file, "utf8")).toMatch(/^# Minimal counterexample of explore-\d+: lost at /);
   });
 
-  it("finds nothing in the reference peer in 5 runs, and exits 0", async () => {
-    const r = await runSumnet(["explore", "--runs", "5", "--seed", "100", "--results", path.join(tmp, "reference")]);
-    expect(r.stderr.match(/^run \d seed \d+: .*: pass/gm)).toHaveLength(5);
-    expect(r.stdout).toMatch(/^no failure in 5 runs/);
+  it("finds nothing in the reference peer in 4 runs, each with a nemesis under load, and exits 0", async () => {
+    const r = await runSumnet(["explore", "--runs", "4", "--seed", "100", "--nemesis-under-load", "--results", path.join(tmp, "reference")]);
+    expect(r.stderr.match(/^run \d seed \d+: .*, load and nemesis: pass/gm), r.stderr).toHaveLength(4);
+    expect(r.stdout).toMatch(/^no failure in 4 runs/);
     expect(r.code).toBe(0);
   });
 

@@ -26,6 +26,8 @@ Options:
   --seed S                seed of the first scenario; run i uses S + i (default 1)
   --expect-timeout TIME   timeout of every expect in the generated scenarios (default 10s); shorter explores
                           faster but calls a slow peer's late numbers lost
+  --nemesis-under-load    every scenario also gets a load with a nemesis during it (otherwise about a third have
+                          a nemesis and three fifths a load); the same seed then names another scenario
   --shrink-budget TIME    time to shrink a failure (default ${formatDuration(DEFAULT_SHRINK_BUDGET_MS)})
   --shrink-attempts K     runs of each shrink candidate before it counts as passing (default 2: a failure
                           need not repeat every time; 1 for a peer whose bug always shows)
@@ -57,6 +59,7 @@ export const exploreCommand: CliCommand = {
         "shrink-budget": { type: "string" },
         "shrink-attempts": { type: "string" },
         "expect-timeout": { type: "string" },
+        "nemesis-under-load": { type: "boolean" },
         results: { type: "string" },
       },
       usage,
@@ -100,6 +103,7 @@ export const exploreCommand: CliCommand = {
         shrinkBudgetMs,
         shrinkAttempts,
         expectTimeoutMs,
+        nemesisUnderLoad: v["nemesis-under-load"] === true,
         resultsDir,
         log,
         signal: abort.signal,
