@@ -23,6 +23,7 @@ import { NodeError, type NodeExit, type Runtime, type StartedNetwork } from "../
 import { createRuntime, type RuntimeChoice } from "../runtime/select.js";
 import { loadScenarioFile, validateScenario } from "../scenario/load.js";
 import {
+  canonicalInteger,
   healEverything,
   planScenario,
   type PlannedAction,
@@ -34,6 +35,7 @@ import {
 import { startLoad, type LoadRun } from "./load.js";
 import { EfficiencyMeter, efficiencyWanted, withStepEfficiency } from "./efficiency.js";
 import type { ScenarioEfficiency } from "./efficiency-figures.js";
+import { describeAction, type LiveControl, type LiveExecutor } from "./live.js";
 import { ReplayRecorder } from "./replay.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { ConvergencePoint, FailingNode, LoadResult, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
@@ -60,6 +62,11 @@ export interface RunOptions {
   readonly lateGraceMs?: number;
   /** Measure efficiency (numbers, traffic, stable latency) with one sampler; default on unless SUMNET_EFFICIENCY=off. */
   readonly efficiency?: boolean;
+  /**
+   * Actions from the dashboard's buttons (live.ts): carried out between steps and during sleeps, as steps are; a hold
+   * makes the runner wait before its next step and after its last.
+   */
+  readonly live?: LiveControl;
 }
 
 const DEFAULT_LATE_GRACE_MS = 30_000;
@@ -95,6 +102,8 @@ interface Context {
   readonly lateGraceMs: number;
   /** What actually happened, as a plain scenario. */
   readonly replay: ReplayRecorder;
+  /** The dashboard's actions, when the run is driven from the page. */
+  readonly live: LiveControl | undefined;
   /** Loads running in the background, with the step that started each. */
   readonly loads: Map<LoadRun, number>;
   /** Figures of the loads that ended. */
@@ -451,8 +460,63 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       return { waitedMs: waited.ms, notes };
     }
     case "sleep":
-      await waitFor(() => pause(a.ms, ctx.signal), waited);
+      // The page's actions are carried out while the scenario sleeps.
+      await waitFor(() => (ctx.live ? ctx.live.during(a.ms, ctx.signal) : pause(a.ms, ctx.signal)), waited);
       return { waitedMs: waited.ms };
+  }
+}
+
+/**
+ * One action from the page, checked against the network's history and carried out as the step that does the same
+ * (an injection, or one operation), so the model and the replay follow it. Throws an Error saying why not.
+ */
+async function runLiveAction(ctx: Context, action: Parameters<LiveExecutor>[0], stepIndex: number): Promise<string> {
+  const history = ctx.model.history;
+  const label = describeAction(action);
+  if (action.kind === "cut" || action.kind === "restore") {
+    const link = history.link(action.a, action.b);
+    if (!link) throw new Error(`there is no link between ${action.a} and ${action.b}`);
+    const cut = history.isCut(action.a, action.b) || history.isBlocked(action.a, action.b) || history.isBlocked(action.b, action.a);
+    if (action.kind === "cut" && cut) throw new Error(`${action.a}-${action.b} is cut already`);
+    if (action.kind === "restore" && !cut) throw new Error(`${action.a}-${action.b} is not cut`);
+    await runOperation(ctx, { kind: action.kind, links: [link] }, stepIndex);
+    return label;
+  }
+  const life = history.life(action.node);
+  if (life === undefined || life === "removed") throw new Error(`there is no node ${action.node} in the network`);
+  const allowed: Record<typeof action.kind, readonly string[]> = {
+    inject: ["running"],
+    kill: ["running", "paused"],
+    stop: ["running", "paused"],
+    start: ["stopped"],
+    restart: ["running", "paused", "stopped"],
+    pause: ["running"],
+    resume: ["paused"],
+  };
+  if (!allowed[action.kind].includes(life)) throw new Error(`${action.node} is ${life}: it can be ${Object.entries(allowed).filter(([, lives]) => lives.includes(life)).map(([k]) => k).join(", ")}`);
+  const stopMs = ctx.plan.timing.stopTimeoutMs;
+  const nodes = [action.node];
+  switch (action.kind) {
+    case "inject":
+      await runStep(ctx, {
+        index: stepIndex,
+        kind: "inject",
+        label,
+        action: { kind: "inject", injections: [{ node: action.node, values: action.values.map(canonicalInteger) }] },
+      });
+      return label;
+    case "kill":
+    case "pause":
+    case "resume":
+      await runOperation(ctx, { kind: action.kind, nodes }, stepIndex);
+      return label;
+    case "stop":
+      await runOperation(ctx, { kind: "stop", nodes, timeoutMs: stopMs }, stepIndex);
+      return label;
+    case "start":
+    case "restart":
+      await runOperation(ctx, { kind: "restart", nodes, hard: false, timeoutMs: stopMs }, stepIndex);
+      return label;
   }
 }
 
@@ -509,6 +573,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   const replay = new ReplayRecorder(plan);
   const loadStats: LoadResult[] = [];
   let efficiency: ScenarioEfficiency | undefined;
+  /** The page carried out actions: the replay (the session) goes with the result. */
+  let drivenFromPage = false;
   observer?.scenarioStart?.({ plan, file: options.file });
 
   const startLabel = `start ${plan.network.nodes.length} node${plan.network.nodes.length === 1 ? "" : "s"}, ${plan.network.links.length} link${plan.network.links.length === 1 ? "" : "s"} (${runtime.name})`;
@@ -556,6 +622,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         crashed,
         lateGraceMs: options.lateGraceMs ?? DEFAULT_LATE_GRACE_MS,
         replay,
+        live: options.live,
         loads: new Map(),
         loadStats,
         signal: options.signal,
@@ -564,8 +631,21 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
           : undefined,
       };
       tellExpectations(ctx);
+      let at = 0;
+      let liveActions = 0;
+      options.live?.attach(
+        async (action) => {
+          const done = await runLiveAction(ctx, action, at);
+          liveActions++;
+          tellExpectations(ctx);
+          return done;
+        },
+        () => replay.scenario(),
+      );
       try {
         for (const step of plan.steps) {
+          at = step.index;
+          if (!failure) await options.live?.between(options.signal);
           if (failure || options.signal?.aborted) {
             const skipped: StepResult = {
               index: step.index,
@@ -609,8 +689,12 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
           observer?.stepEnd?.(result);
           if (!message) tellExpectations(ctx);
         }
+        // Held after the last step: the network stays up for the page until it goes on.
+        if (!failure) await options.live?.between(options.signal);
         if (options.signal?.aborted && !failure) failure = "aborted";
+        drivenFromPage = liveActions > 0;
       } finally {
+        options.live?.detach();
         // A load still running ends with the scenario; what it sent still counts in the replay.
         await settleLoads(ctx, true);
         efficiency = await ctx.efficiency?.finish(ctx.model);
@@ -648,7 +732,9 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     logsDir,
     ...(loadStats.length > 0 ? { loads: loadStats } : {}),
     ...(efficiency ? { efficiency } : {}),
-    ...(failure || plan.steps.some((s) => s.action.kind === "load" || s.action.kind === "nemesis") ? { replay: replay.scenario() } : {}),
+    ...(failure || drivenFromPage || plan.steps.some((s) => s.action.kind === "load" || s.action.kind === "nemesis")
+      ? { replay: replay.scenario() }
+      : {}),
   };
   if (logsDir) await writeResultFile(logsDir, result);
   observer?.scenarioEnd?.(result);

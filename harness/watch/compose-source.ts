@@ -4,7 +4,7 @@
  */
 import type Docker from "dockerode";
 import { basename } from "node:path";
-import type { NetworkDescription, WatchSource } from "./watch-source.js";
+import { ADD_NUMBERS_ONLY, type NetworkDescription, type WatchSource } from "./watch-source.js";
 
 const CONTROL_PORT = 8080;
 /** Our own dashboard service publishes 8080 too, but it is not a peer. */
@@ -36,6 +36,7 @@ export function composeSource(project = defaultProjectName(), title?: string, do
       const description: NetworkDescription = {
         title: title ?? `compose project ${project}`,
         nodes: nodes.map((c) => ({ url: `http://127.0.0.1:${c.port}`, status: c.running ? "running" : "stopped" })),
+        controls: ADD_NUMBERS_ONLY,
       };
       cached = { at: Date.now(), description };
       return description;

@@ -31,6 +31,8 @@ export interface ViewNode {
   /** For `lag`: how many numbers fewer than the best-informed node. */
   missing: number;
   note: string | null;
+  /** What the source did to the node (the harness knows; a list of URLs does not): the page offers what fits. */
+  life: WatchedNode["status"] | null;
   x: number;
   y: number;
 }
@@ -68,6 +70,8 @@ export interface NetworkView {
   at: string;
   title: string;
   step: NetworkDescription["step"] | null;
+  /** The page's buttons: what it may do (null: it only watches). */
+  controls: NetworkDescription["controls"] | null;
   sourceError: string | null;
   agreement: Agreement;
   nodes: ViewNode[];
@@ -275,6 +279,7 @@ export class NetworkWatch {
         status,
         missing,
         note,
+        life: watched.status ?? null,
         x: position.x,
         y: position.y,
       };
@@ -290,6 +295,7 @@ export class NetworkWatch {
       at: new Date(now).toISOString(),
       title: description.title ?? "sumnet network",
       step: description.step ?? null,
+      controls: description.controls ?? null,
       sourceError,
       agreement,
       nodes,

@@ -1,13 +1,15 @@
 /**
  * `sumnet run --watch`: the dashboard on the network of the scenario being run. `RunWatch` is both a Reporter (the
  * runner tells it which network is up and which step runs) and the dashboard's WatchSource (it describes that
- * network from the runtime's snapshot: node ids, control URLs, what the harness stopped, which links it cut).
+ * network from the runtime's snapshot: node ids, control URLs, what the harness stopped, which links it cut). Its
+ * `live` control is what the page's buttons drive: the runner carries their actions out as steps.
  *
  *   const watch = await startRunDashboard({ port: 8080 });
- *   await runScenario(file, { observer: watch.observer });   // or runSuite(..., { reporter: combineReporters([.., watch.observer]) })
+ *   await runScenario(file, { observer: watch.observer, live: watch.live });   // or runSuite(.., { reporter, live })
  *   await watch.close();
  */
 import type { Reporter, SuiteSummary } from "../reporters/reporter.js";
+import { LIVE_ACTION_KINDS, LiveControl, type LiveAction, type LiveOutcome } from "../runner/live.js";
 import type { ExpectProgress, NodeExpectation, ScenarioResult, StepResult } from "../runner/result.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
 import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
@@ -23,6 +25,20 @@ export class RunWatch implements WatchSource, Reporter {
   private step: StepInfo | undefined;
   private lastResult: string | undefined;
   private expected = new Map<string, NodeExpectation>();
+
+  constructor(readonly live: LiveControl = new LiveControl()) {}
+
+  act(action: LiveAction): Promise<LiveOutcome> {
+    return this.live.submit(action);
+  }
+
+  session(): Record<string, unknown> | undefined {
+    return this.live.sessionScenario();
+  }
+
+  private controls(): NonNullable<NetworkDescription["controls"]> {
+    return { actions: [...LIVE_ACTION_KINDS], held: this.live.isHeld, session: this.live.sessionScenario() !== undefined };
+  }
 
   scenarioStart(info: { readonly plan: ScenarioPlan }): void {
     this.title = `scenario ${info.plan.name}`;
@@ -72,11 +88,13 @@ export class RunWatch implements WatchSource, Reporter {
 
   describe(): NetworkDescription {
     const network = this.network;
-    if (!network) return { title: this.title, nodes: [], ...(this.step ? { step: this.step } : {}) };
+    if (!network) return { title: this.title, nodes: [], ...(this.step ? { step: this.step } : {}), controls: this.controls() };
     const snapshot = network.snapshot();
+    const step = this.step && this.live.isHeld ? { ...this.step, label: `${this.step.label} · held from the page (go on to continue)` } : this.step;
     return {
       title: this.title,
-      ...(this.step ? { step: this.step } : {}),
+      ...(step ? { step } : {}),
+      controls: this.controls(),
       nodes: snapshot.nodes
         .filter((n) => n.status !== "removed")
         // "exited" (a crash) stays "running": the harness did not mean it, so it counts against agreement.
@@ -97,6 +115,8 @@ export class RunWatch implements WatchSource, Reporter {
 
 export interface RunDashboard extends AsyncDisposable {
   observer: RunWatch;
+  /** Give it to the runner (`live`): the page's buttons act through it. */
+  live: LiveControl;
   dashboard: StartedDashboard;
   url: string;
   close(): Promise<void>;
@@ -107,5 +127,5 @@ export async function startRunDashboard(options: { port?: number; host?: string;
   const observer = new RunWatch();
   const dashboard = await startDashboard({ ...options, source: observer });
   const close = () => dashboard.close();
-  return { observer, dashboard, url: dashboard.url, close, [Symbol.asyncDispose]: close };
+  return { observer, live: observer.live, dashboard, url: dashboard.url, close, [Symbol.asyncDispose]: close };
 }

@@ -3,6 +3,7 @@
  * harness (`sumnet run --watch`) adds the scenario's links, which links it has cut, and the current step.
  */
 import { z } from "zod";
+import { LIVE_ACTION_KINDS, type LiveAction, type LiveOutcome } from "../runner/live.js";
 
 const httpUrl = z
   .string()
@@ -33,17 +34,31 @@ export const networkDescriptionSchema = z.object({
   links: z.array(z.object({ a: z.string().min(1), b: z.string().min(1), cut: z.boolean().optional() })).optional(),
   /** The scenario step being run, e.g. { index: 3, count: 7, label: "expect total 15 at all nodes" }. */
   step: z.object({ index: z.number().int().nonnegative(), count: z.number().int().nonnegative(), label: z.string() }).optional(),
+  /**
+   * What the page may do (its buttons): the actions the source carries out, whether the scenario is held, whether a
+   * session can be saved. Absent: the page only watches.
+   */
+  controls: z
+    .object({ actions: z.array(z.enum(LIVE_ACTION_KINDS as [LiveAction["kind"], ...LiveAction["kind"][]])), held: z.boolean(), session: z.boolean() })
+    .optional(),
 });
 export type NetworkDescription = z.infer<typeof networkDescriptionSchema>;
 
 export interface WatchSource {
   /** Called before every poll; may be async. Thrown errors are shown on the page and retried on the next poll. */
   describe(): NetworkDescription | Promise<NetworkDescription>;
+  /** Carries out an action from the page (the harness's own networks); never rejects. */
+  act?(action: LiveAction): Promise<LiveOutcome>;
+  /** The session so far as a scenario (what the harness and the page did), when the source records one. */
+  session?(): Record<string, unknown> | undefined;
 }
+
+/** What the page may do with nodes it only watches: add numbers through their control API (nothing the harness owns). */
+export const ADD_NUMBERS_ONLY: NonNullable<NetworkDescription["controls"]> = { actions: ["inject"], held: false, session: false };
 
 /** A fixed list of node URLs, as given to `sumnet watch --nodes`. */
 export function nodeListSource(urls: readonly string[], title?: string): WatchSource {
-  const description = networkDescriptionSchema.parse({ title, nodes: urls.map((url) => ({ url })) });
+  const description = networkDescriptionSchema.parse({ title, nodes: urls.map((url) => ({ url })), controls: ADD_NUMBERS_ONLY });
   return { describe: () => description };
 }
 

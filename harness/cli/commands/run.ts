@@ -179,6 +179,7 @@ export const runCommand: CliCommand = {
         timeoutScale,
         lateGraceMs,
         signal: abort.signal,
+        live: dashboard?.live,
       };
       const shrunk = new Set<string>();
       const { summary } =

@@ -1,13 +1,17 @@
 // sumnet dashboard: receives network views from /events (Server-Sent Events) and draws them.
 // Hand-written, no dependencies. Elements are keyed and updated in place, so the picture does not flicker.
+// Where the source allows it (view.controls), a click on a node or a link opens its actions, posted to /actions.
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
 const SCALE = 1000;
 const $ = (id) => document.getElementById(id);
 
-const drawn = { nodes: new Map(), edges: new Map(), labels: new Map() };
+const drawn = { nodes: new Map(), edges: new Map(), labels: new Map(), hits: new Map(), dots: new Map() };
 let lastViewAt = 0;
+/** The latest view, and what is selected: { type: "node", key } or { type: "link", key }. */
+let current = null;
+let selected = null;
 
 function el(name, attributes, parent) {
   const node = document.createElementNS(SVG, name);
@@ -75,7 +79,14 @@ function drawTopology(view) {
       line = el("line", { class: "edge" }, edgeLayer);
       el("title", {}, line);
       drawn.edges.set(edge.key, line);
+      // A wide transparent twin takes the clicks: the drawn line is a few pixels wide.
+      const hit = el("line", { class: "edge-hit" }, $("edge-hits"));
+      hit.addEventListener("click", () => select({ type: "link", key: edge.key }));
+      drawn.hits.set(edge.key, hit);
     }
+    const coordinates = { x1: a.x * SCALE, y1: a.y * SCALE, x2: b.x * SCALE, y2: b.y * SCALE };
+    set(drawn.hits.get(edge.key), { ...coordinates, "data-edge": `${nodeName(a)}-${nodeName(b)}`, "data-selected": selected?.type === "link" && selected.key === edge.key ? "yes" : "no" });
+    drawTraffic(edge, coordinates, s, `${nodeName(a)}-${nodeName(b)}`);
     const fps = edge.fps ?? 0;
     const width = edge.state === "up" ? (2 + Math.min(9, Math.log2(1 + fps) * 1.5)) * s.edge : 3 * s.edge;
     set(line, {
@@ -118,6 +129,10 @@ function drawTopology(view) {
     if (seenEdges.has(key)) continue;
     line.remove();
     drawn.edges.delete(key);
+    drawn.hits.get(key)?.remove();
+    drawn.hits.delete(key);
+    drawn.dots.get(key)?.remove();
+    drawn.dots.delete(key);
     drawn.labels.get(key)?.remove();
     drawn.labels.delete(key);
   }
@@ -128,6 +143,8 @@ function drawTopology(view) {
     let g = drawn.nodes.get(node.key);
     if (!g) {
       g = el("g", { class: "node" }, nodeLayer);
+      const key = node.key;
+      g.addEventListener("click", () => select({ type: "node", key }));
       el("title", {}, g);
       el("circle", {}, g);
       el("text", { class: "label-id" }, g);
@@ -137,7 +154,7 @@ function drawTopology(view) {
     const [title, circle, idLabel, totalLabel] = g.children;
     const x = node.x * SCALE;
     const y = node.y * SCALE;
-    set(g, { "data-node": nodeName(node), "data-status": node.status, "data-total": node.total ?? "" });
+    set(g, { "data-node": nodeName(node), "data-status": node.status, "data-total": node.total ?? "", "data-selected": selected?.type === "node" && selected.key === node.key ? "yes" : "no" });
     set(circle, { cx: x, cy: y, r: s.r });
     if (s.inside) {
       set(idLabel, { x, y, "dominant-baseline": "central", "font-size": s.idFont, class: "label-id inside" });
@@ -224,7 +241,7 @@ function drawHeader(view) {
   } else if (a.agree) {
     box.dataset.agree = "yes";
     const note = a.reachable < a.nodes ? ` (${a.nodes - a.reachable} stopped)` : "";
-    message = `all ${a.reachable} nodes agree${note} · total ${shortTotal(a.total)} · ${a.count} numbers`;
+    message = `all ${a.reachable} nodes agree${note} · total ${shortTotal(a.total)} · ${a.count} number${a.count === 1 ? "" : "s"}`;
   } else {
     box.dataset.agree = "no";
     const lagging = view.nodes.filter((n) => n.status === "lag").length;
@@ -242,12 +259,166 @@ function drawHeader(view) {
   text($("updated"), `updated ${new Date(view.at).toLocaleTimeString()}`);
 }
 
+/**
+ * Traffic as it flows: a dot goes to and fro along every link that carries frames, quicker and bigger with more
+ * frames per second. One SVG animation per link, changed only when its rate changes, so 100 nodes stay smooth.
+ */
+function drawTraffic(edge, c, s, name) {
+  const fps = edge.state === "up" ? edge.fps ?? 0 : 0;
+  let dot = drawn.dots.get(edge.key);
+  if (fps <= 0) {
+    dot?.remove();
+    drawn.dots.delete(edge.key);
+    return;
+  }
+  if (!dot) {
+    dot = el("circle", { class: "traffic", cx: 0, cy: 0 }, $("traffic"));
+    el("animateMotion", { repeatCount: "indefinite", keyPoints: "0;1;0", keyTimes: "0;0.5;1", calcMode: "linear" }, dot);
+    drawn.dots.set(edge.key, dot);
+  }
+  const level = Math.min(6, Math.round(Math.log2(1 + fps)));
+  set(dot, { r: ((3 + level) * s.edge).toFixed(1), "data-edge": name, "data-level": String(level) });
+  set(dot.firstChild, { path: `M${c.x1},${c.y1} L${c.x2},${c.y2}`, dur: `${(4 - level * 0.5).toFixed(1)}s` });
+}
+
+function select(target) {
+  if (!current?.controls) return;
+  selected = target;
+  render(current);
+}
+
+function allows(kind) {
+  return Boolean(current?.controls?.actions.includes(kind));
+}
+
+function actionButton(label, action, danger) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = label;
+  button.dataset.action = action.kind;
+  if (danger) button.className = "danger";
+  button.addEventListener("click", () => void act(action));
+  return button;
+}
+
+/** What may be done to the selected node or link, as it stands now. */
+function drawPanel(view) {
+  const panel = $("action-panel");
+  const byKey = new Map(view.nodes.map((n) => [n.key, n]));
+  const node = selected?.type === "node" ? byKey.get(selected.key) : undefined;
+  const edge = selected?.type === "link" ? view.edges.find((e) => e.key === selected.key) : undefined;
+  if (!view.controls || (!node && !edge)) {
+    panel.hidden = true;
+    if (selected && view.controls) selected = null; // it left the network
+    return;
+  }
+  panel.hidden = false;
+  const buttons = [];
+  const form = $("add-form");
+  if (node) {
+    const id = node.id ?? nodeName(node);
+    text($("action-target"), `node ${id}`);
+    panel.dataset.target = id;
+    const life = node.life ?? "running";
+    form.hidden = !(allows("inject") && life === "running" && node.id);
+    const offer = (kind, label, danger) => allows(kind) && buttons.push(actionButton(label, { kind, node: id }, danger));
+    if (life === "running") {
+      offer("stop", "stop");
+      offer("restart", "restart");
+      offer("pause", "pause");
+      offer("kill", "kill", true);
+    } else if (life === "paused") {
+      offer("resume", "resume");
+      offer("stop", "stop");
+      offer("kill", "kill", true);
+    } else {
+      offer("start", "start");
+    }
+  } else {
+    const a = byKey.get(edge.a);
+    const b = byKey.get(edge.b);
+    const ends = [a?.id ?? edge.a, b?.id ?? edge.b];
+    text($("action-target"), `link ${ends[0]} ↔ ${ends[1]}`);
+    panel.dataset.target = `${ends[0]}-${ends[1]}`;
+    form.hidden = true;
+    const kind = edge.cut ? "restore" : "cut";
+    if (allows(kind)) buttons.push(actionButton(kind, { kind, a: ends[0], b: ends[1] }, kind === "cut"));
+  }
+  $("action-buttons").replaceChildren(...buttons);
+}
+
+function drawControls(view) {
+  const controls = view.controls;
+  document.body.classList.toggle("drivable", Boolean(controls));
+  $("action-hint").hidden = !controls || selected !== null || !controls.actions.includes("kill");
+  const bar = $("run-controls");
+  bar.hidden = !controls || !controls.actions.includes("hold");
+  if (controls) {
+    const hold = $("hold");
+    hold.dataset.held = controls.held ? "yes" : "no";
+    text(hold, controls.held ? "go on" : "hold");
+    hold.title = controls.held ? "let the scenario go on with its next step" : "hold the scenario before its next step (the network stays up; act on it meanwhile)";
+    $("save-session").hidden = !controls.session;
+  }
+  drawPanel(view);
+}
+
+async function act(action) {
+  const status = $("action-status");
+  status.hidden = false;
+  status.dataset.state = "pending";
+  text(status, `${action.kind}…`);
+  let outcome;
+  try {
+    const response = await fetch("/actions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(action) });
+    const body = await response.json();
+    outcome = { ok: response.ok && body.ok === true, message: body.message ?? body.error ?? `HTTP ${response.status}` };
+  } catch (error) {
+    outcome = { ok: false, message: `the dashboard did not answer: ${error.message}` };
+  }
+  status.dataset.state = outcome.ok ? "ok" : "failed";
+  text(status, outcome.ok ? `done: ${outcome.message}` : outcome.message);
+  return outcome;
+}
+
 function render(view) {
+  current = view;
   lastViewAt = Date.now();
   drawHeader(view);
   drawTopology(view);
   drawTables(view);
+  drawControls(view);
   document.body.dataset.updated = view.at;
+}
+
+function wireControls() {
+  $("close-panel").addEventListener("click", () => {
+    selected = null;
+    if (current) render(current);
+  });
+  $("add-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("add-value");
+    const value = input.value.trim();
+    const node = $("action-panel").dataset.target;
+    if (!/^-?\d{1,1000}$/.test(value)) {
+      const status = $("action-status");
+      status.hidden = false;
+      status.dataset.state = "failed";
+      text(status, `"${value}" is not an integer`);
+      return;
+    }
+    void act({ kind: "inject", node, values: [value] }).then((outcome) => {
+      if (outcome.ok) input.value = "";
+    });
+  });
+  $("hold").addEventListener("click", () => void act({ kind: $("hold").dataset.held === "yes" ? "go" : "hold" }));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && selected) {
+      selected = null;
+      if (current) render(current);
+    }
+  });
 }
 
 function connect() {
@@ -274,4 +445,5 @@ function connect() {
   }, 1000);
 }
 
+wireControls();
 connect();
