@@ -9,3 +9,4 @@ export type {
   ExpectProgress,
   RunObserver,
 } from "./result.js";
+export { LiveControl, liveActionSchema, describeAction, type LiveAction, type LiveOutcome } from "./live.js";

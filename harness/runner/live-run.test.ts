@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScenario } from "../index.js";
 import { referencePeerScript } from "../runtime/local/reference-peer.js";
 import { validateScenario } from "../scenario/load.js";
-import { LiveControl } from "./live.js";
+import { LiveControl, type LiveAction } from "./live.js";
 
 let results: string;
 beforeAll(async () => {
@@ -57,7 +57,7 @@ describe("a run driven from the page", { timeout: 120_000 }, () => {
       { kind: "pause", node: "n3" },
       { kind: "inject", node: "n3", values: [1] },
       { kind: "resume", node: "n3" },
-    ] as const) {
+    ] satisfies LiveAction[]) {
       outcomes.push(await live.submit(action));
     }
     expect(outcomes).toEqual([

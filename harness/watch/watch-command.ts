@@ -23,7 +23,8 @@ Views:
   (default)           a live table in the terminal; redrawn in place on a terminal, one snapshot per
                       interval when the output is not a terminal (logs, pipes)
   --once              print one snapshot and exit (exit status says whether all nodes agree)
-  --web               serve the live dashboard (topology, totals, agreement, frames/s per link)
+  --web               serve the live dashboard (topology, totals, agreement, frames/s per link); a click
+                      on a node adds a number there (POST /numbers)
   --port N            dashboard port (default 8080; 0 picks a free one)
   --host ADDR         dashboard address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
   --interval MS       time between polls (default 400 with --web, 1000 otherwise)

@@ -34,7 +34,9 @@ Options:
   --results DIR           where node logs of failed scenarios go (default results/run-<time>)
   --keep-logs WHEN        failed (default), always or never
   --timeout-scale X       multiply every expect timeout (e.g. 2 on a slow machine)
-  --watch                 serve the live dashboard of the running scenario's network (http://127.0.0.1:8080)
+  --watch                 serve the live dashboard of the running scenario's network (http://127.0.0.1:8080);
+                          drive it from the page: add numbers, stop/start/kill/pause nodes, cut and restore
+                          links, hold the scenario and go on, save the session as a scenario file
   --watch-port N          port of that dashboard (default 8080)
   --html FILE             where to write the HTML results page (step log, convergence timelines);
                           default <results dir>/results.html
