@@ -1,4 +1,5 @@
-# The sumnet dashboard (`sumnet watch --web`) as a small image, for the `dashboard` service of docker-compose.yml.
+# The sumnet dashboard (`sumnet watch --web`) as a small image, to watch any running peers by URL without the harness
+# (compose projects made by `sumnet compose` have their dashboard served by the driver).
 # Built from the repository root, so the live view bundles the same network and contract code as the harness:
 #   docker build -f docker/dashboard.Dockerfile -t sumnet/dashboard .
 #   docker run -p 8080:8080 sumnet/dashboard --web --host 0.0.0.0 --nodes http://n1:8080,http://n2:8080

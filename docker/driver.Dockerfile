@@ -1,5 +1,6 @@
 # The driver of a compose project made by `sumnet compose`: the harness in a container (`sumnet drive --compose`),
-# playing a scenario's steps against the project's peers. Built from the repository root, like the dashboard:
+# playing a scenario's steps against the project's peers, and serving the dashboard of what it plays (port 8080).
+# Built from the repository root, like the dashboard image:
 #   docker build -f docker/driver.Dockerfile -t sumnet/driver .
 # Where no registry is reachable: --build-arg NODE_IMAGE=sumnet/node-base:20 (docker/build-base-image.sh).
 # It needs the Docker socket mounted (/var/run/docker.sock) for kills and restarts, and runs as root to use it.
@@ -25,5 +26,7 @@ WORKDIR /app
 COPY --from=build /src/package.json /app/package.json
 COPY --from=build /src/node_modules /app/node_modules
 COPY --from=build /src/dist /app/dist
+# The dashboard it serves: the page's hand-written assets, where the compiled server looks for them.
+COPY --from=build /src/harness/watch/static /app/harness/watch/static
 ENTRYPOINT ["node", "/app/dist/harness/cli/main.js"]
 CMD ["drive", "--compose"]

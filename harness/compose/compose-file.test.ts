@@ -27,11 +27,11 @@ function generate(text = SCENARIO, extra: Partial<ComposeOptions> = {}) {
 }
 
 describe("sumnet compose: the generated project", () => {
-  it("parses back (YAML, then the compose schema) to the same project, with peers, dashboard and driver", () => {
+  it("parses back (YAML, then the compose schema) to the same project, with peers and the driver", () => {
     const { project, yaml } = generate();
     const back = composeFileSchema.parse(parse(yaml));
     expect(back).toEqual(project);
-    expect(Object.keys(back.services)).toEqual(["n1", "n2", "n3", "dashboard", "driver"]);
+    expect(Object.keys(back.services)).toEqual(["n1", "n2", "n3", "driver"]);
     expect(back.volumes).toEqual({ "n2-data": {} });
     // docker-compose 1.29 reads YAML 1.1: a bare `no` would be the boolean false.
     expect(yaml).toContain('restart: "no"');
@@ -55,17 +55,18 @@ describe("sumnet compose: the generated project", () => {
   it("gives the driver the scenario (dollars doubled), the seed, the loop, the Docker socket and the DATA_DIR volumes", () => {
     const { project, plan } = generate();
     const driver = project.services.driver;
-    expect(driver?.command).toEqual(["drive", "--compose", "--seed", String(plan.seed), "--loop"]);
+    expect(driver?.command).toEqual(["drive", "--compose", "--seed", String(plan.seed), "--loop", "--dashboard-port", "8080"]);
     expect(driver?.environment?.SUMNET_SCENARIO).toBe(SCENARIO.replaceAll("$", "$$$$"));
     expect(driver?.volumes).toEqual(["/var/run/docker.sock:/var/run/docker.sock", "n2-data:/sumnet-data/n2"]);
     expect(driver?.build?.dockerfile).toBe("docker/driver.Dockerfile");
     expect(generate(SCENARIO, { loop: false }).project.services.driver?.command).not.toContain("--loop");
   });
 
-  it("points the dashboard at every peer by service name", () => {
-    const dashboard = generate().project.services.dashboard;
-    expect(dashboard?.ports).toEqual(["8080:8080"]);
-    expect(dashboard?.command?.at(-1)).toBe("http://n1:8080,http://n2:8080,http://n3:8080");
+  it("publishes the dashboard the driver serves on the first host port, before the peers'", () => {
+    const { project, yaml } = generate();
+    expect(project.services.driver?.ports).toEqual(["8080:8080"]);
+    expect(generate(SCENARIO, { hostPortBase: 9000 }).project.services.driver?.ports).toEqual(["9000:8080"]);
+    expect(yaml).toContain("# Dashboard: http://localhost:8080, served by the driver");
   });
 
   it("runs a given image instead of building the reference peer (no reference tuning then)", () => {

@@ -15,7 +15,6 @@ import { nodeEnvironment } from "../runtime/node-environment.js";
 import type { ScenarioPlan } from "../scenario/plan.js";
 import {
   DASHBOARD_HOST_PORT,
-  DASHBOARD_SERVICE,
   dataVolume,
   DRIVER_DATA_ROOT,
   DRIVER_SERVICE,
@@ -125,20 +124,14 @@ export function composeProject(plan: ScenarioPlan, options: ComposeOptions): Com
     };
     if (node.dataDir) volumes[dataVolume(node.id)] = {};
   });
-  const nodeUrls = plan.network.nodes.map((n) => `http://${n.id}:${PEER_HTTP_PORT}`).join(",");
-  services[DASHBOARD_SERVICE] = {
-    build: { context: ".", dockerfile: "docker/dashboard.Dockerfile", args: { NODE_IMAGE: NODE_IMAGE_ARG } },
-    image: "sumnet/dashboard:compose",
-    restart: "no",
-    command: ["--web", "--host", "0.0.0.0", "--port", String(PEER_HTTP_PORT), "--title", escapeDollars(`${plan.name} (docker compose)`), "--nodes", nodeUrls],
-    ports: [`${base}:${PEER_HTTP_PORT}`],
-  };
+  // The driver plays the steps and serves the dashboard of what it plays (its buttons act through the runner).
   services[DRIVER_SERVICE] = {
     build: { context: ".", dockerfile: "docker/driver.Dockerfile", args: { NODE_IMAGE: NODE_IMAGE_ARG } },
     image: "sumnet/driver:compose",
     restart: "no",
-    command: ["drive", "--compose", "--seed", String(plan.seed), ...(options.loop ? ["--loop"] : [])],
+    command: ["drive", "--compose", "--seed", String(plan.seed), ...(options.loop ? ["--loop"] : []), "--dashboard-port", String(PEER_HTTP_PORT)],
     environment: { [SCENARIO_VARIABLE]: escapeDollars(options.scenarioText) },
+    ports: [`${base}:${PEER_HTTP_PORT}`],
     volumes: [
       `${DOCKER_SOCKET}:${DOCKER_SOCKET}`,
       ...plan.network.nodes.filter((n) => n.dataDir).map((n) => `${dataVolume(n.id)}:${DRIVER_DATA_ROOT}/${n.id}`),
@@ -162,7 +155,8 @@ export function composeYaml(plan: ScenarioPlan, project: ComposeFile, options: C
     "",
     ...wrap(`Peers and their control APIs: ${peers.map((n, i) => `${n.id} http://localhost:${base + i + 1}`).join(", ")}.`, 116),
     ...wrap(`Links (dialer->dialed): ${dials || "none"}.`, 116),
-    `Dashboard: http://localhost:${base} (topology, totals, agreement, frames/s per link).`,
+    `Dashboard: http://localhost:${base}, served by the driver: topology, totals, the step playing and its verdict; click a`,
+    `node to add a number or stop/kill it, a link to cut it; hold the scenario, save the session as a scenario file.`,
     `Driver: \`docker compose logs -f ${DRIVER_SERVICE}\` shows each step of the scenario and its verdict, one line each.`,
     options.loop ? "When the steps end they start again, on a fresh network (every peer restarted, DATA_DIRs emptied)." : "When the steps end the links stay up until the project stops.",
     `Every link runs through a relay in the driver (each peer's PEERS names ${DRIVER_SERVICE}:<port>, the relay forwards to`,

@@ -2,12 +2,15 @@
  * The driver of a compose project (`sumnet drive --compose`, the project's `driver` service): plans the scenario with
  * the seed the compose file was written for, and plays its steps with the ordinary scenario runner on the compose
  * runtime (compose-host.ts), one round after another when looping. Each step's verdict is one line on stdout, so
- * `docker compose logs -f driver` reads like a run of `sumnet run`.
+ * `docker compose logs -f driver` reads like a run of `sumnet run`. It serves the dashboard of the network it plays,
+ * as `sumnet run --watch` does: the current step, the checker's verdicts, and the buttons that drive it.
  */
 import type Docker from "dockerode";
 import { pause } from "../base/pause.js";
+import { combineReporters } from "../reporters/reporter.js";
 import type { RunObserver, StepResult } from "../runner/result.js";
 import { runPlan } from "../runner/run-scenario.js";
+import { startRunDashboard, type RunDashboard } from "../watch/run-watch.js";
 import type { ScenarioPlan } from "../scenario/plan.js";
 import { ComposeRuntime } from "./compose-host.js";
 import { DRIVER_SERVICE, FIRST_RELAY_PORT } from "./layout.js";
@@ -25,6 +28,8 @@ export interface DriveOptions {
   /** Image peers run when it is not the reference peer (the compose file's `--image`). */
   readonly image?: string | undefined;
   readonly docker?: Docker | undefined;
+  /** Serve the drivable dashboard on this port of all interfaces (the compose file publishes it); absent: none. */
+  readonly dashboardPort?: number | undefined;
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -67,23 +72,34 @@ export async function drive(options: DriveOptions): Promise<boolean> {
     `driving "${plan.name}" (seed ${plan.seed}) in compose project "${options.project}": ${plan.network.nodes.length} peers, ` +
       `${plan.network.links.length} links through relays on ${DRIVER_SERVICE}:${FIRST_RELAY_PORT}.., ${plan.steps.length} steps${options.loop ? ", looping" : ""}`,
   );
-  let passed = false;
-  for (let round = 1; !options.signal.aborted; round++) {
-    const result = await runPlan(plan, {
-      runtime: new ComposeRuntime(runtimeOptions),
-      observer: lineObserver(plan, round, log),
-      keepLogs: "never",
-      efficiency: false,
-      lateGraceMs: 0,
-      signal: options.signal,
-    });
-    passed = result.status === "passed";
-    if (!options.loop) break;
-    // A round that failed at once (a peer that never starts) must not spin.
-    if (!passed) await pause(5000, options.signal);
+  let watch: RunDashboard | undefined;
+  if (options.dashboardPort !== undefined) {
+    watch = await startRunDashboard({ host: "0.0.0.0", port: options.dashboardPort });
+    log(`dashboard on port ${watch.dashboard.port}: the network as it plays, and its buttons (add numbers, stop, kill, cut, hold)`);
   }
-  if (!options.loop && !options.signal.aborted) await holdLinks(options, runtimeOptions, log);
-  return passed;
+  try {
+    let passed = false;
+    for (let round = 1; !options.signal.aborted; round++) {
+      const lines = lineObserver(plan, round, log);
+      const result = await runPlan(plan, {
+        runtime: new ComposeRuntime(runtimeOptions),
+        observer: watch ? combineReporters([{ ...lines, suiteEnd: async () => {} }, watch.observer]) : lines,
+        live: watch?.live,
+        keepLogs: "never",
+        efficiency: false,
+        lateGraceMs: 0,
+        signal: options.signal,
+      });
+      passed = result.status === "passed";
+      if (!options.loop) break;
+      // A round that failed at once (a peer that never starts) must not spin.
+      if (!passed) await pause(5000, options.signal);
+    }
+    if (!options.loop && !options.signal.aborted) await holdLinks(options, runtimeOptions, log, watch);
+    return passed;
+  } finally {
+    await watch?.close();
+  }
 }
 
 /**
@@ -94,11 +110,14 @@ async function holdLinks(
   options: DriveOptions,
   runtimeOptions: ConstructorParameters<typeof ComposeRuntime>[0],
   log: (line: string) => void,
+  watch: RunDashboard | undefined,
 ): Promise<void> {
   const network = await new ComposeRuntime({ ...runtimeOptions, fresh: false }).start(options.plan.network, {
     healthTimeoutMs: options.plan.timing.healthTimeoutMs,
     seed: options.plan.seed,
   });
+  // The page keeps showing the network (without a scenario, its buttons have nothing to act through).
+  watch?.observer.networkStarted(network, options.plan);
   try {
     log(`holding the links open until the project stops (docker compose down)`);
     await new Promise<void>((resolve) => {

@@ -93,4 +93,20 @@ describe("a run driven from the page", { timeout: 120_000 }, () => {
     const again = await runScenario(session, { resultsDir: results, lateGraceMs: 0 });
     expect(again.failure).toBeUndefined();
   });
+
+  it("after an action from the page, an expect checks the nodes that run now against the model, not the stated total", async () => {
+    const live = new LiveControl();
+    await live.submit({ kind: "hold" });
+    const run = runScenario(
+      { name: "stated", topology: { type: "ring", nodes: 3 }, steps: [{ inject: { at: "n1", values: [1] } }, { expect: { total: 1, timeout: "20s" } }] },
+      { live, resultsDir: results, lateGraceMs: 0 },
+    );
+    await until(() => live.isAttached, "the network to start");
+    expect(await live.submit({ kind: "stop", node: "n3" })).toEqual({ ok: true, message: "stop n3" });
+    expect(await live.submit({ kind: "inject", node: "n2", values: [10] })).toEqual({ ok: true, message: "add 10 at n2" });
+    await live.submit({ kind: "go" });
+    const result = await run;
+    expect(result.failure).toBeUndefined();
+    expect(result.steps.find((s) => s.kind === "expect")?.checks?.map((c) => [c.node, c.reported])).toEqual([["n1", "11"], ["n2", "11"]]);
+  });
 });

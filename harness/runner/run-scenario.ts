@@ -104,6 +104,8 @@ interface Context {
   readonly replay: ReplayRecorder;
   /** The dashboard's actions, when the run is driven from the page. */
   readonly live: LiveControl | undefined;
+  /** How many of them this run carried out: after one, the scenario's stated totals and node lists are out of date. */
+  liveActions: number;
   /** Loads running in the background, with the step that started each. */
   readonly loads: Map<LoadRun, number>;
   /** Figures of the loads that ended. */
@@ -136,6 +138,11 @@ async function expectStep(
   action: Extract<PlannedAction, { kind: "expect" }>,
 ): Promise<Outcome> {
   const { model, network, plan } = ctx;
+  // Driven from the page: what the scenario planned is out of date. Check the nodes that run now, by the model alone.
+  if (ctx.liveActions > 0) {
+    const running = new Set(model.history.running());
+    action = { ...action, nodes: action.nodes.filter((id) => running.has(id)), total: undefined };
+  }
   const down = action.nodes.filter((id) => ctx.crashed.has(id));
   if (down.length > 0) {
     const nodes = down.map((id) => crashedNode(id, ctx.crashed.get(id) as NodeExit));
@@ -623,6 +630,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         lateGraceMs: options.lateGraceMs ?? DEFAULT_LATE_GRACE_MS,
         replay,
         live: options.live,
+        liveActions: 0,
         loads: new Map(),
         loadStats,
         signal: options.signal,
@@ -632,11 +640,10 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
       };
       tellExpectations(ctx);
       let at = 0;
-      let liveActions = 0;
       options.live?.attach(
         async (action) => {
           const done = await runLiveAction(ctx, action, at);
-          liveActions++;
+          ctx.liveActions++;
           tellExpectations(ctx);
           return done;
         },
@@ -692,7 +699,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         // Held after the last step: the network stays up for the page until it goes on.
         if (!failure) await options.live?.between(options.signal);
         if (options.signal?.aborted && !failure) failure = "aborted";
-        drivenFromPage = liveActions > 0;
+        drivenFromPage = ctx.liveActions > 0;
       } finally {
         options.live?.detach();
         // A load still running ends with the scenario; what it sent still counts in the replay.

@@ -7,8 +7,8 @@ import { basename } from "node:path";
 import { ADD_NUMBERS_ONLY, type NetworkDescription, type WatchSource } from "./watch-source.js";
 
 const CONTROL_PORT = 8080;
-/** Our own dashboard service publishes 8080 too, but it is not a peer. */
-const NOT_PEERS = new Set(["dashboard"]);
+/** The driver (which serves the dashboard) publishes 8080 too, as did the dashboard service of older files: not peers. */
+const NOT_PEERS = new Set(["dashboard", "driver"]);
 
 /** Compose's default project name: the directory name, lower-cased, without characters it does not allow. */
 export function defaultProjectName(cwd = process.cwd(), env = process.env): string {

@@ -1,8 +1,9 @@
 /**
- * `docker compose up` and the dashboard at http://localhost:8080: the compose project of the repository (six peers,
- * the dashboard and the driver playing scenarios/demo-living-network.yaml in a loop) is built and started under its
- * own project name. Chromium must see the six peers agree on 316 at the start of a round (and `sumnet watch --compose`
- * must find them), the demo's partition drawn as one cut link, and its kill of n3 as n3's three links cut.
+ * `docker compose up` and the dashboard at http://localhost:8080: the compose project of the repository (six peers and
+ * the driver playing scenarios/demo-living-network.yaml in a loop and serving the dashboard) is built and started
+ * under its own project name. Chromium must see the six peers agree on 316 at the start of a round (and `sumnet watch
+ * --compose` must find them), the demo's partition drawn as one cut link, its kill of n3 as n3's three links cut, and
+ * a number added with a click counted by the driver.
  * Needs a Docker engine (skipped without one unless REQUIRE_DOCKER=1) and Chromium (unless REQUIRE_BROWSER=1).
  * Uses the compose file's fixed host ports 8080-8086.
  */
@@ -53,7 +54,7 @@ describe.skipIf(!gate.available || skipBrowserTests)("docker compose up: the das
     for (;;) {
       const ok = await fetch(`${DASHBOARD}/health`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (performance.now() > deadline) throw new Error(`the dashboard did not answer ${DASHBOARD}/health within 60 s:\n${await compose(["logs", "--tail", "20", "dashboard"], 30_000)}`);
+      if (performance.now() > deadline) throw new Error(`the dashboard did not answer ${DASHBOARD}/health within 60 s:\n${await compose(["logs", "--tail", "20", "driver"], 30_000)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     browser = await launchChromium();
@@ -99,6 +100,17 @@ describe.skipIf(!gate.available || skipBrowserTests)("docker compose up: the das
     await expect.poll(downEdges, { timeout: ROUND_MS, interval: 250 }).toBe("n2-n3");
     await page.screenshot({ path: `${SCREENSHOTS}compose-dashboard-partition.png` });
   }, ROUND_MS + 10_000);
+
+  it("adds a number with a click on n6: the driver carries it out as a step", async () => {
+    await expect.poll(() => page.isVisible("#hold"), { timeout: 10_000 }).toBe(true);
+    await page.click('#nodes [data-node="n6"]');
+    await expect.poll(() => page.textContent("#action-target")).toBe("node n6");
+    await page.fill("#add-value", "1000000");
+    await page.click("#add-button");
+    await expect.poll(() => page.textContent("#action-status"), { timeout: 90_000 }).toBe("done: add 1000000 at n6");
+    await page.screenshot({ path: `${SCREENSHOTS}compose-dashboard-driven.png` });
+    await page.click("#close-panel");
+  }, 120_000);
 
   it("draws n3's links cut while the driver has n3 killed", async () => {
     const picture = async () => `${await downEdges()} / n3 ${await page.getAttribute('#nodes [data-node="n3"]', "data-status")}`;

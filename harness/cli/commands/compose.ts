@@ -7,10 +7,10 @@ import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } fr
 const usage = `Usage: sumnet compose SCENARIO [--image IMG] [-o FILE] [--loop] [--seed N] [--ports N]
 
 Write a scenario's network as a compose project (docker-compose 1.29 and docker compose v2): one service per node
-with its settings (NUMBERS, DATA_DIR on a volume, environment), the dashboard on http://localhost:8080, and a driver
-service that plays the scenario's steps live against the peers: injections, partitions, latency, kills and
-restarts, expectations, one log line per step with its verdict. Every link runs through a relay in the driver, so
-cuts are real. Run it from the repository root (the services are built from it):
+with its settings (NUMBERS, DATA_DIR on a volume, environment), and a driver service that plays the scenario's
+steps live against the peers (injections, partitions, latency, kills and restarts, expectations, one log line per
+step with its verdict) and serves the dashboard on http://localhost:8080, whose buttons drive the network. Every
+link runs through a relay in the driver, so cuts are real. Run it from the repository root (the services are built from it):
   sumnet compose scenarios/03-star-partition-heal.yaml -o star.yml && docker compose -f star.yml up --build
 
 Options:

@@ -6,7 +6,7 @@ import { formatProblem, parseScenarioText, ScenarioError } from "../../scenario/
 import { planScenario } from "../../scenario/plan.js";
 import { EXIT, integerOption, parseCommandArgs, UsageError, type CliCommand } from "../usage.js";
 
-const usage = `Usage: sumnet drive [SCENARIO] --compose [--seed N] [--loop] [--project NAME] [--image IMG]
+const usage = `Usage: sumnet drive [SCENARIO] --compose [--seed N] [--loop] [--project NAME] [--image IMG] [--dashboard-port N]
 
 Play a scenario's steps against the peers of a running compose project made by \`sumnet compose\`: this is the
 command of the project's driver service. Its relays carry every link (the peers' PEERS name driver:<port>); kills,
@@ -20,6 +20,10 @@ Options:
   --loop           play the steps again, on a fresh network, each time they end (until stopped)
   --project NAME   the compose project (default: read from this container's labels)
   --image IMG      the image peers run when it is not the reference peer (as given to sumnet compose)
+  --dashboard-port N
+                   serve the dashboard of the network it plays on this port, all interfaces (default 8080;
+                   the compose file publishes it): steps, verdicts, and buttons that drive the network
+  --no-dashboard   serve no dashboard
   -h, --help       show this help
 
 Without --loop the links stay up after the steps until the project stops.
@@ -32,7 +36,15 @@ export const driveCommand: CliCommand = {
   async run(argv) {
     const args = parseCommandArgs(
       argv,
-      { compose: { type: "boolean" }, seed: { type: "string" }, loop: { type: "boolean" }, project: { type: "string" }, image: { type: "string" } },
+      {
+        compose: { type: "boolean" },
+        seed: { type: "string" },
+        loop: { type: "boolean" },
+        project: { type: "string" },
+        image: { type: "string" },
+        "dashboard-port": { type: "string" },
+        "no-dashboard": { type: "boolean" },
+      },
       usage,
     );
     if (!args) return EXIT.ok;
@@ -49,6 +61,10 @@ export const driveCommand: CliCommand = {
       for (const p of error.problems) process.stderr.write(`${formatProblem(p)}\n`);
       return EXIT.usage;
     }
+    if (args.values["no-dashboard"] && args.values["dashboard-port"] !== undefined) throw new UsageError("--no-dashboard and --dashboard-port do not go together", usage);
+    const port = integerOption("dashboard-port", args.values["dashboard-port"], usage) ?? 8080;
+    if (port < 1 || port > 65535) throw new UsageError(`--dashboard-port expects 1 to 65535, got "${args.values["dashboard-port"]}"`, usage);
+    const dashboardPort = args.values["no-dashboard"] ? undefined : port;
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     // As PID 1 of its container, node would ignore SIGTERM without a handler.
@@ -56,7 +72,7 @@ export const driveCommand: CliCommand = {
     process.once("SIGTERM", stop);
     try {
       const project = args.values.project ?? (await ownComposeProject());
-      const passed = await drive({ plan, project, loop: args.values.loop ?? false, signal: controller.signal, image: args.values.image });
+      const passed = await drive({ plan, project, loop: args.values.loop ?? false, signal: controller.signal, image: args.values.image, dashboardPort });
       return passed ? EXIT.ok : EXIT.failed;
     } finally {
       process.off("SIGINT", stop);
