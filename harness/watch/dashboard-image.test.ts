@@ -43,9 +43,12 @@ describe("the dashboard image (docker/dashboard.Dockerfile)", () => {
     expect(dockerfile).toContain("--external:dockerode");
   });
 
-  it("is built from the repository root by docker-compose.yml", () => {
-    const compose = read("docker-compose.yml");
-    expect(compose).toMatch(/dashboard:\n\s+build:\n\s+context: "?\."?\n\s+dockerfile: docker\/dashboard\.Dockerfile/);
+  it("is built from the repository root, as is the compose driver, which serves the page with its assets", () => {
     expect(read(".dockerignore")).not.toMatch(/^harness$/m);
+    const compose = read("docker-compose.yml");
+    expect(compose).toMatch(/driver:\n\s+build:\n\s+context: "?\."?\n\s+dockerfile: docker\/driver\.Dockerfile/);
+    expect(compose).toMatch(/- --dashboard-port\n\s+- "8080"/);
+    // The compiled server looks for the assets at ../../../harness/watch/static/ from dist/harness/watch/.
+    expect(read("docker/driver.Dockerfile")).toContain("COPY --from=build /src/harness/watch/static /app/harness/watch/static");
   });
 });
