@@ -95,5 +95,27 @@ describe("course files", () => {
       ["scenario: line-hops", 3, 3, "hidden"],
     ]);
     expect(results.score).toBe(5);
+    // The report's own score (report.md, the class summary) counts the conformance check's points too.
+    expect(report.score).toEqual({ earned: 5, possible: 5, percent: 100 });
+  });
+
+  it("leaves the conformance check's points out of the score when it fails (the class benchmark found them counted in full)", async () => {
+    const scenario = path.join(root, "test/fixtures/grading/scenarios/line-hops.yaml");
+    const courseFile = path.join(tmp, "course-conformance.yaml");
+    await writeFile(courseFile, `name: lab\nconformance: {points: 2}\nscenarios:\n  - {file: ${JSON.stringify(path.relative(tmp, scenario))}, points: 3}\n`);
+    const course = await loadCourseFile(courseFile);
+    const { report } = await grade({
+      // Loses numbers of concurrent POSTs: conformance's "8 concurrent POSTs all count" fails; a line of one-at-a-time
+      // injections passes.
+      implementation: { kind: "command", command: `node ${path.join(root, "test/fixtures/faulty-peers/lost-concurrent.mjs")}` },
+      scenarios: course.scenarioFiles,
+      scenarioSettings: course.settings,
+      formatOptions: course.formatOptions,
+      outDir: path.join(tmp, "out-conformance"),
+    });
+    expect(report.conformance.passed).toBe(false);
+    expect(report.scenarios.map((s) => s.status)).toEqual(["pass"]);
+    expect(report.score).toEqual({ earned: 3, possible: 5, percent: 60 });
+    expect(await readFile(path.join(tmp, "out-conformance", "report.md"), "utf8")).toContain("score **3/5 (60%)**");
   });
 });

@@ -176,7 +176,7 @@ export async function grade(
         durationMs: conformance.durationMs,
       },
       scenarios: all,
-      score: computeScore(all),
+      score: computeScore(all, { points: options.formatOptions?.conformancePoints ?? 0, passed: conformance.passed }),
       passed: conformance.passed && all.length > 0 && all.every((s) => s.status === "pass"),
     };
   };

@@ -107,9 +107,16 @@ export type GradeReport = z.infer<typeof gradeReportSchema>;
 export type FailingNode = z.infer<typeof failingNodeSchema>;
 export type MinimalScenario = z.infer<typeof minimalScenarioSchema>;
 
-export function computeScore(scenarios: readonly ScenarioGrade[]): GradeReport["score"] {
-  const possible = scenarios.reduce((sum, s) => sum + s.weight, 0);
-  const earned = round2(scenarios.reduce((sum, s) => sum + scenarioEarned(s), 0));
+/**
+ * The score: every scenario's points by its pass rate, plus the conformance check's points (a course gives them; 0
+ * by default) when it passed. The autograder formats score the same parts, test by test.
+ */
+export function computeScore(
+  scenarios: readonly ScenarioGrade[],
+  conformance: { readonly points: number; readonly passed: boolean } = { points: 0, passed: false },
+): GradeReport["score"] {
+  const possible = scenarios.reduce((sum, s) => sum + s.weight, 0) + conformance.points;
+  const earned = round2(scenarios.reduce((sum, s) => sum + scenarioEarned(s), 0) + (conformance.passed ? conformance.points : 0));
   const percent = possible === 0 ? 0 : Math.round((earned / possible) * 1000) / 10;
   return { earned, possible, percent };
 }

@@ -486,6 +486,7 @@ async function runLiveAction(ctx: Context, action: Parameters<LiveExecutor>[0], 
     const cut = history.isCut(action.a, action.b) || history.isBlocked(action.a, action.b) || history.isBlocked(action.b, action.a);
     if (action.kind === "cut" && cut) throw new Error(`${action.a}-${action.b} is cut already`);
     if (action.kind === "restore" && !cut) throw new Error(`${action.a}-${action.b} is not cut`);
+    ctx.liveActions++; // counted once it acts, also when it then fails: the network may have changed
     await runOperation(ctx, { kind: action.kind, links: [link] }, stepIndex);
     return label;
   }
@@ -503,6 +504,7 @@ async function runLiveAction(ctx: Context, action: Parameters<LiveExecutor>[0], 
   if (!allowed[action.kind].includes(life)) throw new Error(`${action.node} is ${life}: it can be ${Object.entries(allowed).filter(([, lives]) => lives.includes(life)).map(([k]) => k).join(", ")}`);
   const stopMs = ctx.plan.timing.stopTimeoutMs;
   const nodes = [action.node];
+  ctx.liveActions++; // counted once it acts, also when it then fails: the network may have changed
   switch (action.kind) {
     case "inject":
       await runStep(ctx, {
@@ -642,10 +644,11 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
       let at = 0;
       options.live?.attach(
         async (action) => {
-          const done = await runLiveAction(ctx, action, at);
-          ctx.liveActions++;
-          tellExpectations(ctx);
-          return done;
+          try {
+            return await runLiveAction(ctx, action, at);
+          } finally {
+            tellExpectations(ctx);
+          }
         },
         () => replay.scenario(),
       );
