@@ -34,11 +34,14 @@ describe("LiveControl", () => {
   it("refuses actions while no run is attached, and after it detached", async () => {
     const live = new LiveControl();
     expect(await live.submit({ kind: "kill", node: "n1" })).toEqual({ ok: false, message: "no scenario is running: there is no network to act on" });
+    expect(live.hasSession).toBe(false);
     live.attach(async () => "done", () => ({ steps: [] }));
+    expect(live.hasSession).toBe(true);
     const queued = live.submit({ kind: "kill", node: "n1" });
     live.detach();
     expect(await queued).toEqual({ ok: false, message: "not carried out: the scenario ended" });
     expect(live.sessionScenario()).toEqual({ steps: [] });
+    expect(live.hasSession).toBe(true);
   });
 
   it("carries out queued actions in order between steps, and reports the executor's refusals", async () => {

@@ -89,6 +89,11 @@ export class LiveControl {
     return this.actions;
   }
 
+  /** Whether there is a session to save (a run attached now or before); cheap, unlike making it. */
+  get hasSession(): boolean {
+    return this.session !== undefined || this.lastSession !== undefined;
+  }
+
   /** The current run's session so far as a scenario (its replay), or the last run's; undefined before any. */
   sessionScenario(): Record<string, unknown> | undefined {
     return this.session?.() ?? this.lastSession;

@@ -37,7 +37,8 @@ export class RunWatch implements WatchSource, Reporter {
   }
 
   private controls(): NonNullable<NetworkDescription["controls"]> {
-    return { actions: [...LIVE_ACTION_KINDS], held: this.live.isHeld, session: this.live.sessionScenario() !== undefined };
+    // Asked on every poll: whether a session exists, not the session itself (a replay of every POST, sorted).
+    return { actions: [...LIVE_ACTION_KINDS], held: this.live.isHeld, session: this.live.hasSession };
   }
 
   scenarioStart(info: { readonly plan: ScenarioPlan }): void {
