@@ -17,6 +17,8 @@
  * removes every process/container, relay, temporary directory it created, also when the caller throws.
  */
 
+import type { NodeClient } from "../../contract/node-client.js";
+import type { Clock } from "../base/clock.js";
 import type { LinkShape, LinkSpec, NetworkSpec, NodeSpec } from "../network/spec.js";
 
 /** Defaults of the runtime port, the same on every runtime. */
@@ -122,8 +124,18 @@ export interface StartedNetwork extends AsyncDisposable {
   /** Subscribe to node/link changes; returns an unsubscribe function. */
   subscribe(listener: (event: NetworkEvent) => void): () => void;
 
-  /** Base URL of the node's control API (GET /total, POST /numbers, ...). Valid while the node is running. */
+  /**
+   * Base URL of the node's control API (GET /total, POST /numbers, ...). Valid while the node is running. A runtime
+   * whose nodes have no HTTP endpoint (the simulator) throws an Error saying so: use `client`.
+   */
   controlUrl(nodeId: string): string;
+  /** The node's control API as calls (HTTP to `controlUrl` on real runtimes, direct calls on the simulator). */
+  client(nodeId: string): NodeClient;
+  /**
+   * The clock this network runs on: the machine's (`realClock`) for processes and containers, a virtual one for the
+   * simulator. The runner times every wait, poll and load with it.
+   */
+  readonly clock: Clock;
 
   /** Start a stopped node again (same id, same DATA_DIR if any, same links). Resolves when healthy. */
   startNode(nodeId: string, options?: StartNodeOptions): Promise<void>;

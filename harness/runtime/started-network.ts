@@ -7,7 +7,9 @@
 import { performance } from "node:perf_hooks";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { httpNodeClient, type NodeClient } from "../../contract/node-client.js";
 import { getHealth } from "../../contract/peer-client.js";
+import { realClock, type Clock } from "../base/clock.js";
 import { eachLimited } from "../base/each-limited.js";
 import { seededRandom, type SeededRandom } from "../base/seeded-random.js";
 import { LinkRelay, type RelayTarget } from "../faults/link-relay.js";
@@ -145,6 +147,19 @@ export class HostedNetwork implements StartedNetwork {
     const record = this.record(nodeId);
     if (!record.controlUrl) throw new Error(`node "${nodeId}" has no control URL: it has never started`);
     return record.controlUrl;
+  }
+
+  readonly clock: Clock = realClock;
+
+  client(nodeId: string): NodeClient {
+    // Resolved at each call: a restarted container or process may answer at another address.
+    const url = (): string => this.controlUrl(nodeId);
+    return {
+      addNumbers: (values, timeoutMs) => httpNodeClient(url()).addNumbers(values, timeoutMs),
+      total: (timeoutMs) => httpNodeClient(url()).total(timeoutMs),
+      state: (timeoutMs) => httpNodeClient(url()).state(timeoutMs),
+      health: (timeoutMs) => httpNodeClient(url()).health(timeoutMs),
+    };
   }
 
   async startNode(nodeId: string, options: StartNodeOptions = {}): Promise<void> {
