@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { PostNumbersResponse, type StateResponse } from "../../contract/http-api.js";
-import { ControlError, getState, getTotal } from "../../contract/peer-client.js";
+import { ControlError } from "../../contract/peer-client.js";
 import { eachLimited } from "../base/each-limited.js";
 import type { NetworkModel } from "../checker/model.js";
 import type { StartedNetwork } from "../runtime/runtime.js";
@@ -324,7 +324,7 @@ const SAMPLE_TIMEOUT_MS = 1000;
 /** The one sampler of a run, and the bookkeeping of its windows. */
 export class EfficiencyMeter {
   readonly ledger = new EfficiencyLedger();
-  private readonly t0 = performance.now();
+  private readonly t0: number;
   private readonly intervalMs: number;
   /** Nodes that answered GET /state without a digest, or not at all: sampled with GET /total. */
   private readonly countOnly = new Set<string>();
@@ -332,7 +332,8 @@ export class EfficiencyMeter {
   private lastExpectEndMs = 0;
   private rounds = 0;
   private stopped = false;
-  private wake: (() => void) | undefined;
+  /** Wakes the sampler from its wait when the run ends. */
+  private readonly wake = new AbortController();
   private readonly loop: Promise<void>;
 
   constructor(
@@ -340,6 +341,7 @@ export class EfficiencyMeter {
     numbersGiven: number,
     intervalMs?: number,
   ) {
+    this.t0 = network.clock.now();
     this.intervalMs = intervalMs ?? sampleIntervalFor(network.snapshot().nodes.length);
     this.ledger.numbersGiven(numbersGiven);
     this.recordTraffic();
@@ -347,7 +349,7 @@ export class EfficiencyMeter {
   }
 
   private now(): number {
-    return performance.now() - this.t0;
+    return this.network.clock.now() - this.t0;
   }
 
   private recordTraffic(): void {
@@ -361,11 +363,11 @@ export class EfficiencyMeter {
   }
 
   private async sample(node: string): Promise<void> {
-    const url = this.network.controlUrl(node);
+    const client = this.network.client(node);
     if (!this.countOnly.has(node)) {
       let state: StateResponse | undefined;
       try {
-        state = await getState(url, SAMPLE_TIMEOUT_MS);
+        state = await client.state(SAMPLE_TIMEOUT_MS);
       } catch (error) {
         // No such route (or not as the contract says): count from GET /total from now on. A timeout is just missed.
         if (!(error instanceof ControlError && error.status !== undefined)) return;
@@ -376,19 +378,19 @@ export class EfficiencyMeter {
       }
       this.countOnly.add(node);
     }
-    const total = await getTotal(url, SAMPLE_TIMEOUT_MS).catch(() => undefined);
+    const total = await client.total(SAMPLE_TIMEOUT_MS).catch(() => undefined);
     if (total) this.ledger.observe(node, this.now(), { count: total.count });
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const started = performance.now();
+      const started = this.network.clock.now();
       const running = this.network.snapshot().nodes.filter((n) => n.status === "running").map((n) => n.id);
       await eachLimited(running, SAMPLE_CONCURRENCY, (id) => this.sample(id).catch(() => undefined));
       this.recordTraffic();
       this.rounds++;
-      const pause = this.intervalMs - (performance.now() - started);
-      if (pause > 0 && !this.stopped) await new Promise<void>((r) => ((this.wake = r), setTimeout(r, pause)));
+      const pause = this.intervalMs - (this.network.clock.now() - started);
+      if (pause > 0 && !this.stopped) await this.network.clock.sleep(pause, this.wake.signal);
     }
   }
 
@@ -425,7 +427,7 @@ export class EfficiencyMeter {
    */
   async finish(model: NetworkModel): Promise<ScenarioEfficiency> {
     this.stopped = true;
-    this.wake?.();
+    this.wake.abort();
     await this.loop;
     const end = this.now();
     this.recordTraffic();

@@ -6,6 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { httpNodeClient } from "../../contract/node-client.js";
 import type { PlannedLoad } from "../scenario/plan.js";
 import { startLoad, type LoadHooks } from "./load.js";
 
@@ -31,7 +32,7 @@ function load(overrides: Partial<PlannedLoad>): PlannedLoad {
 function hooks(url: string, seen: { acknowledged: number; indeterminate: number }): LoadHooks {
   return {
     eligible: (targets) => (targets === "random" ? ["n1"] : [...targets]),
-    controlUrl: () => url,
+    client: () => httpNodeClient(url),
     acknowledged: (_node, values) => void (seen.acknowledged += values.length),
     indeterminate: (_node, values) => void (seen.indeterminate += values.length),
   };

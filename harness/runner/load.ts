@@ -4,7 +4,9 @@
  * fail and info): acknowledged (the numbers must count), refused before it was sent (they do not exist), or
  * indeterminate (sent, then a timeout or a broken connection: they may count, never must).
  */
-import { addNumbers, ControlError } from "../../contract/peer-client.js";
+import type { NodeClient } from "../../contract/node-client.js";
+import { ControlError } from "../../contract/peer-client.js";
+import { realClock, type Clock } from "../base/clock.js";
 import { seededRandom, type SeededRandom } from "../base/seeded-random.js";
 import type { LoadValues, PlannedLoad } from "../scenario/plan.js";
 import type { LoadResult } from "./result.js";
@@ -12,7 +14,8 @@ import type { LoadResult } from "./result.js";
 export interface LoadHooks {
   /** Nodes a POST may go to now (running or paused), among the load's targets. */
   eligible(targets: "random" | readonly string[]): string[];
-  controlUrl(node: string): string;
+  /** The node's control API. */
+  client(node: string): NodeClient;
   /** `answer` is the POST's parsed answer body (it may name the numbers' identities). */
   acknowledged(node: string, values: readonly string[], sentAt: number, answer: unknown): void;
   indeterminate(node: string, values: readonly string[], sentAt: number, why: string): void;
@@ -48,10 +51,12 @@ export function drawValue(rng: SeededRandom, values: LoadValues): string {
   }
 }
 
-export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number = () => performance.now()): LoadRun {
+export function startLoad(load: PlannedLoad, hooks: LoadHooks, clock: Clock = realClock): LoadRun {
+  const now = (): number => clock.now();
   const rng = seededRandom(load.seed);
   let stopped = false;
-  let wake: (() => void) | undefined;
+  /** Wakes the load from its wait between POSTs when it is stopped. */
+  const wake = new AbortController();
   const stats = { posts: 0, acknowledged: 0, indeterminate: 0, refused: 0, skipped: 0, late: 0 };
   const started = now();
   const inFlight = new Set<Promise<void>>();
@@ -60,7 +65,7 @@ export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number
     const sentAt = now();
     stats.posts++;
     try {
-      const answer = await addNumbers(hooks.controlUrl(node), values, POST_TIMEOUT_MS);
+      const answer = await hooks.client(node).addNumbers(values, POST_TIMEOUT_MS);
       stats.acknowledged += values.length;
       hooks.acknowledged(node, values, sentAt, answer);
     } catch (error) {
@@ -79,7 +84,7 @@ export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number
     for (let i = 0; i < posts && !stopped; i++) {
       const due = started + i * gapMs;
       const wait = due - now();
-      if (wait > 0) await new Promise<void>((r) => ((wake = r), setTimeout(r, wait)));
+      if (wait > 0) await clock.sleep(wait, wake.signal);
       if (stopped) break;
       while (inFlight.size >= load.concurrency && !stopped) await Promise.race(inFlight);
       if (stopped) break;
@@ -108,7 +113,7 @@ export function startLoad(load: PlannedLoad, hooks: LoadHooks, now: () => number
   return {
     stop() {
       stopped = true;
-      wake?.();
+      wake.abort();
     },
     done,
   };

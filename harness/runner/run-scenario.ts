@@ -9,9 +9,10 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { accepts, explain, type Expectation } from "../checker/index.js";
 import { NetworkModel } from "../checker/model.js";
-import { addNumbers, getTotal, type TotalAnswer } from "../../contract/peer-client.js";
+import type { NodeClient } from "../../contract/node-client.js";
+import type { TotalAnswer } from "../../contract/peer-client.js";
+import { realClock, type Clock } from "../base/clock.js";
 import { eachLimited } from "../base/each-limited.js";
-import { pause } from "../base/pause.js";
 import { isNetworkChange } from "../network/history.js";
 import { seededRandom } from "../base/seeded-random.js";
 import { drawAnyFault } from "../faults/nemesis.js";
@@ -93,6 +94,8 @@ class StepFailure extends Error {
 interface Context {
   readonly plan: ScenarioPlan;
   readonly network: StartedNetwork;
+  /** The network's clock: every wait, poll and duration of the run is timed on it. */
+  readonly clock: Clock;
   readonly model: NetworkModel;
   readonly observer: RunObserver | undefined;
   readonly timeoutScale: number;
@@ -123,12 +126,12 @@ interface Outcome {
 }
 
 /** Run `work` and count its whole duration (including the synchronous start of requests) as waiting on peers. */
-async function waitFor<T>(work: () => Promise<T>, waited: { ms: number }): Promise<T> {
-  const t0 = performance.now();
+async function waitFor<T>(clock: Clock, work: () => Promise<T>, waited: { ms: number }): Promise<T> {
+  const t0 = clock.now();
   try {
     return await work();
   } finally {
-    waited.ms += performance.now() - t0;
+    waited.ms += clock.now() - t0;
   }
 }
 
@@ -162,10 +165,11 @@ async function expectStep(
   const running = model.history.running();
   const everyNode = running.length === action.nodes.length && action.nodes.every((id) => running.includes(id));
   ctx.replay.expect(everyNode ? undefined : action.nodes, action.timeoutMs);
-  const started = performance.now();
+  const { clock } = ctx;
+  const started = clock.now();
   const last = new Map<string, TotalAnswer | { error: string }>();
   const timeline: ConvergencePoint[] = [];
-  const urls = new Map(action.nodes.map((id) => [id, network.controlUrl(id)]));
+  const clients = new Map(action.nodes.map((id) => [id, network.client(id)]));
   // Poll only nodes not yet seen agreeing (hammering 50 peers every few ms slows them down); once every node has
   // been seen agreeing, one confirming round over all of them must agree at once.
   const pending = new Set(action.nodes);
@@ -174,12 +178,12 @@ async function expectStep(
     return r !== undefined && !("error" in r) && accepts(expectations.get(id) as Expectation, r);
   };
   for (;;) {
-    const roundStart = performance.now();
+    const roundStart = clock.now();
     const confirming = pending.size === 0;
     const ask = confirming ? action.nodes : [...pending];
     await eachLimited(ask, CONCURRENCY, async (id) => {
       try {
-        last.set(id, await getTotal(urls.get(id) as string, Math.max(500, Math.min(2000, timeoutMs))));
+        last.set(id, await (clients.get(id) as NodeClient).total(Math.max(500, Math.min(2000, timeoutMs))));
       } catch (error) {
         const exit = ctx.crashed.get(id);
         last.set(id, { error: exit ? crashedNode(id, exit).reason : (error as Error).message });
@@ -191,15 +195,15 @@ async function expectStep(
     }
     const agreeing = action.nodes.filter(agrees);
     if (confirming && agreeing.length === action.nodes.length) {
-      timeline.push({ atMs: Math.round(performance.now() - started), agreeing: agreeing.length, of: action.nodes.length });
+      timeline.push({ atMs: Math.round(clock.now() - started), agreeing: agreeing.length, of: action.nodes.length });
       break;
     }
     if (pending.size === 0) {
       // Every node has been seen agreeing: confirm right away.
-      timeline.push({ atMs: Math.round(performance.now() - started), agreeing: agreeing.length, of: action.nodes.length });
+      timeline.push({ atMs: Math.round(clock.now() - started), agreeing: agreeing.length, of: action.nodes.length });
       continue;
     }
-    const elapsed = performance.now() - started;
+    const elapsed = clock.now() - started;
     timeline.push({ atMs: Math.round(elapsed), agreeing: agreeing.length, of: action.nodes.length });
     const lagging = action.nodes.filter((id) => pending.has(id));
     ctx.observer?.progress?.(step, { elapsedMs: elapsed, agreeing: agreeing.length, of: action.nodes.length, lagging: lagging.slice(0, 5) });
@@ -209,7 +213,7 @@ async function expectStep(
       const checks = checksOf(action.nodes, expectations, last, elapsed);
       const bad = checks.filter((c) => !c.ok);
       // Late or lost? Keep watching the nodes that failed for a bounded while before saying which.
-      const late = await watchLate(ctx, bad.map((c) => c.node), urls, expectations, started, timeoutMs);
+      const late = await watchLate(ctx, bad.map((c) => c.node), clients, expectations, started, timeoutMs);
       const head = `${bad.length} of ${action.nodes.length} node${action.nodes.length === 1 ? "" : "s"} did not report the expected total within ${(timeoutMs / 1000).toFixed(1)} s`;
       const lines = bad.slice(0, 10).map((c) => `${c.message as string}${lateNote(late.get(c.node), timeoutMs, ctx.lateGraceMs)}`);
       if (bad.length > 10) lines.push(`... and ${bad.length - 10} more`);
@@ -232,10 +236,10 @@ async function expectStep(
       throw failure;
     }
     // Poll again after the interval, counted from the start of this round.
-    const waitMs = plan.timing.pollIntervalMs - (performance.now() - roundStart);
-    if (waitMs > 0) await pause(waitMs, ctx.signal);
+    const waitMs = plan.timing.pollIntervalMs - (clock.now() - roundStart);
+    if (waitMs > 0) await clock.sleep(waitMs, ctx.signal);
   }
-  const waitedMs = performance.now() - started;
+  const waitedMs = clock.now() - started;
   for (const id of action.nodes) {
     const r = last.get(id) as TotalAnswer;
     model.confirm(expectations.get(id) as Expectation, r.total, r.count);
@@ -255,21 +259,22 @@ interface LateWatch {
 async function watchLate(
   ctx: Context,
   nodes: readonly string[],
-  urls: ReadonlyMap<string, string>,
+  clients: ReadonlyMap<string, NodeClient>,
   expectations: ReadonlyMap<string, Expectation>,
   started: number,
   timeoutMs: number,
 ): Promise<Map<string, LateWatch>> {
   const out = new Map<string, LateWatch>();
   const waiting = new Set(nodes.filter((id) => !ctx.crashed.has(id)));
-  const deadline = performance.now() + ctx.lateGraceMs;
+  const { clock } = ctx;
+  const deadline = clock.now() + ctx.lateGraceMs;
   let lastAnswers = new Map<string, TotalAnswer | { error: string }>();
-  while (waiting.size > 0 && performance.now() < deadline && !ctx.signal?.aborted) {
-    await pause(Math.max(100, ctx.plan.timing.pollIntervalMs * 4), ctx.signal);
+  while (waiting.size > 0 && clock.now() < deadline && !ctx.signal?.aborted) {
+    await clock.sleep(Math.max(100, ctx.plan.timing.pollIntervalMs * 4), ctx.signal);
     const answers = new Map<string, TotalAnswer | { error: string }>();
     await eachLimited([...waiting], CONCURRENCY, async (id) => {
       try {
-        answers.set(id, await getTotal(urls.get(id) as string, Math.max(500, Math.min(2000, timeoutMs))));
+        answers.set(id, await (clients.get(id) as NodeClient).total(Math.max(500, Math.min(2000, timeoutMs))));
       } catch (error) {
         answers.set(id, { error: (error as Error).message });
       }
@@ -277,7 +282,7 @@ async function watchLate(
     lastAnswers = answers;
     for (const [id, r] of answers) {
       if (!("error" in r) && accepts(expectations.get(id) as Expectation, r)) {
-        out.set(id, { reachedAtMs: performance.now() - started, last: r });
+        out.set(id, { reachedAtMs: clock.now() - started, last: r });
         waiting.delete(id);
       }
     }
@@ -337,7 +342,7 @@ async function runOperation(ctx: Context, op: NetworkOperation, step: number): P
     const live = op.nodes.filter((id) => model.history.life(id) === "running" || model.history.life(id) === "paused");
     if (live.length > 0) model.apply({ kind: "stop", nodes: live, timeoutMs: op.timeoutMs }, step);
   }
-  const at = performance.now();
+  const at = ctx.clock.now();
   try {
     await applyOperation(network, op, { healthTimeoutMs: plan.timing.healthTimeoutMs });
   } catch (error) {
@@ -363,7 +368,7 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
       const nodes = ctx.network.snapshot().nodes.filter((n) => n.status === "running" || n.status === "paused").map((n) => n.id);
       return targets === "random" ? nodes : targets.filter(live);
     },
-    controlUrl: (node) => ctx.network.controlUrl(node),
+    client: (node) => ctx.network.client(node),
     acknowledged: (node, values, _sentAt, answer) => {
       const added = ctx.model.acknowledged(node, values, step.index);
       ctx.efficiency?.acknowledged(added, answer, step.index);
@@ -374,7 +379,7 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
       ctx.model.injectIndeterminate(node, values, step.index);
       ctx.replay.injection(node, values, sentAt);
     },
-  });
+  }, ctx.clock);
   ctx.loads.set(run, step.index);
   ctx.efficiency?.loadStarted(step.index);
   void run.done.then((stats) => {
@@ -397,22 +402,23 @@ async function settleLoads(ctx: Context, stop: boolean): Promise<void> {
 async function runNemesis(ctx: Context, nemesis: PlannedNemesis, step: number): Promise<string[]> {
   const rng = seededRandom(nemesis.seed);
   const notes: string[] = [];
-  const started = performance.now();
+  const { clock } = ctx;
+  const started = clock.now();
   const end = started + nemesis.durationMs;
-  while (performance.now() < end && !ctx.signal?.aborted) {
+  while (clock.now() < end && !ctx.signal?.aborted) {
     const fault = drawAnyFault(nemesis.faults, rng, ctx.model.history);
     if (fault) {
-      notes.push(`${((performance.now() - started) / 1000).toFixed(1)} s: ${fault.label}`);
+      notes.push(`${((clock.now() - started) / 1000).toFixed(1)} s: ${fault.label}`);
       for (const op of fault.apply) await runOperation(ctx, op, step);
     }
-    const waitMs = Math.min(nemesis.intervalMs, Math.max(0, end - performance.now()));
-    if (waitMs > 0) await pause(waitMs, ctx.signal);
+    const waitMs = Math.min(nemesis.intervalMs, Math.max(0, end - clock.now()));
+    if (waitMs > 0) await clock.sleep(waitMs, ctx.signal);
     if (fault) for (const op of fault.undo) await runOperation(ctx, op, step);
   }
   for (const op of healEverything(ctx.model.history, ctx.plan.timing.stopTimeoutMs)) await runOperation(ctx, op, step);
   const shaped = ctx.network.snapshot().links.filter((l) => l.shape.delayMs || l.shape.jitterMs || l.shape.loss || l.shape.bandwidthBytesPerSec);
   if (shaped.length > 0) await runOperation(ctx, { kind: "shape", links: shaped.map((l) => ({ from: l.from, to: l.to })), shape: CLEAN_LINK }, step);
-  notes.push(`${((performance.now() - started) / 1000).toFixed(1)} s: healed everything`);
+  notes.push(`${((clock.now() - started) / 1000).toFixed(1)} s: healed everything`);
   return notes;
 }
 
@@ -421,7 +427,7 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
   const a = step.action;
   const waited = { ms: 0 };
   if (isNetworkChange(a) || a.kind === "shape" || a.kind === "reset") {
-    await waitFor(() => runOperation(ctx, a, step.index), waited);
+    await waitFor(ctx.clock, () => runOperation(ctx, a, step.index), waited);
     return { waitedMs: waited.ms };
   }
   switch (a.kind) {
@@ -433,11 +439,12 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
       });
       const failures: FailingNode[] = [];
       await waitFor(
+        ctx.clock,
         () =>
           eachLimited(jobs, CONCURRENCY, async (job) => {
-            const sentAt = performance.now();
+            const sentAt = ctx.clock.now();
             try {
-              const answer = await addNumbers(network.controlUrl(job.node), job.values, 15_000);
+              const answer = await network.client(job.node).addNumbers(job.values, 15_000);
               const added = model.acknowledged(job.node, job.values, step.index);
               ctx.efficiency?.acknowledged(added, answer, step.index);
               ctx.replay.injection(job.node, job.values, sentAt);
@@ -453,22 +460,22 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
     }
     case "expect":
       // An expect judges a network at rest: the loads running now end first.
-      await waitFor(() => settleLoads(ctx, false), waited);
+      await waitFor(ctx.clock, () => settleLoads(ctx, false), waited);
       return expectStep(ctx, step, a);
     case "load":
       startBackgroundLoad(ctx, step, a);
       return { waitedMs: 0 };
     case "stop-load":
-      await waitFor(() => settleLoads(ctx, true), waited);
+      await waitFor(ctx.clock, () => settleLoads(ctx, true), waited);
       return { waitedMs: waited.ms };
     case "nemesis": {
       let notes: string[] = [];
-      await waitFor(async () => void (notes = await runNemesis(ctx, a, step.index)), waited);
+      await waitFor(ctx.clock, async () => void (notes = await runNemesis(ctx, a, step.index)), waited);
       return { waitedMs: waited.ms, notes };
     }
     case "sleep":
       // The page's actions are carried out while the scenario sleeps.
-      await waitFor(() => (ctx.live ? ctx.live.during(a.ms, ctx.signal) : pause(a.ms, ctx.signal)), waited);
+      await waitFor(ctx.clock, () => (ctx.live ? ctx.live.during(a.ms, ctx.signal) : ctx.clock.sleep(a.ms, ctx.signal)), waited);
       return { waitedMs: waited.ms };
   }
 }
@@ -579,7 +586,10 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   let failure: string | undefined;
   let failingNodes: readonly FailingNode[] = [];
   let logsDir: string | undefined;
-  const replay = new ReplayRecorder(plan);
+  let network: StartedNetwork | undefined;
+  /** Scenario time: the network's clock once it runs (virtual on the simulator, so results replay byte for byte). */
+  const clock = (): Clock => network?.clock ?? realClock;
+  const replay = new ReplayRecorder(plan, () => clock().now());
   const loadStats: LoadResult[] = [];
   let efficiency: ScenarioEfficiency | undefined;
   /** The page carried out actions: the replay (the session) goes with the result. */
@@ -589,7 +599,6 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   const startLabel = `start ${plan.network.nodes.length} node${plan.network.nodes.length === 1 ? "" : "s"}, ${plan.network.links.length} link${plan.network.links.length === 1 ? "" : "s"} (${runtime.name})`;
   observer?.stepStart?.({ index: -1, kind: "start", label: startLabel });
   const t0 = performance.now();
-  let network: StartedNetwork | undefined;
   try {
     network = await runtime.start(plan.network, {
       healthTimeoutMs: plan.timing.healthTimeoutMs,
@@ -600,7 +609,9 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     failure = `the network did not start: ${(error as Error).message}`;
     if (error instanceof NodeError) failingNodes = [{ node: error.nodeId, kind: "start-failed", reason: error.message }];
   }
-  const startMs = performance.now() - t0;
+  // On a real clock the start took wall time; a simulated network starts at its time zero and took what it says.
+  const startMs = network && network.clock !== realClock ? network.clock.now() : performance.now() - t0;
+  const runOrigin = network && network.clock !== realClock ? network.clock.now() - startMs : runStarted;
   const startResult: StepResult = {
     index: -1,
     kind: "start",
@@ -622,9 +633,13 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
           crashed.set(e.node.id, e.node.lastExit ?? { code: null, signal: null, expected: false });
         }
       });
+      if (options.live && network.clock !== realClock) {
+        throw new Error(`the dashboard cannot drive a network on the ${network.runtime} runtime, whose clock is not the machine's`);
+      }
       const ctx: Context = {
         plan,
         network,
+        clock: network.clock,
         model: new NetworkModel(plan.network.nodes, plan.network.links),
         observer,
         timeoutScale: options.timeoutScale ?? 1,
@@ -671,7 +686,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
             continue;
           }
           observer?.stepStart?.(step);
-          const s0 = performance.now();
+          const s0 = ctx.clock.now();
           let outcome: Outcome = { waitedMs: 0 };
           let message: string | undefined;
           try {
@@ -687,7 +702,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
             kind: step.kind,
             label: step.label,
             status: message === undefined ? "passed" : "failed",
-            durationMs: performance.now() - s0,
+            durationMs: ctx.clock.now() - s0,
             waitedMs: outcome.waitedMs,
             message,
             checks: outcome.checks,
@@ -735,7 +750,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     weight: plan.weight,
     nodes: plan.network.nodes.length,
     links: plan.network.links.length,
-    durationMs: performance.now() - runStarted,
+    durationMs: clock().now() - runOrigin,
     failure,
     failingNodes,
     steps: efficiency ? withStepEfficiency(results, efficiency) : results,
