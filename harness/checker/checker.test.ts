@@ -55,6 +55,23 @@ describe("NetworkModel", () => {
     expect(m.expectation("n2")).toMatchObject({ total: 7n, uncertain: [] });
   });
 
+  it("a POST sent before a partition and answered after it may have crossed (explore seed 3116)", () => {
+    // Under load the answer can come after the harness cut the link, while the node took the number in and sent it on
+    // before: the checker must accept the other side with or without it, and still want it at its own node.
+    const m = lineModel(2);
+    const sent = m.changes;
+    m.apply({ kind: "cut", links: [{ from: "n2", to: "n1" }] });
+    m.acknowledged("n1", [7n], 1, sent);
+    const far = m.expectation("n2");
+    expect(far.uncertain.map((r) => r.value)).toEqual([7n]);
+    expect(accepts(far, { total: 7n, count: 1 })).toBe(true);
+    expect(accepts(far, { total: 0n, count: 0 })).toBe(true);
+    expect(m.expectation("n1")).toMatchObject({ total: 7n, uncertain: [] });
+    // Sent after the cut: it cannot have crossed, and a node that counts it is wrong.
+    m.acknowledged("n1", [5n], 2, m.changes);
+    expect(accepts(m.expectation("n2"), { total: 5n, count: 1 })).toBe(false);
+  });
+
   it("kill without DATA_DIR loses the node's state; it relearns from its component on restart", () => {
     const m = lineModel(3, false, { n3: ["5"] });
     m.inject("n3", [1n], 0);

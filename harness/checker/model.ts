@@ -70,10 +70,19 @@ export class NetworkModel {
   private readonly lastLoss = new Map<string, string>();
   /** Which nodes run and which links are cut: the one network history. */
   readonly history: NetworkHistory;
+  private changeCount = 0;
 
   constructor(nodes: readonly ModelNode[], links: readonly LinkSpec[]) {
     this.history = new NetworkHistory(nodes, links);
     for (const n of nodes) this.addNode(n);
+  }
+
+  /**
+   * How many changes of membership or connectivity the model has applied. A POST that was sent at one count and
+   * answered at another straddled a change: see `acknowledged`.
+   */
+  get changes(): number {
+    return this.changeCount;
   }
 
   get numbers(): readonly InjectedNumber[] {
@@ -162,15 +171,21 @@ export class NetworkModel {
    * Numbers a node acknowledged (201) while the harness was changing the network around it (a background load):
    * running or paused, it holds them; stopped with DATA_DIR, they survive in its log; otherwise (stopped without
    * DATA_DIR, or gone) they may have spread before it went down, so they may be counted anywhere, never must be.
+   *
+   * `changesWhenSent` is `changes` when the POST was sent. When the network changed while the POST was in flight, the
+   * node may have taken the numbers in and passed them on before the change (a partition, say) although it answered
+   * after it: they may then have reached any node, not only the node's component of now.
    */
-  acknowledged(node: string, values: readonly (bigint | string)[], step: number): InjectedNumber[] {
+  acknowledged(node: string, values: readonly (bigint | string)[], step: number, changesWhenSent?: number): InjectedNumber[] {
     const life = this.history.life(node);
     const k = this.knowledge.get(node);
     if (life === "running" || life === "paused" || (life === "stopped" && k?.dataDir)) {
       const s = k as Knowledge;
       const added = values.map((v) => this.newRecord(BigInt(v), node, step, "inject"));
-      s.certain = new Set([...s.certain, ...added.map((r) => r.id)]);
-      this.addPossible(s, added.map((r) => r.id));
+      const ids = added.map((r) => r.id);
+      s.certain = new Set([...s.certain, ...ids]);
+      this.addPossible(s, ids);
+      if (changesWhenSent !== undefined && changesWhenSent !== this.changeCount) this.possibleEverywhere(ids);
       return added;
     }
     return this.injectIndeterminate(node, values, step);
@@ -182,7 +197,12 @@ export class NetworkModel {
    */
   injectIndeterminate(node: string, values: readonly (bigint | string)[], step: number): InjectedNumber[] {
     const added = values.map((v) => this.newRecord(BigInt(v), node, step, "inject"));
-    const ids = added.map((r) => r.id);
+    this.possibleEverywhere(added.map((r) => r.id));
+    return added;
+  }
+
+  /** Numbers that may have reached every node there is (and so may be counted anywhere). */
+  private possibleEverywhere(ids: readonly number[]): void {
     // Sets are shared between nodes: extend each distinct set once.
     const extended = new Map<Set<number>, Set<number>>();
     for (const [id, k] of this.knowledge) {
@@ -195,7 +215,6 @@ export class NetworkModel {
       }
       k.possible = next;
     }
-    return added;
   }
 
   /** Apply a change of membership or connectivity (the same changes the network history knows). */
@@ -203,6 +222,7 @@ export class NetworkModel {
     this.spreadPossible();
     const before = new Map(this.history.nodes());
     this.history.apply(change);
+    this.changeCount++;
     switch (change.kind) {
       case "kill":
       case "stop":

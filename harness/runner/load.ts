@@ -16,8 +16,13 @@ export interface LoadHooks {
   eligible(targets: "random" | readonly string[]): string[];
   /** The node's control API. */
   client(node: string): NodeClient;
+  /**
+   * A mark of the network's state (the checker's count of changes) taken as each POST is sent, and given back with
+   * its acknowledgement: a POST that straddled a change may have spread under either state.
+   */
+  mark?(): number;
   /** `answer` is the POST's parsed answer body (it may name the numbers' identities). */
-  acknowledged(node: string, values: readonly string[], sentAt: number, answer: unknown): void;
+  acknowledged(node: string, values: readonly string[], sentAt: number, answer: unknown, markWhenSent?: number): void;
   indeterminate(node: string, values: readonly string[], sentAt: number, why: string): void;
 }
 
@@ -63,11 +68,12 @@ export function startLoad(load: PlannedLoad, hooks: LoadHooks, clock: Clock = re
 
   const post = async (node: string, values: string[]): Promise<void> => {
     const sentAt = now();
+    const mark = hooks.mark?.();
     stats.posts++;
     try {
       const answer = await hooks.client(node).addNumbers(values, POST_TIMEOUT_MS);
       stats.acknowledged += values.length;
-      hooks.acknowledged(node, values, sentAt, answer);
+      hooks.acknowledged(node, values, sentAt, answer, mark);
     } catch (error) {
       const sent = error instanceof ControlError ? error.sent && !(error.status !== undefined && error.status < 500) : true;
       if (sent) {

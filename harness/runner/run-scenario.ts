@@ -369,8 +369,9 @@ function startBackgroundLoad(ctx: Context, step: PlannedStep, load: PlannedLoad)
       return targets === "random" ? nodes : targets.filter(live);
     },
     client: (node) => ctx.network.client(node),
-    acknowledged: (node, values, _sentAt, answer) => {
-      const added = ctx.model.acknowledged(node, values, step.index);
+    mark: () => ctx.model.changes,
+    acknowledged: (node, values, _sentAt, answer, changesWhenSent) => {
+      const added = ctx.model.acknowledged(node, values, step.index, changesWhenSent);
       ctx.efficiency?.acknowledged(added, answer, step.index);
       // When it was answered: then the node held it (it may have been sent while the node was paused).
       ctx.replay.injection(node, values);
@@ -443,9 +444,10 @@ async function runStep(ctx: Context, step: PlannedStep): Promise<Outcome> {
         () =>
           eachLimited(jobs, CONCURRENCY, async (job) => {
             const sentAt = ctx.clock.now();
+            const changesWhenSent = model.changes;
             try {
               const answer = await network.client(job.node).addNumbers(job.values, 15_000);
-              const added = model.acknowledged(job.node, job.values, step.index);
+              const added = model.acknowledged(job.node, job.values, step.index, changesWhenSent);
               ctx.efficiency?.acknowledged(added, answer, step.index);
               ctx.replay.injection(job.node, job.values, sentAt);
             } catch (error) {
