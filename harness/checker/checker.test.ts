@@ -143,6 +143,27 @@ describe("NetworkModel", () => {
     expect(accepts(e, { total: 10n, count: 2 })).toBe(false);
   });
 
+  it("a paused node stopped gracefully wakes and may pass on what it holds; killed, it cannot (explore seed 7125)", () => {
+    // n2 is paused between n1 and n3; n3 learns 7, which waits in n2's sockets. A stop wakes n2 to see its SIGTERM: it
+    // reads the 7 and may flush it to n1 before it exits.
+    for (const how of ["stop", "restart", "kill", "hard restart"] as const) {
+      const m = lineModel(3);
+      m.apply({ kind: "pause", nodes: ["n2"] });
+      m.inject("n3", [7n], 1);
+      // n3 dies without DATA_DIR: the 7 is left only in paused n2's sockets.
+      m.apply({ kind: "kill", nodes: ["n3"] });
+      if (how === "stop") m.apply({ kind: "stop", nodes: ["n2"], timeoutMs: 5000 });
+      else if (how === "restart") m.apply({ kind: "restart", nodes: ["n2"], hard: false, timeoutMs: 5000 });
+      else if (how === "kill") m.apply({ kind: "kill", nodes: ["n2"] });
+      else m.apply({ kind: "restart", nodes: ["n2"], hard: true, timeoutMs: 5000 });
+      const e = m.expectation("n1");
+      const woken = how === "stop" || how === "restart";
+      expect(e.uncertain.map((r) => r.value), how).toEqual(woken ? [7n] : []);
+      expect(accepts(e, { total: 7n, count: 1 }), how).toBe(woken);
+      expect(accepts(e, { total: 0n, count: 0 }), how).toBe(true);
+    }
+  });
+
   it("a paused node passes nothing on while paused", () => {
     // n2 is paused between n1 and n3; n1 learns 5 and is killed without DATA_DIR: n3 cannot have it, n2 may.
     const m = lineModel(3);

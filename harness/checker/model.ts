@@ -220,6 +220,11 @@ export class NetworkModel {
   /** Apply a change of membership or connectivity (the same changes the network history knows). */
   apply(change: NetworkChange, step?: number): void {
     this.spreadPossible();
+    // A paused node stopped gracefully (stop, restart, leave) is woken to see its SIGTERM: before it exits it reads
+    // what waited in its sockets and sends what it holds, a batch flushed included. A kill gives it no such moment.
+    if (change.kind === "stop" || change.kind === "leave" || (change.kind === "restart" && !change.hard)) {
+      for (const id of change.nodes) if (this.history.life(id) === "paused") this.wakeToStop(id);
+    }
     const before = new Map(this.history.nodes());
     this.history.apply(change);
     this.changeCount++;
@@ -255,6 +260,20 @@ export class NetworkModel {
       default:
         return;
     }
+  }
+
+  /** What a paused node may know may reach its running neighbours (and, from them, their components) as it stops. */
+  private wakeToStop(id: string): void {
+    const s = this.state(id);
+    for (const link of this.history.links()) {
+      const other = link.from === id ? link.to : link.to === id ? link.from : undefined;
+      if (other === undefined || this.history.life(other) !== "running" || this.history.isBlocked(id, other)) continue;
+      const theirs = this.state(other);
+      if (theirs.possible === s.possible || [...s.possible].every((x) => theirs.possible.has(x))) continue;
+      this.addPossible(theirs, s.possible);
+    }
+    // The neighbours' components share what the neighbours may now know.
+    this.spreadPossible();
   }
 
   /** A node that went down keeps what it knew only with DATA_DIR. */

@@ -20,7 +20,7 @@ import type { NetworkOperation } from "../network/operation.js";
 import { CLEAN_LINK } from "../network/spec.js";
 import { applyOperation } from "../runtime/apply-change.js";
 import { crashReason } from "../runtime/exit-words.js";
-import { NodeError, type NodeExit, type Runtime, type StartedNetwork } from "../runtime/runtime.js";
+import { NodeError, SIM_MAX_NODES, type NodeExit, type Runtime, type StartedNetwork } from "../runtime/runtime.js";
 import { createRuntime, type RuntimeChoice } from "../runtime/select.js";
 import { loadScenarioFile, validateScenario } from "../scenario/load.js";
 import {
@@ -340,7 +340,7 @@ async function runOperation(ctx: Context, op: NetworkOperation, step: number): P
   const { network, model, plan } = ctx;
   if (op.kind === "restart") {
     const live = op.nodes.filter((id) => model.history.life(id) === "running" || model.history.life(id) === "paused");
-    if (live.length > 0) model.apply({ kind: "stop", nodes: live, timeoutMs: op.timeoutMs }, step);
+    if (live.length > 0) model.apply(op.hard ? { kind: "kill", nodes: live } : { kind: "stop", nodes: live, timeoutMs: op.timeoutMs }, step);
   }
   const at = ctx.clock.now();
   try {
@@ -601,7 +601,15 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   const startLabel = `start ${plan.network.nodes.length} node${plan.network.nodes.length === 1 ? "" : "s"}, ${plan.network.links.length} link${plan.network.links.length === 1 ? "" : "s"} (${runtime.name})`;
   observer?.stepStart?.({ index: -1, kind: "start", label: startLabel });
   const t0 = performance.now();
+  const joins = plan.steps.filter((s) => s.action.kind === "join").length;
+  const size = plan.network.nodes.length + joins;
   try {
+    if (size > runtime.maxNodes) {
+      throw new Error(
+        `the scenario has ${size} nodes${joins ? ` (${joins} of them joining later)` : ""}, and the ${runtime.name} runtime runs at most ${runtime.maxNodes.toLocaleString("en-US")}` +
+          (runtime.maxNodes < SIM_MAX_NODES ? `; --runtime sim simulates up to ${SIM_MAX_NODES.toLocaleString("en-US")} reference peers` : ""),
+      );
+    }
     network = await runtime.start(plan.network, {
       healthTimeoutMs: plan.timing.healthTimeoutMs,
       seed: plan.seed,
