@@ -18,7 +18,7 @@ import { linkKey, type LinkSpec, type NetworkSpec, type NodeSpec } from "../netw
 import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../runtime/host.js";
 import { readContainerLog } from "../runtime/docker/container-log.js";
 import { ContainerProcess, ignoreGone } from "../runtime/docker/container-process.js";
-import type { Runtime, StartNetworkOptions } from "../runtime/runtime.js";
+import { PROCESS_RUNTIME_MAX_NODES, type Runtime, type StartNetworkOptions } from "../runtime/runtime.js";
 import { HostedNetwork } from "../runtime/started-network.js";
 import { DRIVER_DATA_ROOT, PEER_HTTP_PORT, PEER_P2P_PORT, peerPlacement, relayAddress, relayPorts } from "./layout.js";
 
@@ -178,6 +178,7 @@ async function emptyFolder(dir: string): Promise<void> {
 
 export class ComposeRuntime implements Runtime {
   readonly name = "compose";
+  readonly maxNodes = PROCESS_RUNTIME_MAX_NODES;
   constructor(private readonly options: ComposeRuntimeOptions) {}
 
   start(spec: NetworkSpec, options: StartNetworkOptions = {}): Promise<HostedNetwork> {

@@ -4,6 +4,12 @@
  * reason about it.
  */
 
+/**
+ * The most nodes any network may have. Each runtime has its own, lower or equal limit (`Runtime.maxNodes`): a few
+ * hundred processes or containers on one machine, this many simulated nodes.
+ */
+export const MAX_NETWORK_NODES = 100_000;
+
 /** Node ids: letters, digits, `.`, `_`, `-` (the peer contract's NODE_ID). */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 

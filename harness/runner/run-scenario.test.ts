@@ -24,6 +24,15 @@ afterAll(async () => {
 });
 
 describe("runScenario", () => {
+  it("refuses a network bigger than its runtime takes, before starting anything, and names the runtime that does", async () => {
+    const result = await runScenario({ name: "too big", topology: { type: "ring", nodes: 501 }, steps: [{ expect: {} }] });
+    expect(result.status).toBe("failed");
+    expect(result.failure).toBe(
+      "the network did not start: the scenario has 501 nodes, and the local runtime runs at most 500; --runtime sim simulates up to 100,000 reference peers",
+    );
+    expect(result.steps.map((s) => s.status)).toEqual(["failed", "skipped"]);
+  });
+
   it("runs a scenario file from the library and reports every step (example for your own suites)", async () => {
     const result = await runScenario(path.join(root, "scenarios/01-line-basic.yaml"));
     expect(result.failure).toBeUndefined();

@@ -19,11 +19,15 @@
 
 import type { NodeClient } from "../../contract/node-client.js";
 import type { Clock } from "../base/clock.js";
-import type { LinkShape, LinkSpec, NetworkSpec, NodeSpec } from "../network/spec.js";
+import { MAX_NETWORK_NODES, type LinkShape, type LinkSpec, type NetworkSpec, type NodeSpec } from "../network/spec.js";
 
 /** Defaults of the runtime port, the same on every runtime. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 15_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+/** Networks of processes or containers on one machine: at most this many nodes. */
+export const PROCESS_RUNTIME_MAX_NODES = 500;
+/** The simulator: at most this many nodes (memory is the limit). */
+export const SIM_MAX_NODES = MAX_NETWORK_NODES;
 
 /** Where a node is in its life. */
 export type NodeStatus =
@@ -205,6 +209,11 @@ export interface StartNetworkOptions {
 export interface Runtime {
   /** `local`, `docker`, ... */
   readonly name: string;
+  /**
+   * The most nodes a network on this runtime may have (a property of the runtime, not of scenarios: processes and
+   * containers stop at a few hundred on one machine, the simulator takes a hundred thousand).
+   */
+  readonly maxNodes: number;
   /** Start every node of `spec`, wired by its links; resolves when all nodes are healthy. */
   start(spec: NetworkSpec, options?: StartNetworkOptions): Promise<StartedNetwork>;
 }

@@ -1,13 +1,13 @@
 /**
  * The one place that turns a runtime's name (`--runtime local|docker`, a course file, a library call) into a
- * runtime. The docker runtime (and its engine client) is loaded only when asked for.
+ * runtime. The docker runtime (and its engine client) and the simulator are loaded only when asked for.
  */
 import type Docker from "dockerode";
 import type { SignalPolicy } from "./cleanup.js";
 import { LocalRuntime } from "./local/local-runtime.js";
 import type { Runtime } from "./runtime.js";
 
-export const RUNTIME_NAMES = ["local", "docker"] as const;
+export const RUNTIME_NAMES = ["local", "docker", "sim"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 export interface RuntimeChoice {
@@ -57,5 +57,14 @@ export async function createRuntime(choice: RuntimeChoice = {}): Promise<Runtime
       onSignal: choice.onSignal,
     });
   }
-  throw new RuntimeChoiceError(`--runtime expects ${RUNTIME_NAMES.join(" or ")}, got "${String(name)}"`);
+  if (name === "sim") {
+    if (choice.peerCommand || choice.image) {
+      throw new RuntimeChoiceError(
+        `--runtime sim simulates the reference peer only (its core, in this process); ${choice.image ? "--image" : "--peer-command"} needs --runtime ${choice.image ? "docker" : "local"}`,
+      );
+    }
+    const { SimRuntime } = await import("./sim/sim-runtime.js");
+    return new SimRuntime();
+  }
+  throw new RuntimeChoiceError(`--runtime expects ${RUNTIME_NAMES.join(", ")}, got "${String(name)}"`);
 }

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { NEMESIS_FAULTS } from "../faults/nemesis.js";
+import { MAX_NETWORK_NODES } from "../network/spec.js";
 
 export { NEMESIS_FAULTS };
 
@@ -53,25 +54,25 @@ const Prefix = z.string().regex(/^[A-Za-z._-][A-Za-z0-9._-]*$/).optional().descr
 
 export const Topology = z
   .discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("line"), nodes: Count("number of nodes", 500), prefix: Prefix }),
-    z.strictObject({ type: z.literal("ring"), nodes: Count("number of nodes", 500), prefix: Prefix }),
-    z.strictObject({ type: z.literal("star"), nodes: Count("number of nodes (n1 is the hub)", 500), prefix: Prefix }),
+    z.strictObject({ type: z.literal("line"), nodes: Count("number of nodes", MAX_NETWORK_NODES), prefix: Prefix }),
+    z.strictObject({ type: z.literal("ring"), nodes: Count("number of nodes", MAX_NETWORK_NODES), prefix: Prefix }),
+    z.strictObject({ type: z.literal("star"), nodes: Count("number of nodes (n1 is the hub)", MAX_NETWORK_NODES), prefix: Prefix }),
     z.strictObject({ type: z.literal("full"), nodes: Count("number of nodes", 100), prefix: Prefix }),
     z.strictObject({
       type: z.literal("tree"),
-      nodes: Count("number of nodes", 500),
+      nodes: Count("number of nodes", MAX_NETWORK_NODES),
       branching: Count("children per node (k)", 100),
       prefix: Prefix,
     }),
     z.strictObject({
       type: z.literal("grid"),
-      width: Count("columns", 50),
-      height: Count("rows", 50),
+      width: Count("columns", 1000),
+      height: Count("rows", 1000),
       prefix: Prefix,
     }),
     z.strictObject({
       type: z.literal("random"),
-      nodes: Count("number of nodes", 500),
+      nodes: Count("number of nodes", MAX_NETWORK_NODES),
       degree: z.number().min(1).max(100).describe("average number of links per node"),
       seed: z.number().int().optional().describe("seed (default: the scenario seed)"),
       prefix: Prefix,

@@ -19,7 +19,8 @@ replays it. Progress goes to stderr, one line per run; the minimal scenario to s
 Options:
   --peer-command CMD      peer command line (local runtime; default: the reference peer)
   --image IMG             peer image (docker runtime; default: the reference image)
-  --runtime local|docker  where nodes run (default local, or docker when --image is given)
+  --runtime NAME          where nodes run: local (default), docker (the default when --image is given), or sim
+                          (the reference peer simulated on a virtual clock: many runs a minute)
   --runs N                at most N scenarios (default: until the budget is spent)
   --budget TIME           time to search, e.g. 10m or 90s (default ${formatDuration(DEFAULT_EXPLORE_BUDGET_MS)}; a run
                           started before the end is finished)

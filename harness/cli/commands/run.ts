@@ -23,7 +23,9 @@ Run scenario files (YAML or JSON): start each network, play its steps, check eve
 With no FILES it runs ./scenarios (or the scenarios shipped with sumnet).
 
 Options:
-  --runtime local|docker  where nodes run (default local: processes on 127.0.0.1)
+  --runtime NAME          where nodes run: local (default: processes on 127.0.0.1), docker (containers), or
+                          sim (the reference peer's core simulated in this process on a virtual clock: big
+                          networks, no wall time spent waiting, a seed replays a run exactly)
   --peer-command CMD      peer command line for the local runtime (default: the reference peer,
                           node dist/node/main.js); e.g. --peer-command "python3 peer.py"
   --image IMG             peer image for the docker runtime (default: the reference image)
@@ -158,6 +160,7 @@ export const runCommand: CliCommand = {
     const paths = (args.positionals as string[]).length > 0 ? (args.positionals as string[]) : defaultScenarioDirs();
     const watchPort = integerOption("watch-port", v["watch-port"], usage) ?? 8080;
     let dashboard: RunDashboard | undefined;
+    if (v.watch && v.runtime === "sim") throw new UsageError("--watch needs a network on the machine's clock: --runtime local or docker, not sim", usage);
     if (v.watch) {
       try {
         dashboard = await startRunDashboard({ port: watchPort });

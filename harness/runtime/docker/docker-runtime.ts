@@ -11,7 +11,7 @@
 import type Docker from "dockerode";
 import type { NetworkSpec, NodeSpec } from "../../network/spec.js";
 import type { SignalPolicy } from "../cleanup.js";
-import type { Runtime, StartNetworkOptions } from "../runtime.js";
+import { PROCESS_RUNTIME_MAX_NODES, type Runtime, type StartNetworkOptions } from "../runtime.js";
 import { HostedNetwork } from "../started-network.js";
 import { DockerHost, ENGINE_CONCURRENCY } from "./docker-host.js";
 import { dockerClient } from "./engine.js";
@@ -40,6 +40,7 @@ export type StartedDockerNetwork = HostedNetwork & { readonly host: DockerHost }
 
 export class DockerRuntime implements Runtime {
   readonly name = "docker";
+  readonly maxNodes = PROCESS_RUNTIME_MAX_NODES;
 
   constructor(private readonly options: DockerRuntimeOptions = {}) {}
 

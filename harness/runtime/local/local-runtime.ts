@@ -10,7 +10,7 @@ import path from "node:path";
 import { CONTRACT_VARIABLES } from "../../../contract/http-api.js";
 import type { NetworkSpec, NodeSpec } from "../../network/spec.js";
 import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "../host.js";
-import type { Runtime, StartNetworkOptions } from "../runtime.js";
+import { PROCESS_RUNTIME_MAX_NODES, type Runtime, type StartNetworkOptions } from "../runtime.js";
 import { HostedNetwork, type HostedNetworkOptions } from "../started-network.js";
 import type { SignalPolicy } from "../cleanup.js";
 import { freePort } from "./free-port.js";
@@ -150,6 +150,7 @@ class LocalHost implements NetworkHost {
 
 export class LocalRuntime implements Runtime {
   readonly name = "local";
+  readonly maxNodes = PROCESS_RUNTIME_MAX_NODES;
   constructor(private readonly options: LocalRuntimeOptions = {}) {}
 
   start(spec: NetworkSpec, options: StartNetworkOptions = {}): Promise<HostedNetwork> {
