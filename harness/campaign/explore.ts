@@ -89,7 +89,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreOutcome> 
       signal: options.signal,
     });
     const where = result.failure?.split("\n").slice(0, 2).join(" ") ?? "";
-    log(`run ${runs} seed ${seed}: ${shapeOf(scenario)}: ${result.status === "passed" ? "pass" : `FAIL ${where}`} (${(result.durationMs / 1000).toFixed(1)} s)`);
+    log(`run ${runs} seed ${seed}: ${shapeOf(scenario)}: ${result.status === "passed" ? "pass" : `FAIL ${where}`} (${(result.durationMs / 1000).toFixed(1)} s${result.runtime === "sim" ? " simulated" : ""})`);
     if (result.status === "passed" || options.signal?.aborted) continue;
     const dir = result.logsDir ?? path.resolve(options.resultsDir, `seed-${seed}`, scenario.name);
     await mkdir(dir, { recursive: true });
