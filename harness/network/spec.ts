@@ -103,6 +103,36 @@ export function networkSpecProblems(spec: Pick<NetworkSpec, "nodes" | "links">):
   return problems;
 }
 
+/**
+ * Throws an Error listing why `node` cannot join a running network with `links` (`exists(id)`: the id names a node of
+ * the network that has not left; `taken(id)`: the id was ever used). Every runtime checks a join with it.
+ */
+export function assertCanJoin(
+  networkName: string,
+  node: Pick<NodeSpec, "id">,
+  links: readonly LinkSpec[],
+  taken: (id: string) => boolean,
+  exists: (id: string) => boolean,
+): void {
+  const problems: string[] = [];
+  if (!NODE_ID_PATTERN.test(node.id)) problems.push(`node id "${node.id}" must match ${NODE_ID_PATTERN}`);
+  if (taken(node.id)) problems.push(`node id "${node.id}" is already used in network "${networkName}"`);
+  for (const link of links) {
+    const other = link.from === node.id ? link.to : link.from;
+    if (link.from !== node.id && link.to !== node.id) {
+      problems.push(`link ${link.from}->${link.to} does not have the joining node "${node.id}" as an end`);
+    } else if (other === node.id) {
+      problems.push(`link ${link.from}->${link.to}: a node cannot link to itself`);
+    } else if (!exists(other)) {
+      problems.push(`link ${link.from}->${link.to}: unknown node "${other}"`);
+    } else if (link.to === node.id) {
+      // A running node's environment (PEERS) is fixed when it starts.
+      problems.push(`link ${link.from}->${link.to}: the running node "${link.from}" cannot be made to dial a joining node; give the link as ${node.id}->${link.from}`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`cannot add node "${node.id}": ${problems.join("; ")}`);
+}
+
 /** Throws an Error listing every problem of the spec. Runtimes call it before starting anything. */
 export function assertValidNetworkSpec(spec: NetworkSpec): void {
   const problems = networkSpecProblems(spec);

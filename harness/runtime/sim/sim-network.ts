@@ -38,7 +38,7 @@ import {
   assertValidNetworkSpec,
   CLEAN_LINK,
   linkKey,
-  NODE_ID_PATTERN,
+  assertCanJoin,
   type LinkShape,
   type LinkSpec,
   type NetworkSpec,
@@ -260,23 +260,7 @@ export class SimNetwork implements StartedNetwork {
 
   async addNode(node: NodeSpec, links: readonly LinkSpec[]): Promise<void> {
     this.assertOpen();
-    const problems: string[] = [];
-    if (!NODE_ID_PATTERN.test(node.id)) problems.push(`node id "${node.id}" must match ${NODE_ID_PATTERN}`);
-    if (this.nodes.has(node.id)) problems.push(`node id "${node.id}" is already used in network "${this.name}"`);
-    for (const link of links) {
-      const other = link.from === node.id ? link.to : link.from;
-      if (link.from !== node.id && link.to !== node.id) {
-        problems.push(`link ${link.from}->${link.to} does not have the joining node "${node.id}" as an end`);
-      } else if (other === node.id) {
-        problems.push(`link ${link.from}->${link.to}: a node cannot link to itself`);
-      } else if (this.nodes.get(other) === undefined || this.record(other).status === "removed") {
-        problems.push(`link ${link.from}->${link.to}: unknown node "${other}"`);
-      } else if (link.to === node.id) {
-        // As on the real runtimes: a running node's PEERS are fixed when it starts.
-        problems.push(`link ${link.from}->${link.to}: the running node "${link.from}" cannot be made to dial a joining node; give the link as ${node.id}->${link.from}`);
-      }
-    }
-    if (problems.length > 0) throw new Error(`cannot add node "${node.id}": ${problems.join("; ")}`);
+    assertCanJoin(this.name, node, links, (id) => this.nodes.has(id), (id) => this.nodes.get(id) !== undefined && this.record(id).status !== "removed");
     assertSimulable(node);
     const record = this.addRecord(node);
     for (const link of links) this.addLink(link);
