@@ -312,6 +312,12 @@ export function efficiencyWanted(env: NodeJS.ProcessEnv = process.env): boolean 
   return parsed.data !== "off";
 }
 
+/**
+ * The sampler asks every node each round. Above this many nodes (only the simulator runs so many) that would cost more
+ * than the run itself, so efficiency is measured there only when asked for explicitly.
+ */
+export const EFFICIENCY_MAX_NODES = 1000;
+
 /** Between 100 and 250 ms: finer for small networks, gentler for big ones. */
 export function sampleIntervalFor(nodes: number): number {
   return Math.min(250, Math.max(100, nodes * 10));

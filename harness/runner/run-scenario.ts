@@ -34,7 +34,7 @@ import {
   type ScenarioPlan,
 } from "../scenario/plan.js";
 import { startLoad, type LoadRun } from "./load.js";
-import { EfficiencyMeter, efficiencyWanted, withStepEfficiency } from "./efficiency.js";
+import { EFFICIENCY_MAX_NODES, EfficiencyMeter, efficiencyWanted, withStepEfficiency } from "./efficiency.js";
 import type { ScenarioEfficiency } from "./efficiency-figures.js";
 import { describeAction, type LiveControl, type LiveExecutor } from "./live.js";
 import { ReplayRecorder } from "./replay.js";
@@ -61,7 +61,10 @@ export interface RunOptions {
    * total 4.2 s after the limit") from one that lost numbers (default 30 s; 0 to report at once).
    */
   readonly lateGraceMs?: number;
-  /** Measure efficiency (numbers, traffic, stable latency) with one sampler; default on unless SUMNET_EFFICIENCY=off. */
+  /**
+   * Measure efficiency (numbers, traffic, stable latency) with one sampler; default on unless SUMNET_EFFICIENCY=off or
+   * the network has more than EFFICIENCY_MAX_NODES nodes.
+   */
   readonly efficiency?: boolean;
   /**
    * Actions from the dashboard's buttons (live.ts): carried out between steps and during sleeps, as steps are; a hold
@@ -661,7 +664,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         loads: new Map(),
         loadStats,
         signal: options.signal,
-        efficiency: (options.efficiency ?? efficiencyWanted())
+        efficiency: (options.efficiency ?? (efficiencyWanted() && plan.network.nodes.length <= EFFICIENCY_MAX_NODES))
           ? new EfficiencyMeter(network, plan.network.nodes.reduce((n, node) => n + node.numbers.length, 0))
           : undefined,
       };
