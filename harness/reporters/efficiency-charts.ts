@@ -3,9 +3,8 @@
  * distribution of stable latencies and the traffic over time, as inline SVG (no script, nothing loaded).
  */
 import { efficiencyLine, type ScenarioEfficiency } from "../runner/efficiency-figures.js";
+import { escapeHtml as esc } from "./escape-html.js";
 
-const escapeMap: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => escapeMap[c]!);
 const f = (v: number): string => v.toFixed(1);
 
 const W = 640, H = 180, LEFT = 56, RIGHT = 16, TOP = 12, BOTTOM = 34;

@@ -6,6 +6,8 @@
 import type { ConvergencePoint, NodeCheck, ScenarioResult, StepResult } from "../runner/result.js";
 import { passRates, ranSeveralSeeds } from "./pass-rate.js";
 import { renderEfficiency } from "./efficiency-charts.js";
+import { escapeHtml } from "./escape-html.js";
+import { MESSAGE_DIAGRAM_STYLE, renderMessageDiagram } from "./message-diagram.js";
 
 export interface ResultsPageOptions {
   title?: string;
@@ -13,10 +15,7 @@ export interface ResultsPageOptions {
   generatedAt?: Date;
 }
 
-const escapeMap: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapeMap[c]!);
-}
+export { escapeHtml };
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
@@ -116,6 +115,7 @@ ${result.failure ? `<p class="failure">${escapeHtml(result.failure)}</p>` : ""}
 <table class="steps"><thead><tr><th class="num">#</th><th>step</th><th>result</th><th class="num">took</th><th class="num">waiting on peers</th><th>message</th></tr></thead><tbody>${steps.join("")}</tbody></table>
 ${expects.length ? `<h3>Convergence</h3>${expects.join("\n")}` : ""}
 ${renderEfficiency(result.efficiency)}
+${result.messages ? `<h3>Messages</h3>${renderMessageDiagram(result.messages)}` : ""}
 </section>`;
 }
 
@@ -141,7 +141,7 @@ figure{margin:.2rem 0 .6rem}figcaption{font-size:.85rem;color:#445;margin-bottom
 .timeline .agreeing{fill:none;stroke:#4b6a88;stroke-width:2.5}.timeline .agreeing.failed{stroke:#d62828}
 .timeline .sample{fill:#4b6a88}.timeline .bar{fill:#7a9cc0}
 .checks{margin-top:.4rem}
-`;
+${MESSAGE_DIAGRAM_STYLE}`;
 
 /** Several seeds per scenario: a table of pass rates, failed seeds linking to their run below. */
 function renderPassRates(list: readonly ScenarioResult[]): string {

@@ -2,7 +2,7 @@
 import type { PlannedStep, ScenarioPlan } from "../scenario/plan.js";
 import type { StepKind } from "../scenario/schema.js";
 import type { NodeExitData } from "../runtime/exit-words.js";
-import type { StartedNetwork } from "../runtime/runtime.js";
+import type { MessageTrace, StartedNetwork } from "../runtime/runtime.js";
 import type { EfficiencyWindow, ScenarioEfficiency } from "./efficiency-figures.js";
 
 export type StepStatus = "passed" | "failed" | "skipped";
@@ -117,6 +117,17 @@ export interface ScenarioResult {
   readonly loads?: readonly LoadResult[] | undefined;
   /** Numbers, traffic per number and stable latency of the run (absent when the sampler was switched off). */
   readonly efficiency?: ScenarioEfficiency | undefined;
+  /**
+   * Every message between the nodes, and the operations on the network (marks), in ms of the network's clock: where
+   * the runtime traces messages (the simulator, networks of up to 20 nodes). The results page draws them.
+   */
+  readonly messages?: MessageDiagram | undefined;
+}
+
+export interface MessageDiagram extends MessageTrace {
+  /** The nodes, in the scenario's order (joins last). */
+  readonly nodes: readonly string[];
+  readonly marks: readonly { readonly at: number; readonly label: string }[];
 }
 
 /** Progress of an expect step while it waits. */

@@ -16,7 +16,7 @@ import { eachLimited } from "../base/each-limited.js";
 import { isNetworkChange } from "../network/history.js";
 import { seededRandom } from "../base/seeded-random.js";
 import { drawAnyFault } from "../faults/nemesis.js";
-import type { NetworkOperation } from "../network/operation.js";
+import { operationLabel, type NetworkOperation } from "../network/operation.js";
 import { CLEAN_LINK } from "../network/spec.js";
 import { applyOperation } from "../runtime/apply-change.js";
 import { crashReason } from "../runtime/exit-words.js";
@@ -39,7 +39,16 @@ import type { ScenarioEfficiency } from "./efficiency-figures.js";
 import { describeAction, type LiveControl, type LiveExecutor } from "./live.js";
 import { ReplayRecorder } from "./replay.js";
 import type { Scenario } from "../scenario/schema.js";
-import type { ConvergencePoint, FailingNode, LoadResult, NodeCheck, RunObserver, ScenarioResult, StepResult } from "./result.js";
+import type {
+  ConvergencePoint,
+  FailingNode,
+  LoadResult,
+  MessageDiagram,
+  NodeCheck,
+  RunObserver,
+  ScenarioResult,
+  StepResult,
+} from "./result.js";
 
 export interface RunOptions {
   /** Where the nodes run (`createRuntime` in runtime/select.ts turns `--runtime NAME` into one). */
@@ -116,6 +125,8 @@ interface Context {
   readonly loads: Map<LoadRun, number>;
   /** Figures of the loads that ended. */
   readonly loadStats: LoadResult[];
+  /** Every operation on the network, when, for the message diagram. */
+  readonly marks: { at: number; label: string }[];
   readonly signal: AbortSignal | undefined;
   readonly efficiency: EfficiencyMeter | undefined;
 }
@@ -346,6 +357,7 @@ async function runOperation(ctx: Context, op: NetworkOperation, step: number): P
     if (live.length > 0) model.apply(op.hard ? { kind: "kill", nodes: live } : { kind: "stop", nodes: live, timeoutMs: op.timeoutMs }, step);
   }
   const at = ctx.clock.now();
+  ctx.marks.push({ at, label: operationLabel(op) });
   try {
     await applyOperation(network, op, { healthTimeoutMs: plan.timing.healthTimeoutMs });
   } catch (error) {
@@ -597,6 +609,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   const replay = new ReplayRecorder(plan, () => clock().now());
   const loadStats: LoadResult[] = [];
   let efficiency: ScenarioEfficiency | undefined;
+  const marks: { at: number; label: string }[] = [];
+  let messages: MessageDiagram | undefined;
   /** The page carried out actions: the replay (the session) goes with the result. */
   let drivenFromPage = false;
   observer?.scenarioStart?.({ plan, file: options.file });
@@ -663,6 +677,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         liveActions: 0,
         loads: new Map(),
         loadStats,
+        marks,
         signal: options.signal,
         efficiency: (options.efficiency ?? (efficiencyWanted() && plan.network.nodes.length <= EFFICIENCY_MAX_NODES))
           ? new EfficiencyMeter(network, plan.network.nodes.reduce((n, node) => n + node.numbers.length, 0))
@@ -736,6 +751,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
         // A load still running ends with the scenario; what it sent still counts in the replay.
         await settleLoads(ctx, true);
         efficiency = await ctx.efficiency?.finish(ctx.model);
+        const trace = network.messageTrace?.();
+        if (trace) messages = { nodes: network.snapshot().nodes.map((n) => n.id), ...trace, marks };
         unsubscribe();
       }
     } else {
@@ -770,6 +787,7 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     logsDir,
     ...(loadStats.length > 0 ? { loads: loadStats } : {}),
     ...(efficiency ? { efficiency } : {}),
+    ...(messages ? { messages } : {}),
     ...(failure || drivenFromPage || plan.steps.some((s) => s.action.kind === "load" || s.action.kind === "nemesis")
       ? { replay: replay.scenario() }
       : {}),

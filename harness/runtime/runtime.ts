@@ -96,6 +96,26 @@ export interface LinkTraffic {
   readonly frames: number;
 }
 
+/** One message between two nodes, as a runtime that sees messages (the simulator) traced it. */
+export interface TracedMessage {
+  readonly from: string;
+  readonly to: string;
+  /** The message's type on the wire (`numbers`, `digest`, `hello`, ...). */
+  readonly type: string;
+  /** Numbers it carried, for `numbers` messages. */
+  readonly numbers?: number | undefined;
+  /** When it was sent and when it arrived, in ms of the network's clock; `at` undefined: lost with its connection. */
+  readonly sentAt: number;
+  readonly at?: number | undefined;
+}
+
+/** Every message of a small network, for a space-time diagram. */
+export interface MessageTrace {
+  readonly messages: readonly TracedMessage[];
+  /** True when the trace stopped at its limit (the first messages are kept). */
+  readonly truncated: boolean;
+}
+
 /** A node operation failed (did not start, did not answer); names the node so results can say which. */
 export class NodeError extends Error {
   constructor(
@@ -183,6 +203,12 @@ export interface StartedNetwork extends AsyncDisposable {
    * Counters only grow: a link removed with its node (leave) keeps its last figures.
    */
   linkTraffic(): LinkTraffic[];
+
+  /**
+   * Every message sent between nodes so far, where the runtime sees messages and the network is small enough to draw
+   * (the simulator, up to 20 nodes); undefined elsewhere (relays see bytes, not messages).
+   */
+  messageTrace?(): MessageTrace | undefined;
 
   /** The node's log so far (stdout and stderr, all starts of the node, in order). */
   readLog(nodeId: string): Promise<string>;

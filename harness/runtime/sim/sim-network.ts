@@ -50,6 +50,7 @@ import {
   NodeError,
   type LinkInfo,
   type LinkTraffic,
+  type MessageTrace,
   type NetworkEvent,
   type NetworkSnapshot,
   type NodeExit,
@@ -59,6 +60,7 @@ import {
   type StartNetworkOptions,
   type StopOptions,
   type StartNodeOptions,
+  type TracedMessage,
 } from "../runtime.js";
 import { SimNode, type NodeWiring, type PeerProcess } from "./sim-node.js";
 import { VirtualClock, type ScheduledEvent } from "./virtual-clock.js";
@@ -127,8 +129,14 @@ interface Connection {
 interface InFlight {
   readonly message: WireMessage | undefined;
   readonly size: number;
+  readonly sentAt: number;
   at: number;
 }
+
+/** Networks of up to this many nodes have their messages traced (for the results page's space-time diagram). */
+export const TRACE_MAX_NODES = 20;
+/** The trace keeps the first this many messages. */
+export const TRACE_MAX_MESSAGES = 5000;
 
 /** One end of a connection, with the direction of the bytes it sends. */
 interface Side {
@@ -169,6 +177,8 @@ export class SimNetwork implements StartedNetwork {
   private readonly wiring: NodeWiring;
   private nextLinkId = 1;
   private disposed = false;
+  /** Every message of a small network (TRACE_MAX_NODES), or undefined. */
+  private trace: { messages: TracedMessage[]; truncated: boolean } | undefined;
 
   private constructor(
     readonly name: string,
@@ -191,6 +201,7 @@ export class SimNetwork implements StartedNetwork {
     for (const node of spec.nodes) assertSimulable(node);
     options.signal?.throwIfAborted();
     const network = new SimNetwork(spec.name, options.seed ?? 1);
+    if (spec.nodes.length <= TRACE_MAX_NODES) network.trace = { messages: [], truncated: false };
     for (const node of spec.nodes) network.addRecord(node);
     for (const link of spec.links) network.addLink(link);
     const configs = spec.nodes.map((node) => network.configOf(network.record(node.id)));
@@ -350,6 +361,29 @@ export class SimNetwork implements StartedNetwork {
   linkTraffic(): LinkTraffic[] {
     const all = [...this.retiredTraffic, ...[...this.links.values()].flatMap((l) => l.traffic)];
     return all.map((t) => ({ from: t.from, to: t.to, bytes: t.bytes, frames: t.frames }));
+  }
+
+  messageTrace(): MessageTrace | undefined {
+    return this.trace && { messages: [...this.trace.messages], truncated: this.trace.truncated };
+  }
+
+  private traced(side: Side, item: InFlight, at: number | undefined): void {
+    const trace = this.trace;
+    if (!trace || !item.message) return;
+    if (trace.messages.length >= TRACE_MAX_MESSAGES) {
+      trace.truncated = true;
+      return;
+    }
+    const far = side.connection.sides[1 - side.index]!;
+    const m = item.message;
+    trace.messages.push({
+      from: side.record.spec.id,
+      to: far.record.spec.id,
+      type: m.type,
+      ...(m.type === "numbers" ? { numbers: m.numbers.length } : {}),
+      sentAt: item.sentAt,
+      ...(at === undefined ? {} : { at }),
+    });
   }
 
   async readLog(nodeId: string): Promise<string> {
@@ -584,6 +618,7 @@ export class SimNetwork implements StartedNetwork {
       this.sides.delete(side.linkId);
       this.clock.cancel(side.delivery);
       side.delivery = undefined;
+      for (let i = side.head; i < side.inFlight.length; i++) this.traced(side, side.inFlight[i] as InFlight, undefined);
       side.inFlight.length = side.head = 0;
     }
     for (const side of connection.sides) side.record.node.linkDown(side.process, side.linkId);
@@ -611,7 +646,7 @@ export class SimNetwork implements StartedNetwork {
   /** Puts a message (or, undefined, the side's FIN) on its way, FIFO behind what the side sent before. */
   private transmit(side: Side, message: WireMessage | undefined, size: number): void {
     const held = side.connection.link.blocked[side.index];
-    side.inFlight.push({ message, size, at: held ? NaN : this.arrival(side, size) });
+    side.inFlight.push({ message, size, sentAt: this.clock.now(), at: held ? NaN : this.arrival(side, size) });
     if (!side.delivery) this.scheduleDelivery(side);
   }
 
@@ -658,6 +693,7 @@ export class SimNetwork implements StartedNetwork {
         this.endConnection(connection);
         return;
       }
+      this.traced(side, item, now);
       far.framesReceived++;
       far.bytesReceived += item.size;
       far.record.node.receive(far.process, far.linkId, item.message);
