@@ -61,6 +61,12 @@ describe("sumnet CLI", { timeout: 180_000 }, () => {
     expect((await sumnet(["run", "no/such/file.yaml"])).code).toBe(2);
     const none = await sumnet(["run", "scenarios", "--filter", "no-scenario-has-this-name"]);
     expect(none.code).toBe(2);
+    const watchSim = await sumnet(["run", "--runtime", "sim", "--watch", "scenarios/01-line-basic.yaml"]);
+    expect(watchSim.code).toBe(2);
+    expect(watchSim.stderr).toContain("--watch needs a network on the machine's clock: --runtime local or docker, not sim");
+    const simPeer = await sumnet(["run", "--runtime", "sim", "--peer-command", "python3 peer.py", "scenarios/01-line-basic.yaml"]);
+    expect(simPeer.code).toBe(2);
+    expect(simPeer.stderr).toContain("--runtime sim simulates the reference peer only");
   });
 
   it("run: 0 and a JSON report when scenarios pass, 1 and a JUnit failure when a peer is wrong", async () => {
