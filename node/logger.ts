@@ -12,10 +12,13 @@ export function createLogger(opts: {
   node: string;
   format: "text" | "json";
   write?: (line: string) => void;
+  /** The time of each line, ms since the epoch (default the wall clock; the simulator gives its virtual time). */
+  now?: () => number;
 }): Logger {
   const write = opts.write ?? ((line: string) => void process.stdout.write(line + "\n"));
+  const now = opts.now ?? Date.now;
   const emit = (level: Level, event: string, fields: LogFields = {}) => {
-    const time = new Date().toISOString();
+    const time = new Date(now()).toISOString();
     if (opts.format === "json") {
       const obj: Record<string, unknown> = { time, level, node: opts.node, event };
       for (const [k, v] of Object.entries(fields)) if (v !== undefined) obj[k] = typeof v === "bigint" ? v.toString() : v;

@@ -12,6 +12,7 @@
  */
 import { Replica, type LinkId, type NumberRecord, type Output } from "../../../node/core/replica.js";
 import type { PeerConfig } from "../../../node/config.js";
+import { createLogger, type LogFields, type Logger } from "../../../node/logger.js";
 import type { WireMessage } from "../../../node/wire/messages.js";
 import type { NodeClient } from "../../../contract/node-client.js";
 import { ControlError, type TotalAnswer } from "../../../contract/peer-client.js";
@@ -44,7 +45,7 @@ export interface AddedNumbers {
   readonly numbers: readonly { readonly id: string; readonly origin: string; readonly seq: number; readonly value: string }[];
 }
 
-type LogValue = string | number | bigint | boolean | undefined;
+type LogValue = LogFields[string];
 
 interface HeldInput {
   run(): void;
@@ -82,6 +83,8 @@ export class SimNode {
   private proc: PeerProcess | undefined;
   private disk: Disk | undefined;
   private readonly lines: string[] = [];
+  /** The peer's own logger, one per LOG_FORMAT, writing into `lines`. */
+  private readonly loggers: Partial<Record<PeerConfig["logFormat"], Logger>> = {};
   private startCount = 0;
 
   constructor(
@@ -114,7 +117,7 @@ export class SimNode {
   start(config: PeerConfig): void {
     if (this.proc) throw new Error(`node "${this.id}" is already running`);
     this.startCount++;
-    this.lines.push(`[sumnet] start #${this.startCount} at ${virtualDate(this.clock.now())}: the reference peer's core, simulated`);
+    this.lines.push(`[sumnet] start #${this.startCount} at ${new Date(this.clock.now()).toISOString()}: the reference peer's core, simulated`);
     let origin = `${this.id}@${this.newIncarnation()}`;
     let recovered: readonly NumberRecord[] = [];
     if (config.dataDir) {
@@ -405,26 +408,13 @@ export class SimNode {
     return `${this.startCount.toString(36).padStart(8, "0")}${this.random.int(0, 0xffffff).toString(16).padStart(6, "0")}`;
   }
 
-  /** One line as the reference peer writes it (LOG_FORMAT text or json), with the virtual time. */
+  /**
+   * One line as the reference peer writes it (its own logger, LOG_FORMAT text or json), with the virtual time as an ISO
+   * date counted from the epoch (1970-01-01).
+   */
   private log(p: PeerProcess | undefined, level: "info" | "warn", event: string, fields: Record<string, LogValue> = {}): void {
-    const time = virtualDate(this.clock.now());
-    if (p?.config.logFormat === "json") {
-      const obj: Record<string, unknown> = { time, level, node: this.id, event };
-      for (const [k, v] of Object.entries(fields)) if (v !== undefined) obj[k] = typeof v === "bigint" ? v.toString() : v;
-      this.lines.push(JSON.stringify(obj));
-      return;
-    }
-    let line = `${time} ${level.padEnd(5)} ${this.id} ${event}`;
-    for (const [k, v] of Object.entries(fields)) {
-      if (v === undefined) continue;
-      const s = String(v);
-      line += ` ${k}=${/^[^\s"=]*$/.test(s) && s !== "" ? s : JSON.stringify(s)}`;
-    }
-    this.lines.push(line);
+    const format = p?.config.logFormat ?? "text";
+    const logger = (this.loggers[format] ??= createLogger({ node: this.id, format, write: (line) => this.lines.push(line), now: () => this.clock.now() }));
+    logger[level](event, fields);
   }
-}
-
-/** Virtual time written as the real peer writes wall time: an ISO date, counted from the epoch (1970-01-01). */
-function virtualDate(ms: number): string {
-  return new Date(ms).toISOString();
 }
