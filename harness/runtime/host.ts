@@ -4,7 +4,9 @@
  * health checks, the contract's environment, clean-up on dispose and on signals) is written once, in
  * started-network.ts, over this interface. `runtime/local` and `runtime/docker` are hosts and nothing more.
  */
+import type { LinkCarrier } from "../faults/link-carrier.js";
 import type { RelayTarget } from "../faults/link-relay.js";
+import type { SeededRandom } from "../base/seeded-random.js";
 import type { LinkSpec, NodeSpec } from "../network/spec.js";
 import type { NodeExit } from "./runtime.js";
 
@@ -30,10 +32,15 @@ export interface NetworkHost {
   readonly runtime: string;
   /** Id of this started network, unique on this machine (names its folders, labels its engine objects). */
   readonly runId: string;
-  /** Address the link relays listen on; nodes must be able to reach it. */
+  /** Address the link relays listen on when they run in the harness's process; nodes must be able to reach it. */
   readonly relayListenHost: string;
-  /** How a node names a relay listening on `port` in its PEERS. */
-  relayAddress(port: number): string;
+  /** How the dialer of `link` names, in its PEERS, the carrier of that link listening on `port`. */
+  relayAddress(port: number, link: LinkSpec): string;
+  /**
+   * Opens the carrier of `link`, when it does not run in the harness's process (the swarm runtime's link agents);
+   * absent: a `LinkRelay` here, on `relayListenHost`.
+   */
+  openCarrier?(link: LinkSpec, target: RelayTarget, random: SeededRandom): Promise<LinkCarrier>;
   /**
    * The port the relay of `link` listens on, when the host decides it (a compose project's PEERS are written before
    * the network starts); undefined or absent: any free port.

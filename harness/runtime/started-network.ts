@@ -12,7 +12,8 @@ import { getHealth } from "../../contract/peer-client.js";
 import { realClock, type Clock } from "../base/clock.js";
 import { eachLimited } from "../base/each-limited.js";
 import { seededRandom, type SeededRandom } from "../base/seeded-random.js";
-import { LinkRelay, type RelayTarget } from "../faults/link-relay.js";
+import type { LinkCarrier } from "../faults/link-carrier.js";
+import { LinkRelay, type RelayStats, type RelayTarget } from "../faults/link-relay.js";
 import {
   assertValidNetworkSpec,
   CLEAN_LINK,
@@ -68,7 +69,7 @@ interface NodeRecord {
 
 interface LinkRecord {
   readonly spec: LinkSpec;
-  readonly relay: LinkRelay;
+  readonly relay: LinkCarrier;
 }
 
 export class HostedNetwork implements StartedNetwork {
@@ -229,29 +230,29 @@ export class HostedNetwork implements StartedNetwork {
 
   async cutLink(a: string, b: string): Promise<void> {
     const link = this.link(a, b);
-    link.relay.cut();
+    await link.relay.cut();
     this.emitLink(link);
   }
 
   async cutLinkOneWay(from: string, to: string): Promise<void> {
     const link = this.link(from, to);
-    link.relay.cutOneWay(link.spec.from === from ? "toTarget" : "fromTarget");
+    await link.relay.cutOneWay(link.spec.from === from ? "toTarget" : "fromTarget");
     this.emitLink(link);
   }
 
   async resetLink(a: string, b: string): Promise<void> {
-    this.link(a, b).relay.reset();
+    await this.link(a, b).relay.reset();
   }
 
   async restoreLink(a: string, b: string): Promise<void> {
     const link = this.link(a, b);
-    link.relay.restore();
+    await link.relay.restore();
     this.emitLink(link);
   }
 
   async shapeLink(a: string, b: string, shape: LinkShape): Promise<void> {
     const link = this.link(a, b);
-    link.relay.shape(shape);
+    await link.relay.shape(shape);
     this.emitLink(link);
   }
 
@@ -260,7 +261,7 @@ export class HostedNetwork implements StartedNetwork {
   }
 
   /** Counters of the relay that carries the link between a and b (bytes, connections). */
-  relayStats(a: string, b: string): ReturnType<LinkRelay["getStats"]> {
+  relayStats(a: string, b: string): RelayStats {
     return this.link(a, b).relay.getStats();
   }
 
@@ -325,12 +326,11 @@ export class HostedNetwork implements StartedNetwork {
   }
 
   private async openLink(link: LinkSpec): Promise<void> {
-    const relay = await LinkRelay.start({
-      host: this.host.relayListenHost,
-      port: this.host.relayPort?.(link),
-      target: this.nodes.get(link.to)?.p2p ?? NOWHERE,
-      random: this.random.fork(linkKey(link.from, link.to)),
-    });
+    const target = this.nodes.get(link.to)?.p2p ?? NOWHERE;
+    const random = this.random.fork(linkKey(link.from, link.to));
+    const relay = this.host.openCarrier
+      ? await this.host.openCarrier(link, target, random)
+      : await LinkRelay.start({ host: this.host.relayListenHost, port: this.host.relayPort?.(link), target, random });
     const record: LinkRecord = { spec: link, relay };
     this.links.set(linkKey(link.from, link.to), record);
     this.emitLink(record);
@@ -341,7 +341,7 @@ export class HostedNetwork implements StartedNetwork {
     return nodeEnvironment({
       spec: record.spec,
       placement: record.placement,
-      peers: [...this.links.values()].filter((l) => l.spec.from === record.spec.id).map((l) => this.host.relayAddress(l.relay.port)),
+      peers: [...this.links.values()].filter((l) => l.spec.from === record.spec.id).map((l) => this.host.relayAddress(l.relay.port, l.spec)),
       referencePeer: this.host.runsReferencePeer(record.spec),
       networkSize: this.nodes.size,
     });
@@ -356,9 +356,10 @@ export class HostedNetwork implements StartedNetwork {
       record.controlUrl = address.controlUrl;
       record.p2p = address.p2p;
       record.starts += 1;
-      // Links lead to the node at once: its relays hold dialers' connections until it listens.
-      this.retarget(record.spec.id, record.p2p);
       this.setStatus(record, "running");
+      // Links lead to the node at once: its relays hold dialers' connections until it listens. (Running first, so an
+      // exit while a remote carrier retargets is seen as one.)
+      await this.retarget(record.spec.id, record.p2p);
       try {
         await this.waitHealthy(record, healthTimeoutMs);
         return;
@@ -413,7 +414,7 @@ export class HostedNetwork implements StartedNetwork {
   private async halt(record: NodeRecord, how: "stop" | "kill", timeoutMs: number): Promise<void> {
     if (record.status !== "running" && record.status !== "paused") return;
     record.exitExpected = true;
-    this.retarget(record.spec.id, NOWHERE);
+    await this.retarget(record.spec.id, NOWHERE);
     if (how === "kill") await this.host.kill(record.spec.id);
     else await this.host.stop(record.spec.id, timeoutMs);
     if (record.status === "running" || record.status === "paused") this.setStatus(record, "stopped");
@@ -424,14 +425,17 @@ export class HostedNetwork implements StartedNetwork {
     if (!record) return;
     record.lastExit = { ...exit, expected: record.exitExpected };
     if (record.exitExpected || (record.status !== "running" && record.status !== "paused")) return;
-    // A crash: the harness did not ask for it.
-    this.retarget(id, NOWHERE);
+    // A crash: the harness did not ask for it. (A carrier that fails to retarget has lost its agent: the run's checks
+    // report what follows; nothing here can mend it.)
+    this.retarget(id, NOWHERE).catch(() => undefined);
     if (!this.disposing) this.setStatus(record, "exited");
     else record.status = "exited";
   }
 
-  private retarget(nodeId: string, target: RelayTarget): void {
-    for (const link of this.links.values()) if (link.spec.to === nodeId) link.relay.retarget(target);
+  /** Points every link into `nodeId` at `target`; resolves when every carrier has applied it. */
+  private async retarget(nodeId: string, target: RelayTarget): Promise<void> {
+    const carriers = [...this.links.values()].filter((l) => l.spec.to === nodeId).map((l) => l.relay);
+    await Promise.all(carriers.map((c) => c.retarget(target)));
   }
 
   private setStatus(record: NodeRecord, status: NodeStatus): void {
