@@ -11,6 +11,17 @@ export const MAX_VALUE_DIGITS = 1000;
 /** Request and answer bodies above this size are refused. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Set on answers that a proxy between the harness and a node made itself, not the node (the swarm runtime's link
+ * agents): `not-sent` (the node could not be reached, or the request was too large: it certainly had no effect),
+ * `broken` (the node broke off or sent too much: it may have acted), `timeout` (no answer in the proxy's own time).
+ * The harness's client treats them as it treats the same failures of a direct connection. An answer without this
+ * header is the node's.
+ */
+export const PROXY_ERROR_HEADER = "x-sumnet-proxy-error";
+export const ProxyErrorKind = z.enum(["not-sent", "broken", "timeout"]);
+export type ProxyErrorKind = z.infer<typeof ProxyErrorKind>;
+
 /** The routes of the control API. `/state` and `/metrics` are optional for implementations. */
 export const ROUTES = ["POST /numbers", "GET /total", "GET /state", "GET /health", "GET /metrics"] as const;
 

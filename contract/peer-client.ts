@@ -7,6 +7,8 @@ import {
   HealthResponse,
   MAX_BODY_BYTES,
   postNumbersBody,
+  PROXY_ERROR_HEADER,
+  ProxyErrorKind,
   StateResponse,
   TotalResponse,
 } from "./http-api.js";
@@ -75,6 +77,13 @@ export async function request(
   } catch (error) {
     const why = describeFetchError(error);
     throw new ControlError(`did not answer ${what} (${why})`, undefined, !NOT_SENT.has(why) && !/bad port/i.test(why), why === TIMED_OUT);
+  }
+  const proxyError = ProxyErrorKind.safeParse(response.headers.get(PROXY_ERROR_HEADER));
+  if (proxyError.success) {
+    // A proxy answered for a node it could not reach: the same failure as a direct connection's, not the node's status.
+    const said = await response.text().catch(() => "");
+    const why = /"error"\s*:\s*"([^"]*)"/.exec(said)?.[1] ?? proxyError.data;
+    throw new ControlError(`did not answer ${what} (${why})`, undefined, proxyError.data !== "not-sent", proxyError.data === "timeout");
   }
   const reader = response.body?.getReader();
   let body = "";

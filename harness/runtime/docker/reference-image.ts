@@ -1,6 +1,7 @@
 /**
  * The reference image: the root Dockerfile built from this checkout, tagged by a hash of what goes into it, so a
- * changed peer source means a new tag (and a build), and an unchanged one is reused at once.
+ * changed peer source means a new tag (and a build), and an unchanged one is reused at once. The other images sumnet
+ * builds itself (the swarm runtime's link agent) are tagged and built the same way: contentTag, ensureLocalImage.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -45,7 +46,7 @@ async function imageInputs(root: string): Promise<string[]> {
 
 /** `sumnet/peer:src-<12 hex>` for the current sources and base image. */
 export async function referenceImageTag(root = packageRoot(), nodeImage = nodeImageFromEnvironment()): Promise<string> {
-  const hash = createHash("sha256").update(`NODE_IMAGE=${nodeImage}\n`);
+  const inputs: [string, Buffer | string][] = [];
   for (const file of await imageInputs(root)) {
     let content: Buffer | string = await readFile(path.join(root, file));
     if (file === "package.json") {
@@ -53,9 +54,16 @@ export async function referenceImageTag(root = packageRoot(), nodeImage = nodeIm
       const manifest = JSON.parse(content.toString("utf8")) as Record<string, unknown>;
       content = JSON.stringify([manifest.dependencies, manifest.devDependencies, manifest.overrides]);
     }
-    hash.update(`${file}\n`).update(content).update("\n");
+    inputs.push([file, content]);
   }
-  return `${REFERENCE_IMAGE_REPOSITORY}:src-${hash.digest("hex").slice(0, 12)}`;
+  return contentTag(REFERENCE_IMAGE_REPOSITORY, nodeImage, inputs);
+}
+
+/** `<repository>:src-<12 hex>`: a hash of the base image and of every input's name and content, in order. */
+export function contentTag(repository: string, nodeImage: string, inputs: Iterable<readonly [name: string, content: Buffer | string]>): string {
+  const hash = createHash("sha256").update(`NODE_IMAGE=${nodeImage}\n`);
+  for (const [name, content] of inputs) hash.update(`${name}\n`).update(content).update("\n");
+  return `${repository}:src-${hash.digest("hex").slice(0, 12)}`;
 }
 
 export function nodeImageFromEnvironment(): string {
@@ -64,23 +72,48 @@ export function nodeImageFromEnvironment(): string {
 
 const builds = new Map<string, Promise<string>>();
 
-export interface ReferenceImageOptions {
+export interface ImageBuildOptions {
   /** Base image (build argument NODE_IMAGE); default `$NODE_IMAGE` or node:20-bookworm-slim. */
   readonly nodeImage?: string;
   /** One line per event (build start, build done). */
   readonly log?: (line: string) => void;
 }
 
+export type ReferenceImageOptions = ImageBuildOptions;
+
 /** Returns the reference image's tag, building it first when the engine does not have it. */
 export async function ensureReferenceImage(options: ReferenceImageOptions = {}): Promise<string> {
   const root = packageRoot();
   const nodeImage = options.nodeImage ?? nodeImageFromEnvironment();
-  const tag = await referenceImageTag(root, nodeImage);
-  let build = builds.get(tag);
+  const image: LocalImage = {
+    name: "reference image",
+    tag: await referenceImageTag(root, nodeImage),
+    nodeImage,
+    context: async () => ({ folder: root, dockerfile: "Dockerfile" }),
+    note: "the first build takes about a minute",
+  };
+  return ensureLocalImage(image, options.log);
+}
+
+/** An image sumnet builds itself from a Dockerfile taking NODE_IMAGE, tagged by its inputs (contentTag). */
+export interface LocalImage {
+  /** What messages call it ("reference image"). */
+  readonly name: string;
+  readonly tag: string;
+  readonly nodeImage: string;
+  /** The build context and the Dockerfile's name in it, made just before a build; `release` runs after it. */
+  readonly context: () => Promise<{ readonly folder: string; readonly dockerfile: string; readonly release?: () => Promise<void> }>;
+  /** Said when a build starts (how long it takes). */
+  readonly note?: string;
+}
+
+/** Returns the image's tag, building it first when the engine does not have it (one build per tag at a time). */
+export function ensureLocalImage(image: LocalImage, log: (line: string) => void = () => undefined): Promise<string> {
+  let build = builds.get(image.tag);
   if (!build) {
-    build = buildIfMissing(root, tag, nodeImage, options.log ?? (() => undefined));
-    builds.set(tag, build);
-    build.catch(() => builds.delete(tag));
+    build = buildIfMissing(image, log);
+    builds.set(image.tag, build);
+    build.catch(() => builds.delete(image.tag));
   }
   return build;
 }
@@ -109,33 +142,37 @@ async function withBuildLock<T>(tag: string, work: () => Promise<T>): Promise<T>
   }
 }
 
-async function buildIfMissing(root: string, tag: string, nodeImage: string, log: (line: string) => void): Promise<string> {
+async function buildIfMissing(image: LocalImage, log: (line: string) => void): Promise<string> {
   const docker = await dockerClient();
-  if (await imageExists(docker, tag)) return tag;
-  return withBuildLock(tag, async () => {
-    if (await imageExists(docker, tag)) return tag;
-    return build(docker, root, tag, nodeImage, log);
+  if (await imageExists(docker, image.tag)) return image.tag;
+  return withBuildLock(image.tag, async () => {
+    if (await imageExists(docker, image.tag)) return image.tag;
+    return build(docker, image, log);
   });
 }
 
-async function build(docker: import("dockerode"), root: string, tag: string, nodeImage: string, log: (line: string) => void): Promise<string> {
+async function build(docker: import("dockerode"), image: LocalImage, log: (line: string) => void): Promise<string> {
+  const { name, tag, nodeImage } = image;
   if (!(await imageExists(docker, nodeImage))) {
-    log(`reference image: base ${nodeImage} is not local; the engine will try to pull it`);
+    log(`${name}: base ${nodeImage} is not local; the engine will try to pull it`);
   }
-  log(`reference image: building ${tag} from ${root} (NODE_IMAGE=${nodeImage}); the first build takes about a minute`);
+  const context = await image.context();
+  log(`${name}: building ${tag} from ${context.folder} (NODE_IMAGE=${nodeImage})${image.note ? `; ${image.note}` : ""}`);
   const started = Date.now();
   const tc = await loadTestcontainers();
   try {
-    await tc.GenericContainer.fromDockerfile(root).withBuildArgs({ NODE_IMAGE: nodeImage }).build(tag, { deleteOnExit: false });
+    await tc.GenericContainer.fromDockerfile(context.folder, context.dockerfile).withBuildArgs({ NODE_IMAGE: nodeImage }).build(tag, { deleteOnExit: false });
   } catch (error) {
     throw new Error(
-      `building the reference image ${tag} failed: ${(error as Error).message}. ` +
+      `building the ${name} ${tag} failed: ${(error as Error).message}. ` +
         `Without a registry, build a local base first and pass it: ` +
         `NODE_IMAGE=$(docker/build-base-image.sh | tail -n 1)`,
       { cause: error },
     );
+  } finally {
+    await context.release?.();
   }
-  log(`reference image: built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`${name}: built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return tag;
 }
 
