@@ -61,8 +61,12 @@ export interface GradeOptions {
   readonly scenarioTimeoutMs?: number;
   /** How long the conformance node may take to answer GET /health (default 15000 ms). */
   readonly healthTimeoutMs?: number;
-  /** Limits for containers (docker runtime only). */
+  /** Limits for containers (docker and swarm runtimes). */
   readonly sandbox?: SandboxPolicy;
+  /** Where images run (default docker). */
+  readonly containerRuntime?: "docker" | "swarm";
+  /** `HOST:PORT` of a registry every swarm machine pulls from (swarm only). */
+  readonly registry?: string | undefined;
   /** Base image to build the reference image from, when `mix` needs it on docker (default `$NODE_IMAGE`). */
   readonly nodeImage?: string;
   /** Also write `<out>/results.json` for a course platform (autograder-formats.ts). */
@@ -102,7 +106,8 @@ async function runtimeFor(options: GradeOptions): Promise<{ runtime: Runtime; sa
   const policy = options.sandbox ?? DEFAULT_SANDBOX;
   return {
     runtime: await createRuntime({
-      runtime: "docker",
+      runtime: options.containerRuntime ?? "docker",
+      registry: options.registry,
       image: impl.image,
       hostConfig: sandboxHostConfig(policy),
       dataDirMiB: policy.dataDirMiB,

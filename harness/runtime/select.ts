@@ -1,13 +1,13 @@
 /**
- * The one place that turns a runtime's name (`--runtime local|docker`, a course file, a library call) into a
- * runtime. The docker runtime (and its engine client) and the simulator are loaded only when asked for.
+ * The one place that turns a runtime's name (`--runtime local|docker|sim|swarm`, a course file, a library call) into
+ * a runtime. The docker and swarm runtimes (and their engine client) and the simulator are loaded only when asked for.
  */
 import type Docker from "dockerode";
 import type { SignalPolicy } from "./cleanup.js";
 import { LocalRuntime } from "./local/local-runtime.js";
 import type { Runtime } from "./runtime.js";
 
-export const RUNTIME_NAMES = ["local", "docker", "sim"] as const;
+export const RUNTIME_NAMES = ["local", "docker", "sim", "swarm"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 export interface RuntimeChoice {
@@ -15,14 +15,16 @@ export interface RuntimeChoice {
   readonly runtime?: RuntimeName | undefined;
   /** Peer command line for nodes that name none (local runtime); default: the reference peer. */
   readonly peerCommand?: string | undefined;
-  /** Peer image for nodes that name none (docker runtime); default: the reference image, built when missing. */
+  /** Peer image for nodes that name none (docker, swarm); default: the reference image, built when missing. */
   readonly image?: string | undefined;
   /** Base image to build the reference image from (docker; default `$NODE_IMAGE`). */
   readonly nodeImage?: string | undefined;
-  /** Extra HostConfig for every container (docker; the grader's sandbox). */
+  /** Extra HostConfig for every container (docker; the grader's sandbox; swarm takes the part a task supports). */
   readonly hostConfig?: Readonly<Partial<Docker.HostConfig>> | undefined;
   /** Size limit of each node's DATA_DIR in MiB (docker; the grader's sandbox). */
   readonly dataDirMiB?: number | undefined;
+  /** `HOST:PORT` of a registry every swarm machine pulls from (swarm: images are pushed there first). */
+  readonly registry?: string | undefined;
   /** One line per runtime event worth telling a user (image builds). */
   readonly log?: ((line: string) => void) | undefined;
   /** What Ctrl-C does to a running network (default: remove everything and exit 130). */
@@ -36,8 +38,9 @@ export class RuntimeChoiceError extends Error {
 
 export async function createRuntime(choice: RuntimeChoice = {}): Promise<Runtime> {
   const name = choice.runtime ?? "local";
+  if (choice.registry && name !== "swarm") throw new RuntimeChoiceError("--registry applies to --runtime swarm (images every swarm machine pulls)");
   if (name === "local") {
-    if (choice.image) throw new RuntimeChoiceError("--image applies to --runtime docker; use --peer-command with the local runtime");
+    if (choice.image) throw new RuntimeChoiceError("--image applies to --runtime docker or swarm; use --peer-command with the local runtime");
     return new LocalRuntime({ peerCommand: choice.peerCommand, onSignal: choice.onSignal });
   }
   if (name === "docker") {
@@ -65,6 +68,14 @@ export async function createRuntime(choice: RuntimeChoice = {}): Promise<Runtime
     }
     const { SimRuntime } = await import("./sim/sim-runtime.js");
     return new SimRuntime();
+  }
+  if (name === "swarm") {
+    if (choice.peerCommand) throw new RuntimeChoiceError("--peer-command applies to --runtime local; use --image with swarm");
+    const { createSwarmRuntime } = await import("./swarm/swarm-runtime.js");
+    const { swarmLimitsOf } = await import("./swarm/limits.js");
+    const limits = choice.hostConfig ? swarmLimitsOf(choice.hostConfig, choice.log) : undefined;
+    if (choice.dataDirMiB !== undefined) choice.log?.(`warning: --runtime swarm cannot limit DATA_DIR to ${choice.dataDirMiB} MiB (a swarm volume has no size)`);
+    return createSwarmRuntime({ image: choice.image, nodeImage: choice.nodeImage, registry: choice.registry, limits, log: choice.log, onSignal: choice.onSignal });
   }
   throw new RuntimeChoiceError(`--runtime expects ${RUNTIME_NAMES.join(", ")}, got "${String(name)}"`);
 }

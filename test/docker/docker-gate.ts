@@ -5,6 +5,8 @@
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import { describe, it } from "vitest";
+import type { NodeSpec } from "../../harness/network/spec.js";
+import type { StartedNetwork } from "../../harness/runtime/runtime.js";
 import { engineAvailability } from "../../harness/runtime/docker/engine.js";
 import { isStaleNetworkError, removeNetwork } from "../../harness/runtime/docker/network-removal.js";
 
@@ -42,6 +44,23 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
+}
+
+/** A reference peer node of the runtime tests: quick anti-entropy, no DATA_DIR unless asked. */
+export function testNode(id: string, numbers: string[], extra: Partial<NodeSpec> = {}): NodeSpec {
+  return { id, env: { SYNC_INTERVAL_MS: "300" }, dataDir: false, numbers, ...extra };
+}
+
+export async function totalsOf(network: StartedNetwork, ids: readonly string[]): Promise<string[]> {
+  return Promise.all(ids.map(async (id) => (await getTotal(network.controlUrl(id))).total));
+}
+
+export async function allAgreeOn(network: StartedNetwork, ids: readonly string[], total: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    `${ids.join(",")} to agree on total ${total}`,
+    async () => ((await totalsOf(network, ids)).every((t) => t === total) ? true : undefined),
+    timeoutMs,
+  );
 }
 
 export interface TotalAnswer {
@@ -85,4 +104,28 @@ export async function blameworthy<T extends { readonly kind: string; readonly id
     out.push(l);
   }
   return out;
+}
+
+/**
+ * Whether the swarm suites run: they need a Docker engine that manages a swarm (`docker swarm init`; `.ci/run` makes
+ * one). Skipped with a printed reason otherwise, failing instead when REQUIRE_DOCKER=1.
+ */
+export async function swarmGate(suite: string): Promise<DockerGate> {
+  const engine = await engineAvailability();
+  let reason = engine.available ? "" : engine.reason;
+  if (engine.available) {
+    const { swarmAvailability } = await import("../../harness/runtime/swarm/swarm-engine.js");
+    const { dockerClient } = await import("../../harness/runtime/docker/engine.js");
+    const swarm = await swarmAvailability(await dockerClient()).catch((e: Error) => ({ available: false as const, reason: e.message }));
+    if (swarm.available) return { available: true, reason: "" };
+    reason = swarm.reason;
+  }
+  const required = process.env.REQUIRE_DOCKER === "1";
+  if (!required) console.warn(`skipping ${suite}: ${reason} (set REQUIRE_DOCKER=1 to fail instead)`);
+  describe.skipIf(!required)(`${suite} (REQUIRE_DOCKER=1)`, () => {
+    it("needs a Docker engine in a swarm", () => {
+      throw new Error(`REQUIRE_DOCKER=1 but ${reason}`);
+    });
+  });
+  return { available: false, reason };
 }

@@ -3,54 +3,9 @@
  * link a harness relay, partitions and link faults applied outside the containers.
  * Needs a Docker engine: skipped with a printed reason without one, failing instead when REQUIRE_DOCKER=1.
  */
-import { readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerRuntime } from "../../harness/runtime/docker/docker-runtime.js";
-import { dockerClient } from "../../harness/runtime/docker/engine.js";
-import { findLeftovers } from "../../harness/runtime/docker/leftovers.js";
-import { ensureReferenceImage } from "../../harness/runtime/docker/reference-image.js";
-import { runScenario } from "../../harness/runner/index.js";
-import { blameworthy, dockerGate } from "./docker-gate.js";
+import { dockerGate } from "./docker-gate.js";
+import { libraryOnRuntime } from "./library-suite.js";
 
 const gate = await dockerGate("scenarios on the docker runtime");
-const scenariosDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scenarios");
-const files = readdirSync(scenariosDir)
-  .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== "scenario.schema.json")
-  .sort();
-
-describe.skipIf(!gate.available)("scenarios on the docker runtime", () => {
-  let runtime: DockerRuntime;
-  let resultsDir: string;
-
-  beforeAll(async () => {
-    const image = await ensureReferenceImage({ log: (line) => console.log(line) });
-    runtime = new DockerRuntime({ image });
-    resultsDir = await mkdtemp(path.join(os.tmpdir(), "sumnet-docker-scenarios-"));
-  }, 900_000);
-
-  afterAll(async () => {
-    await rm(resultsDir, { recursive: true, force: true });
-  });
-
-  it("finds the scenario library", () => {
-    expect(files.length).toBeGreaterThan(0);
-  });
-
-  it.each(files)("%s passes", async (file) => {
-    const docker = await dockerClient();
-    const before = new Set((await findLeftovers(docker)).map((l) => l.id));
-    // The machine is shared and has 2 cores: scale the scenario's own expect timeouts, never assert speed.
-    const result = await runScenario(path.join(scenariosDir, file), { runtime, resultsDir, keepLogs: "failed", timeoutScale: 3 });
-    const failed = result.steps.filter((s) => s.status === "failed").map((s) => `${s.label}: ${s.message ?? ""}`);
-    expect(failed, result.failure ?? "").toEqual([]);
-    expect(result.status).toBe("passed");
-    expect(result.runtime).toBe("docker");
-    // The runner disposed the network: nothing of this scenario is left on the engine.
-    const appeared = await blameworthy(docker, (await findLeftovers(docker)).filter((l) => !before.has(l.id) && l.network === result.name && !l.ownerAlive));
-    expect(appeared).toEqual([]);
-  }, 600_000);
-});
+libraryOnRuntime("scenarios on the docker runtime", gate, "docker", (image) => new DockerRuntime({ image }));

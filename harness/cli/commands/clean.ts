@@ -1,5 +1,6 @@
 /**
- * `sumnet clean`: removes what interrupted docker runs left behind (containers and networks labelled `sumnet.run`).
+ * `sumnet clean`: removes what interrupted docker and swarm runs left behind (services, containers, volumes and
+ * networks labelled `sumnet.run`).
  */
 import { dockerClient, engineAvailability } from "../../runtime/docker/engine.js";
 import { findLeftovers, removeLeftovers, type Leftover } from "../../runtime/docker/leftovers.js";
@@ -7,8 +8,10 @@ import { EXIT, parseCommandArgs, type CliCommand } from "../usage.js";
 
 const usage = `Usage: sumnet clean [--run ID] [--dry-run] [--force] [--json]
 
-Remove the containers and networks that interrupted \`sumnet run --runtime docker\` runs left behind (everything
-labelled sumnet.run). Runs whose harness process is still alive on this machine are kept unless --force.
+Remove what interrupted \`sumnet run --runtime docker|swarm\` runs left behind: swarm services (nodes and link
+agents; on a swarm manager), containers, volumes and networks labelled sumnet.run. On a swarm of several machines,
+run it on each machine for its containers and volumes. Runs whose harness process is still alive on this machine are
+kept unless --force.
 
 Options:
   --run ID     only this run (the id in container names sumnet-<run>-<node> and in the sumnet.run label)
@@ -26,7 +29,7 @@ function describe(l: Leftover): string {
 
 export const cleanCommand: CliCommand = {
   name: "clean",
-  summary: "remove containers and networks left by interrupted docker runs",
+  summary: "remove services, containers, volumes and networks left by interrupted docker and swarm runs",
   usage,
   async run(argv) {
     const args = parseCommandArgs(

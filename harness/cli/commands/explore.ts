@@ -18,8 +18,10 @@ replays it. Progress goes to stderr, one line per run; the minimal scenario to s
 
 Options:
   --peer-command CMD      peer command line (local runtime; default: the reference peer)
-  --image IMG             peer image (docker runtime; default: the reference image)
-  --runtime NAME          where nodes run: local (default), docker (the default when --image is given), or sim
+  --image IMG             peer image (docker or swarm runtime; default: the reference image)
+  --runtime NAME          where nodes run: local (default), docker (the default when --image is given), sim, or
+                          swarm (Docker Swarm services; run on a swarm manager)
+  --registry HOST:PORT    swarm: push the images a run uses to this registry, so every machine can pull them
                           (the reference peer simulated on a virtual clock: many runs a minute)
   --runs N                at most N scenarios (default: until the budget is spent)
   --budget TIME           time to search, e.g. 10m or 90s (default ${formatDuration(DEFAULT_EXPLORE_BUDGET_MS)}; a run
@@ -53,6 +55,7 @@ export const exploreCommand: CliCommand = {
       {
         "peer-command": { type: "string" },
         image: { type: "string" },
+        registry: { type: "string" },
         runtime: { type: "string" },
         runs: { type: "string" },
         budget: { type: "string" },
@@ -85,7 +88,7 @@ export const exploreCommand: CliCommand = {
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     let runtime;
     try {
-      runtime = await createRuntime({ runtime: runtimeName as RuntimeName, peerCommand: v["peer-command"], image: v.image, log });
+      runtime = await createRuntime({ runtime: runtimeName as RuntimeName, peerCommand: v["peer-command"], image: v.image, registry: v.registry, log });
     } catch (error) {
       if (error instanceof RuntimeChoiceError) throw new UsageError(error.message, usage);
       throw error;

@@ -44,7 +44,11 @@ Options:
   --cpus N             CPU limit per container (default 0.5)        [--image]
   --pids N             process limit per container (default 128)    [--image]
   --data-dir-size MIB  size of each node's DATA_DIR (default 64)   [--image]
-                       (a host tmpfs: needs root on Linux; writing more fails with ENOSPC)
+                       (a host tmpfs: needs root on Linux; writing more fails with ENOSPC; not on swarm)
+  --runtime NAME       where images run: docker (default: containers on this engine) or swarm (Docker Swarm
+                       services; run on a swarm manager; the sandbox's memory, CPU, process, read-only and
+                       capability limits apply, a warning names the rest)                  [--image]
+  --registry HOST:PORT swarm: push the images to this registry, so every machine can pull them
   -h, --help           show this help
 
 Reports: <out>/report.md and <out>/report.json (per scenario: pass/fail, the checker's message, convergence time,
@@ -105,6 +109,8 @@ export const gradeCommand: CliCommand = {
         cpus: { type: "string" },
         pids: { type: "string" },
         "data-dir-size": { type: "string" },
+        runtime: { type: "string" },
+        registry: { type: "string" },
       },
       usage,
       false,
@@ -123,6 +129,11 @@ export const gradeCommand: CliCommand = {
       throw new UsageError(`--format expects ${FORMATS.join(" or ")}, got "${v.format}"`, usage);
     }
     const format = v.format as ResultsFormat | undefined;
+    if (v.runtime !== undefined && v.runtime !== "docker" && v.runtime !== "swarm") {
+      throw new UsageError(`--runtime expects docker or swarm (images; a --peer-command runs as local processes), got "${v.runtime}"`, usage);
+    }
+    if (v.runtime !== undefined && v["peer-command"] !== undefined) throw new UsageError("--runtime goes with --image or --submissions of images", usage);
+    if (v.registry !== undefined && v.runtime !== "swarm") throw new UsageError("--registry goes with --runtime swarm", usage);
     let course: LoadedCourse | undefined;
     if (v.course !== undefined) {
       if (v.scenarios !== undefined || v.runs !== undefined || v.mix !== undefined) {
@@ -167,6 +178,8 @@ export const gradeCommand: CliCommand = {
       healthTimeoutMs: healthS === undefined ? undefined : healthS * 1000,
       ...(shrinkBudgetMs === undefined ? {} : { shrinkBudgetMs }),
       sandbox,
+      containerRuntime: v.runtime === "swarm" ? ("swarm" as const) : ("docker" as const),
+      registry: v.registry,
       log: (line: string) => process.stdout.write(`${line}\n`),
     };
     const controller = new AbortController();

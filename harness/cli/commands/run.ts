@@ -23,12 +23,14 @@ Run scenario files (YAML or JSON): start each network, play its steps, check eve
 With no FILES it runs ./scenarios (or the scenarios shipped with sumnet).
 
 Options:
-  --runtime NAME          where nodes run: local (default: processes on 127.0.0.1), docker (containers), or
+  --runtime NAME          where nodes run: local (default: processes on 127.0.0.1), docker (containers),
                           sim (the reference peer's core simulated in this process on a virtual clock: big
-                          networks, no wall time spent waiting, a seed replays a run exactly)
+                          networks, no wall time spent waiting, a seed replays a run exactly), or swarm
+                          (Docker Swarm services on one machine or many; run on a swarm manager)
   --peer-command CMD      peer command line for the local runtime (default: the reference peer,
                           node dist/node/main.js); e.g. --peer-command "python3 peer.py"
-  --image IMG             peer image for the docker runtime (default: the reference image)
+  --image IMG             peer image for the docker and swarm runtimes (default: the reference image)
+  --registry HOST:PORT    swarm: push the images a run uses to this registry, so every machine can pull them
   --reporter NAME         console (default), json or junit
   --out PATH              write the json/junit report to PATH (console output stays on stdout)
   --filter TEXT           only scenarios whose name or file contains TEXT
@@ -56,7 +58,12 @@ Exit codes: 0 every scenario passed (every run, with --runs), 1 a scenario (or o
 the current network is torn down and the report covers what ran).`;
 
 /** The runtime named by --runtime (runtime/select.ts is the one place that makes runtimes). */
-async function runtimeFromArgs(o: { runtime: string; peerCommand?: string | undefined; image?: string | undefined }): Promise<Runtime> {
+async function runtimeFromArgs(o: {
+  runtime: string;
+  peerCommand?: string | undefined;
+  image?: string | undefined;
+  registry?: string | undefined;
+}): Promise<Runtime> {
   if (!(RUNTIME_NAMES as readonly string[]).includes(o.runtime)) {
     throw new UsageError(`--runtime expects ${RUNTIME_NAMES.join(" or ")}, got "${o.runtime}"`, usage);
   }
@@ -65,6 +72,7 @@ async function runtimeFromArgs(o: { runtime: string; peerCommand?: string | unde
       runtime: o.runtime as RuntimeName,
       peerCommand: o.peerCommand,
       image: o.image,
+      registry: o.registry,
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (error) {
@@ -109,6 +117,7 @@ export const runCommand: CliCommand = {
         runtime: { type: "string", default: "local" },
         "peer-command": { type: "string" },
         image: { type: "string" },
+        registry: { type: "string" },
         reporter: { type: "string", default: "console" },
         out: { type: "string" },
         filter: { type: "string" },
@@ -156,7 +165,7 @@ export const runCommand: CliCommand = {
     const resultsDir = v.results ?? path.join("results", `run-${timestamp()}`);
     reporters.push(new HtmlReporter(v.html ?? path.join(resultsDir, "results.html"), (line) => process.stderr.write(`${line}\n`)));
 
-    const runtime = await runtimeFromArgs({ runtime: v.runtime as string, peerCommand: v["peer-command"], image: v.image });
+    const runtime = await runtimeFromArgs({ runtime: v.runtime as string, peerCommand: v["peer-command"], image: v.image, registry: v.registry });
     const paths = (args.positionals as string[]).length > 0 ? (args.positionals as string[]) : defaultScenarioDirs();
     const watchPort = integerOption("watch-port", v["watch-port"], usage) ?? 8080;
     let dashboard: RunDashboard | undefined;

@@ -29,6 +29,16 @@ export const CONTAINER_DATA_DIR = "/sumnet-data";
  */
 export const ENGINE_CONCURRENCY = 8;
 
+/** Where a node listens, and its DATA_DIR, inside a container of its own (docker, swarm). */
+export function containerPlacement(spec: NodeSpec): ContractPlacement {
+  return {
+    p2pHost: "0.0.0.0",
+    p2pPort: CONTAINER_P2P_PORT,
+    httpPort: CONTAINER_HTTP_PORT,
+    dataDir: spec.dataDir ? CONTAINER_DATA_DIR : undefined,
+  };
+}
+
 export interface DockerNetworkContext {
   readonly docker: Docker;
   readonly runId: string;
@@ -85,12 +95,7 @@ export class DockerHost implements NetworkHost {
 
   async placeNode(spec: NodeSpec): Promise<ContractPlacement> {
     this.records.set(spec.id, { process: undefined, hostDataDir: undefined, finalLog: undefined });
-    return {
-      p2pHost: "0.0.0.0",
-      p2pPort: CONTAINER_P2P_PORT,
-      httpPort: CONTAINER_HTTP_PORT,
-      dataDir: spec.dataDir ? CONTAINER_DATA_DIR : undefined,
-    };
+    return containerPlacement(spec);
   }
 
   /** Creates (first time) or starts again (later) the node's container. */

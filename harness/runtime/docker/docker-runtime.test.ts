@@ -8,8 +8,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerGate, eventually, getTotal, postNumber } from "../../../test/docker/docker-gate.js";
-import type { NodeSpec } from "../../network/spec.js";
+import { allAgreeOn, dockerGate, testNode as node } from "../../../test/docker/docker-gate.js";
+import {
+  delaysOutsideTheContainers,
+  lineNetwork,
+  keepsDataDirAcrossKillAndRestart,
+  partitionsAndHeals,
+  reportsACrashBehindItsBack,
+} from "../../../test/docker/container-runtime-behaviour.js";
 import type { NetworkEvent } from "../runtime.js";
 import type { StartedDockerNetwork } from "./docker-runtime.js";
 import { DockerRuntime } from "./docker-runtime.js";
@@ -19,22 +25,6 @@ import { findLeftovers } from "./leftovers.js";
 import { ensureReferenceImage } from "./reference-image.js";
 
 const gate = await dockerGate("docker runtime tests");
-
-function node(id: string, numbers: string[], extra: Partial<NodeSpec> = {}): NodeSpec {
-  return { id, env: { SYNC_INTERVAL_MS: "300" }, dataDir: false, numbers, ...extra };
-}
-
-async function totals(network: StartedDockerNetwork, ids: readonly string[]): Promise<string[]> {
-  return Promise.all(ids.map(async (id) => (await getTotal(network.controlUrl(id))).total));
-}
-
-async function allAgreeOn(network: StartedDockerNetwork, ids: readonly string[], total: string, timeoutMs = 30_000): Promise<void> {
-  await eventually(
-    `${ids.join(",")} to agree on total ${total}`,
-    async () => ((await totals(network, ids)).every((t) => t === total) ? true : undefined),
-    timeoutMs,
-  );
-}
 
 describe.skipIf(!gate.available)("docker runtime", () => {
   let image: string;
@@ -59,15 +49,7 @@ describe.skipIf(!gate.available)("docker runtime", () => {
 
   it("starts every node as a container on one private network only, labelled, and they converge", async () => {
     network = await runtime.start(
-      {
-        name: "docker runtime test",
-        nodes: [node("a", ["1"]), node("b", ["2"], { dataDir: true }), node("c", ["3"]), node("d", ["4", "-100"])],
-        links: [
-          { from: "b", to: "a" },
-          { from: "c", to: "b" },
-          { from: "d", to: "c" },
-        ],
-      },
+      lineNetwork("docker runtime test"),
       { healthTimeoutMs: 60_000 },
     );
     network.subscribe((event) => events.push(event));
@@ -86,63 +68,20 @@ describe.skipIf(!gate.available)("docker runtime", () => {
   });
 
   it("cutting a link partitions the network for real; restoring it heals", async () => {
-    const net = network as StartedDockerNetwork;
-    await net.cutLink("c", "b");
-    expect(net.snapshot().links.find((l) => l.from === "c")?.cut).toBe(true);
-    await postNumber(net.controlUrl("a"), 1000);
-    await allAgreeOn(net, ["a", "b"], "910");
-    // Several anti-entropy rounds (300 ms) pass: the far side must still not know it.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect(await totals(net, ["c", "d"])).toEqual(["-90", "-90"]);
-    await net.restoreLink("b", "c");
-    await allAgreeOn(net, ids, "910");
+    await partitionsAndHeals(network as StartedDockerNetwork);
   });
 
   it("delays a link outside the containers (no tc, no netem in the image)", async () => {
-    const net = network as StartedDockerNetwork;
-    await net.shapeLink("d", "c", { delayMs: 600, jitterMs: 0, loss: 0 });
-    const started = Date.now();
-    await postNumber(net.controlUrl("c"), 5);
-    await eventually("d to learn the number", async () => ((await getTotal(net.controlUrl("d"))).total === "915" ? true : undefined));
-    // A lower bound only: the number crossed the relay, which held it for the delay.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
-    await net.clearLinkShape("c", "d");
-    expect(net.snapshot().links.find((l) => l.from === "d")?.shape.delayMs).toBe(0);
+    await delaysOutsideTheContainers(network as StartedDockerNetwork);
   });
 
   it("kill and restart keep a DATA_DIR node's numbers; exits are reported", async () => {
-    const net = network as StartedDockerNetwork;
-    await postNumber(net.controlUrl("b"), 7);
-    await allAgreeOn(net, ids, "922");
-    await net.killNode("b");
-    const killed = net.snapshot().nodes.find((n) => n.id === "b");
-    expect(killed?.status).toBe("stopped");
-    expect(killed?.lastExit).toMatchObject({ signal: "SIGKILL", expected: true });
-    await postNumber(net.controlUrl("a"), 10);
-    await net.startNode("b", { healthTimeoutMs: 60_000 });
-    await allAgreeOn(net, ids, "932");
-    expect((await getTotal(net.controlUrl("b"))).count).toBe(9);
-    expect(net.snapshot().nodes.find((n) => n.id === "b")?.starts).toBe(2);
-
-    await net.restartNode("c", { healthTimeoutMs: 60_000 });
-    expect(net.snapshot().nodes.find((n) => n.id === "c")).toMatchObject({ status: "running", starts: 2 });
-    expect(net.snapshot().nodes.find((n) => n.id === "c")?.lastExit).toMatchObject({ code: 0, expected: true });
-    await allAgreeOn(net, ids, "932");
+    await keepsDataDirAcrossKillAndRestart(network as StartedDockerNetwork);
   });
 
   it("reports a container that dies behind the harness's back as exited", async () => {
     const net = network as StartedDockerNetwork;
-    const docker = await dockerClient();
-    const [container] = await docker.listContainers({
-      filters: { label: [`${LABEL_RUN}=${net.runId}`, "sumnet.node=d"] },
-    });
-    await docker.getContainer(container?.Id ?? "missing").kill({ signal: "SIGKILL" });
-    await eventually("d to be seen as exited", async () =>
-      net.snapshot().nodes.find((n) => n.id === "d")?.status === "exited" ? true : undefined,
-    );
-    expect(net.snapshot().nodes.find((n) => n.id === "d")?.lastExit).toMatchObject({ expected: false, code: 137 });
-    expect(events.some((e) => e.type === "node" && e.node.id === "d" && e.node.status === "exited")).toBe(true);
-    await net.startNode("d", { healthTimeoutMs: 60_000 });
+    await reportsACrashBehindItsBack(net, net.runId, events);
   });
 
   it("joins a node and lets one leave", async () => {

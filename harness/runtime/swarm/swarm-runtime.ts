@@ -1,0 +1,192 @@
+/**
+ * `--runtime swarm`: every node a Docker Swarm service on a fresh attachable overlay network per start, spread over
+ * the swarm's machines; every link a relay in the link agent on its dialer's machine (a global service of the run,
+ * agent/), so no byte of a link crosses the harness's machine unless a node runs there. The harness reaches each
+ * machine's agent on a port published in host mode (a service's virtual IP and the routing mesh need IPVS, which some
+ * kernels lack; host ports do not), and through it the nodes' control APIs.
+ *
+ * Works unchanged on one machine (`docker swarm init`) and on many (`docker swarm join`); on many, images must be
+ * pullable by every machine: `registry` pushes what was built here (see README, "Several machines").
+ */
+import { randomBytes } from "node:crypto";
+import type Docker from "dockerode";
+import type { NetworkSpec, NodeSpec } from "../../network/spec.js";
+import type { SignalPolicy } from "../cleanup.js";
+import { dockerClient } from "../docker/engine.js";
+import { newRunId, runLabels } from "../docker/labels.js";
+import { ensureReferenceImage } from "../docker/reference-image.js";
+import { freePort } from "../local/free-port.js";
+import { PROCESS_RUNTIME_MAX_NODES, type Runtime, type StartNetworkOptions } from "../runtime.js";
+import { HostedNetwork } from "../started-network.js";
+import { AgentClient } from "./agent-client.js";
+import { ensureAgentImage } from "./agent-image.js";
+import { pushToRegistry } from "./registry.js";
+import { removeSwarmRun, LABEL_ROLE } from "./swarm-cleanup.js";
+import { listTasks, readyMachines, swarmAvailability, taskAddress, type Machine } from "./swarm-engine.js";
+import { SwarmHost, type SwarmLimits } from "./swarm-host.js";
+
+/** Services created or updated at once (the manager serialises them anyway; more only queues). */
+export const SWARM_CONCURRENCY = 8;
+/** The agent's port inside its container. */
+const AGENT_CONTAINER_PORT = 9900;
+const AGENT_START_TIMEOUT_MS = 90_000;
+const STATS_POLL_MS = 500;
+
+export interface SwarmRuntimeOptions {
+  /** Image for nodes that name none (`--image`). Default: the reference image, built when missing. */
+  readonly image?: string | undefined;
+  /** Base image for the reference and agent images (default `$NODE_IMAGE` or node:20-bookworm-slim). */
+  readonly nodeImage?: string | undefined;
+  /** `HOST:PORT` of a registry every machine can pull from: images built or given here are pushed there first. */
+  readonly registry?: string | undefined;
+  /** Port the link agents publish on every machine (default: a port free on this machine). */
+  readonly agentPort?: number | undefined;
+  /** Limits of every node's task (the grader's sandbox). */
+  readonly limits?: SwarmLimits | undefined;
+  readonly log?: ((line: string) => void) | undefined;
+  readonly onSignal?: SignalPolicy | undefined;
+}
+
+export type StartedSwarmNetwork = HostedNetwork & { readonly host: SwarmHost };
+
+export class SwarmRuntime implements Runtime {
+  readonly name = "swarm";
+  readonly maxNodes = PROCESS_RUNTIME_MAX_NODES;
+
+  constructor(private readonly options: SwarmRuntimeOptions = {}) {}
+
+  async start(spec: NetworkSpec, options: StartNetworkOptions = {}): Promise<StartedSwarmNetwork> {
+    const docker = await dockerClient();
+    const log = this.options.log ?? (() => undefined);
+    const swarm = await swarmAvailability(docker);
+    if (!swarm.available) throw new Error(`swarm runtime: ${swarm.reason}`);
+    const machines = await readyMachines(docker);
+    if (!machines.length) throw new Error("swarm runtime: the swarm has no ready, active machine");
+
+    const nodeImage = this.options.nodeImage ? { nodeImage: this.options.nodeImage } : {};
+    const registry = this.options.registry;
+    const published = new Map<string, Promise<string>>();
+    /** The name every machine pulls a local image by: pushed to the registry first when there is one. */
+    const everywhere = (image: string): Promise<string> => {
+      if (!registry) return Promise.resolve(image);
+      let name = published.get(image);
+      if (!name) published.set(image, (name = pushToRegistry(docker, image, registry, log)));
+      return name;
+    };
+    let defaultImage: Promise<string> | undefined;
+    const imageFor = (node: NodeSpec): Promise<string> => {
+      if (node.image) return everywhere(node.image);
+      defaultImage ??= (this.options.image ? Promise.resolve(this.options.image) : ensureReferenceImage({ log, ...nodeImage })).then(everywhere);
+      return defaultImage;
+    };
+    // Build (and push) the default image before anything starts and before the health timeout runs.
+    const firstDefault = spec.nodes.find((node) => !node.image);
+    if (firstDefault) await imageFor(firstDefault);
+    const agentImage = await everywhere(await ensureAgentImage({ log, ...nodeImage }));
+    options.signal?.throwIfAborted();
+
+    const runId = newRunId();
+    const labels = runLabels(runId, spec.name);
+    const networkName = `sumnet-${runId}`;
+    const agentPort = this.options.agentPort ?? (await freePort());
+    const token = randomBytes(16).toString("hex");
+    const agents = new Map<string, { client: AgentClient; overlayAddress: string }>();
+    let networkId: string | undefined;
+    try {
+      const created = (await docker.createNetwork({ Name: networkName, Driver: "overlay", Attachable: true, Labels: labels })) as { id: string };
+      networkId = created.id;
+      await startAgents(docker, { runId, labels, networkId, agentImage, agentPort, token, machines }, agents);
+      for (const agent of agents.values()) agent.client.startStatsPolling(STATS_POLL_MS);
+      const id = networkId;
+      const network = await HostedNetwork.start(
+        spec,
+        (events) =>
+          new SwarmHost(
+            {
+              docker,
+              runId,
+              networkId: id,
+              networkName,
+              labels,
+              machines,
+              agents,
+              imageFor,
+              isReference: (node) => !node.image && !this.options.image,
+              limits: this.options.limits,
+              log,
+              removeRun: () => removeSwarmRun(docker, runId, [...agents.values()].map((a) => a.client)).then(() => undefined),
+            },
+            events,
+          ),
+        { ...options, onSignal: this.options.onSignal, startConcurrency: SWARM_CONCURRENCY },
+      );
+      return network as StartedSwarmNetwork;
+    } catch (error) {
+      // The started network removed what it made; a failure before it existed leaves the agents and the network.
+      for (const agent of agents.values()) agent.client.stopStatsPolling();
+      await removeSwarmRun(docker, runId, [...agents.values()].map((a) => a.client)).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+export interface AgentPlan {
+  readonly runId: string;
+  readonly labels: Record<string, string>;
+  readonly networkId: string;
+  readonly agentImage: string;
+  readonly agentPort: number;
+  readonly token: string;
+  readonly machines: readonly Machine[];
+}
+
+/** Starts the run's link agents (a global service) and waits until the one on every machine answers. */
+export async function startAgents(docker: Docker, plan: AgentPlan, agents: Map<string, { client: AgentClient; overlayAddress: string }>): Promise<void> {
+  const labels = { ...plan.labels, [LABEL_ROLE]: "agent" };
+  const created = (await docker.createService({
+    Name: `sumnet-${plan.runId}-agent`,
+    Labels: labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: plan.agentImage,
+        Env: [`AGENT_PORT=${AGENT_CONTAINER_PORT}`, `AGENT_TOKEN=${plan.token}`, `SUMNET_RUN=${plan.runId}`],
+        Labels: labels,
+        Mounts: [{ Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock" }],
+      },
+      RestartPolicy: { Condition: "on-failure", MaxAttempts: 3 },
+      Networks: [{ Target: plan.networkId }],
+    },
+    Mode: { Global: {} },
+    EndpointSpec: {
+      Mode: "dnsrr",
+      Ports: [{ Protocol: "tcp", TargetPort: AGENT_CONTAINER_PORT, PublishedPort: plan.agentPort, PublishMode: "host" }],
+    },
+  } as never)) as { ID?: string; id?: string };
+  const serviceId = created.ID ?? created.id ?? "";
+  const deadline = Date.now() + AGENT_START_TIMEOUT_MS;
+  for (;;) {
+    const tasks = await listTasks(docker, [serviceId]);
+    for (const machine of plan.machines) {
+      if (agents.has(machine.id)) continue;
+      const task = tasks.find((t) => t.NodeID === machine.id && t.Status.State === "running");
+      const overlayAddress = task && taskAddress(task, plan.networkId);
+      if (!task || !overlayAddress) continue;
+      const client = new AgentClient(`http://${machine.addr}:${plan.agentPort}/${plan.token}`, machine.hostname);
+      if (await client.health(2000).then(() => true, () => false)) agents.set(machine.id, { client, overlayAddress });
+    }
+    if (agents.size === plan.machines.length) return;
+    if (Date.now() >= deadline) {
+      const missing = plan.machines.filter((m) => !agents.has(m.id));
+      const states = missing.map((m) => {
+        const task = tasks.filter((t) => t.NodeID === m.id).at(-1);
+        return `${m.hostname} (${m.addr}:${plan.agentPort}): ${task ? `task ${task.Status.State}${task.Status.Err ? `, ${task.Status.Err}` : ""}` : "no task"}`;
+      });
+      throw new Error(`swarm runtime: the link agent did not answer within ${AGENT_START_TIMEOUT_MS / 1000} s on ${states.join("; ")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export function createSwarmRuntime(options: SwarmRuntimeOptions = {}): SwarmRuntime {
+  return new SwarmRuntime(options);
+}
