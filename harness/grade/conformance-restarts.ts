@@ -146,7 +146,8 @@ async function freshPostsAfterRestart(options: RestartChecksOptions): Promise<Re
       };
     }
     await net.restartNode("c1", { hard: true, healthTimeoutMs: options.healthTimeoutMs });
-    await addNumbers(c1, AFTER, t);
+    // A restarted node may answer at another address (a new container or task): ask the network again.
+    await addNumbers(net.controlUrl("c1"), AFTER, t);
     const want = { total: sum([...BEFORE, ...AFTER]), count: BEFORE.length + AFTER.length };
     const context =
       `c1 was posted ${BEFORE.join(", ")}, killed, restarted without DATA_DIR and posted ${AFTER.join(", ")} ` +
@@ -164,7 +165,7 @@ async function freshPostsAfterRestart(options: RestartChecksOptions): Promise<Re
             : "";
       return `${context}; within ${converge / 1000} s c2 reported ${describe(r)}, expected total ${want.total} count ${want.count}${hint}`;
     }
-    const self = await waitForTotal(c1, want, converge, t);
+    const self = await waitForTotal(net.controlUrl("c1"), want, converge, t);
     if (!self.ok) {
       return (
         `${context}; c2 counts all ${want.count} numbers, but within ${converge / 1000} s c1 reported ` +
@@ -191,7 +192,7 @@ async function numbersOnceWithDataDir(options: RestartChecksOptions): Promise<Re
     await addNumbers(c1, [POSTED_WITH_NUMBERS], t);
     const want = { total: sum([...NUMBERS, POSTED_WITH_NUMBERS]), count: NUMBERS.length + 1 };
     await net.restartNode("c1", { timeoutMs: options.stopGraceMs, healthTimeoutMs: options.healthTimeoutMs });
-    const after = await waitForTotal(c1, want, settle, t);
+    const after = await waitForTotal(net.controlUrl("c1"), want, settle, t);
     if (after.ok) return null;
     const r = after.last;
     const hint =
