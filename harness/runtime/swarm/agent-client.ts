@@ -19,6 +19,7 @@ import {
   RelayListing,
   RelayState,
   VolumeRemoval,
+  PreparedVolume,
   type ContainerOp,
   type RelayOperation,
 } from "./agent/api.js";
@@ -153,6 +154,11 @@ export class AgentClient {
   }
 
   /** `POST /volumes/remove`: this run's volumes on the agent's machine; one still in use is in `failed`. */
+  /** Creates (or keeps) a node's DATA_DIR volume on this agent's machine, labelled, writable by any user. */
+  prepareVolume(name: string, labels: Readonly<Record<string, string>>): Promise<PreparedVolume> {
+    return this.call("POST", `/volumes/${encodeURIComponent(name)}/prepare`, PreparedVolume, { body: { labels }, timeoutMs: Math.max(this.timeoutMs, 60_000) });
+  }
+
   removeVolumes(): Promise<VolumeRemoval> {
     return this.call("POST", "/volumes/remove", VolumeRemoval, { timeoutMs: VOLUMES_TIMEOUT_MS });
   }

@@ -78,7 +78,7 @@ export class SwarmHost implements NetworkHost {
   readonly relayListenHost = "0.0.0.0";
   private readonly records = new Map<string, ServiceRecord>();
   private poller: NodeJS.Timeout | undefined;
-  private polling = false;
+  private listing: Promise<Map<string, Task[]>> | undefined;
   private disposed = false;
 
   constructor(
@@ -134,6 +134,9 @@ export class SwarmHost implements NetworkHost {
     record.markEnded = markEnded;
     const serviceSpec = await this.serviceSpec(record, env);
     if (!record.serviceId) {
+      // The DATA_DIR volume, made on the node's machine before its first task: writable by whatever user the image
+      // runs as (an image without the mount point would get a root-owned folder).
+      if (record.volume) await this.agentOf(spec.id).client.prepareVolume(record.volume, { ...this.ctx.labels, [LABEL_NODE]: spec.id });
       const created = (await this.ctx.docker.createService(serviceSpec as never)) as { ID?: string; id?: string };
       record.serviceId = created.ID ?? created.id;
       if (!record.serviceId) throw new Error(`node "${spec.id}": the engine created service ${record.serviceName} without an id`);
@@ -263,7 +266,7 @@ export class SwarmHost implements NetworkHost {
     let latest: Task | undefined;
     for (;;) {
       if (this.disposed) throw new Error(`swarm runtime: disposed while node "${record.spec.id}" started`);
-      const tasks = await listTasks(this.ctx.docker, [record.serviceId!]);
+      const tasks = (await this.tasksNow()).get(record.serviceId!) ?? [];
       latest = tasks
         .filter((t) => !record.oldTasks.has(t.ID))
         .sort((a, b) => a.CreatedAt.localeCompare(b.CreatedAt))
@@ -333,25 +336,41 @@ export class SwarmHost implements NetworkHost {
 
   /** Reports, once each, the current tasks that have ended (stopped, killed, crashed, or removed with their service). */
   private async pollExits(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const watched = [...this.records.values()].filter((r) => r.task && r.serviceId);
-      if (!watched.length) return;
-      const tasks = new Map((await listTasks(this.ctx.docker, watched.map((r) => r.serviceId!))).map((t) => [t.ID, t]));
-      for (const record of watched) {
-        const current = record.task!;
-        const seen = tasks.get(current.ID);
-        if (seen && !ENDED_TASK_STATES.has(seen.Status.State)) continue;
-        record.task = undefined;
-        record.oldTasks.add(current.ID);
-        const code = seen?.Status.ContainerStatus?.ExitCode;
-        this.events.exited(record.spec.id, code === undefined ? { code: null, signal: null } : exitOf(code, undefined));
-        record.markEnded();
-      }
-    } finally {
-      this.polling = false;
+    const watched = [...this.records.values()].filter((r) => r.task && r.serviceId);
+    if (!watched.length) return;
+    const tasks = await this.tasksNow();
+    for (const record of watched) {
+      const current = record.task;
+      // Another poll (the lists are shared) may have reported it meanwhile.
+      if (!current) continue;
+      const seen = tasks.get(record.serviceId!)?.find((t) => t.ID === current.ID);
+      if (seen && !ENDED_TASK_STATES.has(seen.Status.State)) continue;
+      record.task = undefined;
+      record.oldTasks.add(current.ID);
+      const code = seen?.Status.ContainerStatus?.ExitCode;
+      this.events.exited(record.spec.id, code === undefined ? { code: null, signal: null } : exitOf(code, undefined));
+      record.markEnded();
     }
+  }
+
+  /**
+   * The tasks of every service of the network, by service, in one request to the manager: a caller that asks while a
+   * request is in flight shares its answer, so 50 nodes starting at once cost one list per round, not 50.
+   */
+  private tasksNow(): Promise<Map<string, Task[]>> {
+    if (!this.listing) {
+      const ids = [...this.records.values()].flatMap((r) => (r.serviceId ? [r.serviceId] : []));
+      this.listing = (ids.length ? listTasks(this.ctx.docker, ids) : Promise.resolve([]))
+        .then((tasks) => {
+          const byService = new Map<string, Task[]>();
+          for (const task of tasks) byService.set(task.ServiceID, [...(byService.get(task.ServiceID) ?? []), task]);
+          return byService;
+        })
+        .finally(() => {
+          this.listing = undefined;
+        });
+    }
+    return this.listing;
   }
 
   private agentOf(nodeId: string): { readonly client: AgentClient; readonly overlayAddress: string } {

@@ -25,8 +25,11 @@ import { removeSwarmRun, LABEL_ROLE } from "./swarm-cleanup.js";
 import { listTasks, readyMachines, swarmAvailability, taskAddress, type Machine } from "./swarm-engine.js";
 import { SwarmHost, type SwarmLimits } from "./swarm-host.js";
 
-/** Services created or updated at once (the manager serialises them anyway; more only queues). */
-export const SWARM_CONCURRENCY = 8;
+/**
+ * Nodes started at once (a service created, its task awaited, its health awaited). The manager takes many services at
+ * once, as `docker stack deploy` gives it, and the waits share one task list per round (swarm-host.ts).
+ */
+export const SWARM_CONCURRENCY = 50;
 /** The agent's port inside its container. */
 const AGENT_CONTAINER_PORT = 9900;
 const AGENT_START_TIMEOUT_MS = 90_000;
@@ -149,7 +152,7 @@ export async function startAgents(docker: Docker, plan: AgentPlan, agents: Map<s
     TaskTemplate: {
       ContainerSpec: {
         Image: plan.agentImage,
-        Env: [`AGENT_PORT=${AGENT_CONTAINER_PORT}`, `AGENT_TOKEN=${plan.token}`, `SUMNET_RUN=${plan.runId}`],
+        Env: [`AGENT_PORT=${AGENT_CONTAINER_PORT}`, `AGENT_TOKEN=${plan.token}`, `SUMNET_RUN=${plan.runId}`, `AGENT_IMAGE=${plan.agentImage}`],
         Labels: labels,
         Mounts: [{ Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock" }],
       },

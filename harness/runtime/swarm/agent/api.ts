@@ -9,6 +9,7 @@
  *   POST   /<token>/relays/<port>                RelayOperation -> RelayState
  *   DELETE /<token>/relays/<port>                -> RelayClosed (the relay's final stats)
  *   POST   /<token>/containers/<id>/<op>[?t=s]   -> ContainerAnswer (op: stop, kill, pause, unpause; only this run's)
+ *   POST   /<token>/volumes/<name>/prepare       -> PreparedVolume (created, labelled, writable by any user)
  *   POST   /<token>/volumes/remove               -> VolumeRemoval (volumes labelled sumnet.run=<run> on this machine)
  *   ANY    /<token>/proxy/<host>:<port>/<path>   -> the node's own answer (status, content-type, body)
  *
@@ -173,6 +174,18 @@ export const ContainerAnswer = z.object({ id: z.string(), op: ContainerOp, outco
 export type ContainerAnswer = z.infer<typeof ContainerAnswer>;
 
 /** `POST /<token>/volumes/remove`: a volume still in use is a failure, not an error of the route. */
+/** A node's DATA_DIR volume, prepared before its first start: the run's volumes only (`sumnet-<run>-<node>`). */
+export const VolumeName = z
+  .string()
+  .regex(/^sumnet-[A-Za-z0-9_.-]+$/, { error: "must be a volume of sumnet's: sumnet-<run>-<node>" })
+  .max(255);
+export const PrepareVolumeRequest = z.strictObject({
+  labels: z.record(z.string(), z.string(), { error: "must be an object of label names to values" }),
+});
+export type PrepareVolumeRequest = z.infer<typeof PrepareVolumeRequest>;
+export const PreparedVolume = z.object({ name: z.string() });
+export type PreparedVolume = z.infer<typeof PreparedVolume>;
+
 export const VolumeRemoval = z.object({
   removed: z.array(z.string()),
   failed: z.array(z.object({ name: z.string(), error: z.string() })),

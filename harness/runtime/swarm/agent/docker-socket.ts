@@ -19,6 +19,11 @@ export interface DockerSocketLike {
   containerLabels(id: string): Promise<Readonly<Record<string, string>> | undefined>;
   /** Removes every volume matching `labelFilter` (`key=value`); one in use is reported in `failed`. */
   removeVolumes(labelFilter: string): Promise<VolumeRemoval>;
+  /**
+   * Creates the volume with `labels` (or keeps it) and makes its root writable by any user, with a one-off container
+   * of `image` (labelled too): a peer image's own user, whoever it is, can write its DATA_DIR.
+   */
+  prepareVolume(name: string, labels: Readonly<Record<string, string>>, image: string): Promise<void>;
 }
 
 /** The engine answered with an error status (`status`), or did not answer (`status` undefined). */
@@ -40,6 +45,8 @@ interface EngineAnswer {
 const EngineMessage = z.object({ message: z.string() });
 const ContainerInspect = z.object({ Config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }) });
 const VolumeList = z.object({ Volumes: z.array(z.object({ Name: z.string() })).nullish() });
+const Created = z.object({ Id: z.string() });
+const Waited = z.object({ StatusCode: z.number() });
 
 /** Engine answers are small JSON documents; a runaway one is cut off rather than held in memory. */
 const MAX_ENGINE_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -104,6 +111,30 @@ export class DockerSocket implements DockerSocketLike {
     return removal;
   }
 
+  async prepareVolume(name: string, labels: Readonly<Record<string, string>>, image: string): Promise<void> {
+    this.expect(await this.call("POST", "/volumes/create", this.timeoutMs, { Name: name, Labels: labels }), `create volume ${name}`);
+    const what = `create a container to prepare volume ${name}`;
+    const created = await this.call("POST", "/containers/create", this.timeoutMs, {
+      Image: image,
+      User: "0",
+      Entrypoint: ["node", "-e", "require('node:fs').chmodSync('/volume', 0o1777)"],
+      Cmd: [],
+      Labels: labels,
+      HostConfig: { Binds: [`${name}:/volume`], NetworkMode: "none" },
+    });
+    this.expect(created, what);
+    const id = this.parse(Created, created, what).Id;
+    try {
+      this.expect(await this.call("POST", `/containers/${id}/start`), `start the container preparing volume ${name}`);
+      const waited = await this.call("POST", `/containers/${id}/wait`);
+      this.expect(waited, `wait for the container preparing volume ${name}`);
+      const code = this.parse(Waited, waited, `wait for the container preparing volume ${name}`).StatusCode;
+      if (code !== 0) throw new DockerEngineError(`preparing volume ${name} failed: chmod in ${image} exited with ${code}`);
+    } finally {
+      await this.call("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
+    }
+  }
+
   private expect(answer: EngineAnswer, what: string): void {
     if (answer.status >= 200 && answer.status < 300) return;
     const parsed = EngineMessage.safeParse(safeJson(answer.body));
@@ -117,10 +148,12 @@ export class DockerSocket implements DockerSocketLike {
     return parsed.data;
   }
 
-  private call(method: "GET" | "POST" | "DELETE", path: string, timeoutMs = this.timeoutMs): Promise<EngineAnswer> {
+  private call(method: "GET" | "POST" | "DELETE", path: string, timeoutMs = this.timeoutMs, body?: unknown): Promise<EngineAnswer> {
     return new Promise((resolve, reject) => {
       const fail = (why: string): void => reject(new DockerEngineError(`docker engine at ${this.socketPath} did not answer ${method} ${path}: ${why}`));
-      const req = http.request({ socketPath: this.socketPath, method, path, headers: { host: "docker" }, timeout: timeoutMs }, (res) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers = { host: "docker", ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) }) };
+      const req = http.request({ socketPath: this.socketPath, method, path, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -133,7 +166,7 @@ export class DockerSocket implements DockerSocketLike {
       });
       req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on("error", (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
-      req.end();
+      req.end(payload);
     });
   }
 }

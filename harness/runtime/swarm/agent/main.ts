@@ -6,6 +6,7 @@
  *   AGENT_TOKEN    first segment of every route (required; 16 to 128 URL-safe characters)
  *   SUMNET_RUN     the run whose containers and volumes it may touch (required)
  *   DOCKER_SOCKET  the engine's unix socket (default /var/run/docker.sock)
+ *   AGENT_IMAGE    the agent's own image (runs once per DATA_DIR volume to make it writable; optional)
  *
  * SIGTERM or SIGINT closes every relay and exits 0.
  */
@@ -24,6 +25,7 @@ const Environment = z.object({
   AGENT_TOKEN: z.string({ error: "is required: the token every route starts with" }).pipe(AgentToken),
   SUMNET_RUN: z.string({ error: "is required: the run id (sumnet.run label) of this agent" }).min(1, { error: "must not be empty" }),
   DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
+  AGENT_IMAGE: z.string().min(1).optional(),
 });
 
 const log = (line: string): void => console.log(`${new Date().toISOString()} ${AGENT_NAME} ${line}`);
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     token: env.AGENT_TOKEN,
     runId: env.SUMNET_RUN,
     docker: new DockerSocket(env.DOCKER_SOCKET),
+    ...(env.AGENT_IMAGE ? { image: env.AGENT_IMAGE } : {}),
     log,
   });
   let stopping = false;

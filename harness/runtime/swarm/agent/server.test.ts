@@ -47,6 +47,9 @@ class FakeDocker implements DockerSocketLike {
     this.calls.push(`volumes ${labelFilter}`);
     return { removed: ["data-n1"], failed: [{ name: "data-n2", error: "volume is in use" }] };
   }
+  async prepareVolume(name: string, labels: Readonly<Record<string, string>>, image: string): Promise<void> {
+    this.calls.push(`prepare ${name} ${JSON.stringify(labels)} ${image}`);
+  }
 }
 
 interface Agent {
@@ -61,7 +64,7 @@ interface Agent {
 async function startAgent(): Promise<Agent> {
   const docker = new FakeDocker();
   const logged: string[] = [];
-  const server = await startAgentServer({ port: 0, host: "127.0.0.1", relayHost: "127.0.0.1", token: TOKEN, runId: RUN, docker, log: (l) => logged.push(l) });
+  const server = await startAgentServer({ port: 0, host: "127.0.0.1", relayHost: "127.0.0.1", token: TOKEN, runId: RUN, docker, image: "sumnet/agent:test", log: (l) => logged.push(l) });
   cleanups.push(() => server.close());
   const client = new AgentClient(`http://127.0.0.1:${server.port}/${TOKEN}`, "test-machine", { timeoutMs: 5000 });
   cleanups.push(() => client.stopStatsPolling());
@@ -440,6 +443,17 @@ describe("link agent: containers and volumes of this run only", () => {
     const agent = await startAgent();
     expect(await agent.client.removeVolumes()).toEqual({ removed: ["data-n1"], failed: [{ name: "data-n2", error: "volume is in use" }] });
     expect(agent.docker.calls).toEqual([`volumes sumnet.run=${RUN}`]);
+  });
+
+  it("prepares a DATA_DIR volume of this run (labelled, with its own image), and refuses one of another run or unlabelled", async () => {
+    const agent = await startAgent();
+    const labels = { "sumnet.run": RUN, "sumnet.node": "n1" };
+    expect(await agent.client.prepareVolume(`sumnet-${RUN}-n1`, labels)).toEqual({ name: `sumnet-${RUN}-n1` });
+    expect(agent.docker.calls).toEqual([`prepare sumnet-${RUN}-n1 ${JSON.stringify(labels)} sumnet/agent:test`]);
+    await expect(agent.client.prepareVolume("sumnet-other-n1", { "sumnet.run": "other" })).rejects.toThrow(/403: volume sumnet-other-n1 is not of run/);
+    await expect(agent.client.prepareVolume(`sumnet-${RUN}-n2`, {})).rejects.toThrow(/400: body.labels: must carry sumnet.run=/);
+    await expect(agent.client.prepareVolume("not-ours", labels)).rejects.toThrow(/400: .*must be a volume of sumnet's/);
+    expect(agent.docker.calls.length).toBe(1);
   });
 
   it("names the agent by machine and address, never by its token, when it cannot be reached", async () => {

@@ -26,15 +26,18 @@ import {
   MAX_REQUEST_BYTES,
   OpenRelayRequest,
   PortInPath,
+  PrepareVolumeRequest,
   PROXY_ERROR_HEADER,
   ProxyTarget,
   RelayOperation,
   StopSeconds,
+  VolumeName,
   type AgentHealth,
   type ContainerAnswer,
   type ContainerOutcome,
   type ErrorAnswer,
   type OpenRelayAnswer,
+  type PreparedVolume,
   type ProxyErrorKind,
   type RelayClosed,
   type RelayListing,
@@ -56,6 +59,8 @@ export interface AgentServerOptions {
   readonly log?: (line: string) => void;
   /** Listen address of the relays (default 0.0.0.0). */
   readonly relayHost?: string;
+  /** The agent's own image: it runs once to make a DATA_DIR volume writable (volumes/<name>/prepare). */
+  readonly image?: string;
 }
 
 export interface AgentServer {
@@ -210,6 +215,22 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       }
     },
 
+    async prepareVolume(nameText: string, body: unknown): Promise<PreparedVolume> {
+      const name = parseWith(VolumeName, nameText, "volume name in /volumes/<name>/prepare");
+      if (!name.startsWith(`sumnet-${options.runId}-`)) {
+        throw new Refusal(403, `volume ${name} is not of run ${options.runId}: this agent prepares only sumnet-${options.runId}-<node>`);
+      }
+      const request = parseWith(PrepareVolumeRequest, body, "body");
+      if (request.labels[LABEL_RUN] !== options.runId) {
+        throw new Refusal(400, `body.labels: must carry ${LABEL_RUN}=${options.runId} (so that clean-up finds the volume)`);
+      }
+      if (!options.image) throw new Refusal(501, "this agent was started without its own image (AGENT_IMAGE): it cannot prepare volumes");
+      const image = options.image;
+      await engine(() => docker.prepareVolume(name, request.labels, image));
+      log(`volume ${name} prepared (writable by any user)`);
+      return { name };
+    },
+
     async removeVolumes() {
       const removal = await engine(() => docker.removeVolumes(`${LABEL_RUN}=${options.runId}`));
       log(`volumes: removed ${removal.removed.length}${removal.failed.length > 0 ? `, failed ${removal.failed.map((f) => f.name).join(", ")}` : ""}`);
@@ -245,6 +266,10 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       allow("POST", "/containers/<id>/<op>");
       return sendJson(res, 200, await routes.container(a, b, new URLSearchParams(search)));
     }
+    if (resource === "volumes" && a !== undefined && b === "prepare" && route.length === 3) {
+      allow("POST", "/volumes/<name>/prepare");
+      return sendJson(res, 200, await routes.prepareVolume(a, await readJson(req)));
+    }
     if (resource === "volumes" && a === "remove" && route.length === 2) {
       allow("POST", "/volumes/remove");
       return sendJson(res, 200, await routes.removeVolumes());
@@ -252,7 +277,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     throw new Refusal(
       404,
       `no route ${method} /${route.join("/")}; the agent serves GET /health, GET|POST /relays, POST|DELETE /relays/<port>, ` +
-        "POST /containers/<id>/<stop|kill|pause|unpause>, POST /volumes/remove, and /proxy/<host>:<port>/<path>",
+        "POST /containers/<id>/<stop|kill|pause|unpause>, POST /volumes/<name>/prepare, POST /volumes/remove, and /proxy/<host>:<port>/<path>",
     );
   };
 
