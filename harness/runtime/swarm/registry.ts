@@ -21,7 +21,8 @@ export async function pushToRegistry(docker: Docker, image: string, registry: st
   const tag = target.slice(colon + 1);
   await docker.getImage(image).tag({ repo, tag });
   log(`pushing ${image} to ${registry} as ${target}`);
-  const stream = (await docker.getImage(target).push({})) as NodeJS.ReadableStream;
+  // The engine wants an X-Registry-Auth header even for a registry without authentication: an empty one.
+  const stream = (await docker.getImage(target).push({ authconfig: { serveraddress: registry } } as never)) as unknown as NodeJS.ReadableStream;
   const events = await new Promise<{ error?: string; errorDetail?: { message?: string } }[]>((resolve, reject) =>
     docker.modem.followProgress(stream, (error: Error | null, output: unknown[]) => (error ? reject(error) : resolve(output as never))),
   );
