@@ -33,7 +33,13 @@ export const SWARM_CONCURRENCY = 50;
 /** The agent's port inside its container. */
 const AGENT_CONTAINER_PORT = 9900;
 const AGENT_START_TIMEOUT_MS = 90_000;
+/** Link counters are read from every agent this often, and less often for big networks (5 ms per link). */
 const STATS_POLL_MS = 500;
+/**
+ * A request to an agent may wait this long. An agent answers in milliseconds, but on a machine that is starting 200
+ * containers at once (load average 20 on 2 cores) a relay's retarget took over 10 s to be answered.
+ */
+const AGENT_TIMEOUT_MS = 30_000;
 
 export interface SwarmRuntimeOptions {
   /** Image for nodes that name none (`--image`). Default: the reference image, built when missing. */
@@ -69,11 +75,14 @@ export class SwarmRuntime implements Runtime {
     const nodeImage = this.options.nodeImage ? { nodeImage: this.options.nodeImage } : {};
     const registry = this.options.registry;
     const published = new Map<string, Promise<string>>();
-    /** The name every machine pulls a local image by: pushed to the registry first when there is one. */
+    /**
+     * How every machine names an image: pushed to the registry first when there is one; otherwise its image id. A
+     * task of an image named by a tag makes its machine try a pull first (seconds, without a registry in reach); one
+     * named by id does not, and runs only the exact image built here (a machine without it says so).
+     */
     const everywhere = (image: string): Promise<string> => {
-      if (!registry) return Promise.resolve(image);
       let name = published.get(image);
-      if (!name) published.set(image, (name = pushToRegistry(docker, image, registry, log)));
+      if (!name) published.set(image, (name = registry ? pushToRegistry(docker, image, registry, log) : localImageId(docker, image)));
       return name;
     };
     let defaultImage: Promise<string> | undefined;
@@ -99,7 +108,7 @@ export class SwarmRuntime implements Runtime {
       const created = (await docker.createNetwork({ Name: networkName, Driver: "overlay", Attachable: true, Labels: labels })) as { id: string };
       networkId = created.id;
       await startAgents(docker, { runId, labels, networkId, agentImage, agentPort, token, machines }, agents);
-      for (const agent of agents.values()) agent.client.startStatsPolling(STATS_POLL_MS);
+      for (const agent of agents.values()) agent.client.startStatsPolling(Math.max(STATS_POLL_MS, spec.links.length * 5));
       const id = networkId;
       const network = await HostedNetwork.start(
         spec,
@@ -155,6 +164,8 @@ export async function startAgents(docker: Docker, plan: AgentPlan, agents: Map<s
         Env: [`AGENT_PORT=${AGENT_CONTAINER_PORT}`, `AGENT_TOKEN=${plan.token}`, `SUMNET_RUN=${plan.runId}`, `AGENT_IMAGE=${plan.agentImage}`],
         Labels: labels,
         Mounts: [{ Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock" }],
+        // The harness asks /health itself; the image's HEALTHCHECK would hold the task in "starting" for seconds.
+        HealthCheck: { Test: ["NONE"] },
       },
       RestartPolicy: { Condition: "on-failure", MaxAttempts: 3 },
       Networks: [{ Target: plan.networkId }],
@@ -174,7 +185,7 @@ export async function startAgents(docker: Docker, plan: AgentPlan, agents: Map<s
       const task = tasks.find((t) => t.NodeID === machine.id && t.Status.State === "running");
       const overlayAddress = task && taskAddress(task, plan.networkId);
       if (!task || !overlayAddress) continue;
-      const client = new AgentClient(`http://${machine.addr}:${plan.agentPort}/${plan.token}`, machine.hostname);
+      const client = new AgentClient(`http://${machine.addr}:${plan.agentPort}/${plan.token}`, machine.hostname, { timeoutMs: AGENT_TIMEOUT_MS });
       if (await client.health(2000).then(() => true, () => false)) agents.set(machine.id, { client, overlayAddress });
     }
     if (agents.size === plan.machines.length) return;
@@ -187,6 +198,19 @@ export async function startAgents(docker: Docker, plan: AgentPlan, agents: Map<s
       throw new Error(`swarm runtime: the link agent did not answer within ${AGENT_START_TIMEOUT_MS / 1000} s on ${states.join("; ")}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The id of an image this engine holds, or an error that says it does not and what to do. */
+async function localImageId(docker: Docker, image: string): Promise<string> {
+  try {
+    const info = (await docker.getImage(image).inspect()) as { Id: string };
+    return info.Id;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    throw new Error(
+      `swarm runtime: image ${image} is not on this machine: build or pull it first, or pass --registry HOST:PORT with a registry that has it`,
+    );
   }
 }
 
