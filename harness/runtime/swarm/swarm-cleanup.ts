@@ -41,14 +41,16 @@ export async function removeSwarmRun(docker: Docker, runId: string | undefined, 
       }
     });
     const ids = new Set(list.map((s) => s.ID));
-    const deadline = Date.now() + CONTAINER_PATIENCE_MS;
+    // 200 containers stopping at once on 2 cores took over a minute: the patience grows with their number.
+    const patienceMs = CONTAINER_PATIENCE_MS + list.length * 500;
+    const deadline = Date.now() + patienceMs;
     for (;;) {
       const tasks = ids.size ? await listTasks(docker, [...ids]).catch(() => []) : [];
       const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
       const here = containers.filter((c) => ids.has(c.Labels["com.docker.swarm.service.id"] ?? ""));
       if (!tasks.length && !here.length) return;
       if (Date.now() >= deadline) {
-        problems.push(`${here.length} container(s) and ${tasks.length} task(s) of removed services still there after ${CONTAINER_PATIENCE_MS / 1000} s`);
+        problems.push(`${here.length} container(s) and ${tasks.length} task(s) of removed services still there after ${patienceMs / 1000} s`);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 250));

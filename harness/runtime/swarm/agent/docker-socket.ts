@@ -135,6 +135,14 @@ export class DockerSocket implements DockerSocketLike {
     }
   }
 
+  /**
+   * Raises a container's CPU weight (Engine API container update). The agent gives itself a large one: on a machine
+   * where hundreds of nodes start at once it must still answer the harness, and a swarm task cannot ask for a weight.
+   */
+  async setCpuShares(id: string, shares: number): Promise<void> {
+    this.expect(await this.call("POST", `/containers/${encodeURIComponent(id)}/update`, this.timeoutMs, { CpuShares: shares }), `update container ${id}`);
+  }
+
   private expect(answer: EngineAnswer, what: string): void {
     if (answer.status >= 200 && answer.status < 300) return;
     const parsed = EngineMessage.safeParse(safeJson(answer.body));
