@@ -54,6 +54,8 @@ Options:
   --reps R         starts of each kind, alternating which goes first (default 1)
   --only LIST      start, throughput or both, comma-separated (default start,throughput)
   --mb M           MiB the source sends per throughput sample (default 200)
+  --dissemination tree|flood
+                   the reference peer's DISSEMINATION on both sides (default: the peer's own, flood)
   -h, --help       show this help
 
 Needs a Docker engine that manages a swarm (docker swarm init). Set NODE_IMAGE=sumnet/node-base:20 where no registry
@@ -76,6 +78,8 @@ interface Options {
   readonly start: boolean;
   readonly throughput: boolean;
   readonly mb: number;
+  /** The reference peer's DISSEMINATION for every peer of both sides; undefined: the peer's default (flood). */
+  readonly dissemination: "tree" | "flood" | undefined;
 }
 
 /** A wrong command line: said with the usage, without a stack. */
@@ -88,6 +92,7 @@ function parseOptions(): Options | undefined {
     reps: { type: "string", default: "1" },
     only: { type: "string", default: "start,throughput" },
     mb: { type: "string", default: "200" },
+    dissemination: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
@@ -107,7 +112,12 @@ function parseOptions(): Options | undefined {
   };
   const only = values.only.split(",").map((s) => s.trim());
   if (only.some((s) => s !== "start" && s !== "throughput")) throw new UsageError(`--only takes start and/or throughput, got "${values.only}"`);
+  const dissemination = values.dissemination;
+  if (dissemination !== undefined && dissemination !== "tree" && dissemination !== "flood") {
+    throw new UsageError(`--dissemination takes tree or flood, got "${dissemination}"`);
+  }
   return {
+    dissemination,
     nodes: count("nodes", values.nodes, 3),
     numbers: count("numbers", values.numbers, 0),
     reps: count("reps", values.reps, 1),
@@ -337,9 +347,10 @@ interface StartResult {
 
 async function benchStart(docker: Docker, options: Options, image: string, labels: Record<string, string>, dir: string, signal: AbortSignal): Promise<StartResult> {
   const graph = ringWithChords(options.nodes, GRAPH_SEED);
+  const diss: Record<string, string> = options.dissemination ? { DISSEMINATION: options.dissemination } : {};
   const spec: NetworkSpec = {
     name: `bench-swarm-${options.nodes}`,
-    nodes: graph.nodes.map((id) => ({ id, env: {}, dataDir: false, numbers: [] })),
+    nodes: graph.nodes.map((id) => ({ id, env: diss, dataDir: false, numbers: [] })),
     links: graph.links,
   };
   const numbers = dealNumbers(graph.nodes, options.numbers, GRAPH_SEED);
