@@ -102,8 +102,14 @@ if (wanted("scale")) {
     steps.push({ inject: { at, values: Array.from({ length: count }, (_, i) => p * 1000 + i - 500) } });
   }
   steps.push({ expect: { timeout: "10m" } });
-  const scenario = { name: `bench-scale-${nodes}`, topology: { type: "random", nodes, degree: 4 }, steps };
-  log(`scale: ${nodes} nodes (random, degree 4), ${numbers} numbers in ${posts} POSTs, one expect (budget ${seconds(budgetMs)})...`);
+  const dissemination = option("dissemination");
+  const scenario = {
+    name: `bench-scale-${nodes}`,
+    topology: { type: "random", nodes, degree: 4 },
+    ...(dissemination ? { defaults: { environment: { DISSEMINATION: dissemination } } } : {}),
+    steps,
+  };
+  log(`scale: ${nodes} nodes (random, degree 4, ${dissemination ?? "the peer's default"} dissemination), ${numbers} numbers in ${posts} POSTs, one expect (budget ${seconds(budgetMs)})...`);
   peakRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const result: ScenarioResult = await runScenario(scenario, {

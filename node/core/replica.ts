@@ -17,6 +17,7 @@
  *   been quiet for `summaryIdleMs`, and full digests only where summaries differ.
  */
 import { SeqRanges, type Range } from "./seq-ranges.js";
+import { OriginValues } from "./origin-values.js";
 import { SetHash } from "./set-hash.js";
 import { PROTOCOL, MAX_FRAME_BYTES, TREE_EXTENSION, type WireMessage, type WireNumber } from "../wire/messages.js";
 
@@ -24,6 +25,8 @@ export interface NumberRecord {
   readonly origin: string;
   readonly seq: number;
   readonly value: bigint;
+  /** The wire form this record arrived in, sent on as it is (a number crosses many links; see `toWire`). */
+  readonly wire?: WireNumber | undefined;
 }
 
 export type LinkId = number;
@@ -84,7 +87,7 @@ const BUSY_SUMMARY_FACTOR = 10;
 
 interface OriginState {
   readonly seqs: SeqRanges;
-  readonly values: Map<number, bigint>;
+  readonly values: OriginValues;
 }
 
 interface LinkState {
@@ -309,6 +312,7 @@ export class Replica {
           origin: n.origin,
           seq: n.seq,
           value: BigInt(n.value),
+          wire: canonical(n.value) ? n : undefined,
         }));
         if (state.mode !== "tree") {
           for (const [origin, seqs] of seqsByOrigin(records)) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
@@ -447,7 +451,7 @@ export class Replica {
   numbersOf(origin: string): NumberRecord[] {
     const state = this.origins.get(origin);
     if (!state) return [];
-    return [...state.values.entries()].sort((a, b) => a[0] - b[0]).map(([seq, value]) => ({ origin, seq, value }));
+    return state.values.entries().map(([seq, value]) => ({ origin, seq, value }));
   }
 
   linkPeer(link: LinkId): string | undefined {
@@ -524,13 +528,16 @@ export class Replica {
    * every lazy tree link (so a part of the network the eager links no longer reach hears of them within one flush).
    */
   private spread(records: readonly NumberRecord[], except: LinkId | undefined): void {
+    // The batch's identities by origin, made once for every lazy link and `recent` (not one insertion per number each).
+    let ids: Map<string, SeqRanges> | undefined;
+    const identities = () => (ids ??= rangesByOrigin(records));
     for (const [link, state] of this.links) {
       if (link === except || !state.active) continue;
       if (state.mode === "tree") {
         if (state.eager) for (const r of records) this.enqueue(state, r);
         else {
           if (!state.ihave.size) state.ihaveQueuedAt = this.clock;
-          for (const r of records) addTo(state.ihave, r);
+          addAllTo(state.ihave, identities());
         }
         continue;
       }
@@ -545,7 +552,7 @@ export class Replica {
       }
       for (const [origin, seqs] of sent) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
     }
-    if (this.dissemination === "tree") for (const r of records) addTo(this.recent, r);
+    if (this.dissemination === "tree") addAllTo(this.recent, identities());
   }
 
   /** Active lazy tree links. */
@@ -659,7 +666,7 @@ export class Replica {
     for (const r of records) {
       let state = this.origins.get(r.origin);
       if (!state) {
-        state = { seqs: new SeqRanges(), values: new Map() };
+        state = { seqs: new SeqRanges(), values: new OriginValues() };
         this.origins.set(r.origin, state);
       }
       const held = state.values.get(r.seq);
@@ -698,6 +705,20 @@ function addTo(sets: Map<string, SeqRanges>, r: { origin: string; seq: number })
   set.add(r.seq);
 }
 
+function addAllTo(sets: Map<string, SeqRanges>, ids: ReadonlyMap<string, SeqRanges>): void {
+  for (const [origin, set] of ids) {
+    const mine = sets.get(origin);
+    if (mine) mine.addAll(set);
+    else sets.set(origin, set.clone());
+  }
+}
+
+function rangesByOrigin(records: readonly NumberRecord[]): Map<string, SeqRanges> {
+  const out = new Map<string, SeqRanges>();
+  for (const [origin, seqs] of seqsByOrigin(records)) out.set(origin, SeqRanges.fromSeqs(seqs));
+  return out;
+}
+
 function has(sets: Map<string, SeqRanges>, r: { origin: string; seq: number }): boolean {
   return sets.get(r.origin)?.has(r.seq) ?? false;
 }
@@ -721,7 +742,16 @@ function knownFor(state: LinkState, origin: string): SeqRanges {
   return set;
 }
 
+/** Whether a decimal string is how `bigint.toString()` writes its value (no leading zeros, no "-0"). */
+function canonical(value: string): boolean {
+  const digits = value[0] === "-" ? 1 : 0;
+  return value[digits] !== "0" || (value.length === 1);
+}
+
 export function toWire(r: NumberRecord): WireNumber {
+  // Wire numbers are never mutated: one received is forwarded as the same object (in the simulator, one object crosses
+  // every link instead of a fresh one and a decimal string per hop).
+  if (r.wire) return r.wire;
   return { origin: r.origin, seq: r.seq, value: r.value.toString() };
 }
 

@@ -22,7 +22,19 @@ export class SeqRanges {
 
   /** Single sequence numbers, in any order, duplicates allowed. O(n log n). */
   static fromSeqs(seqs: readonly number[]): SeqRanges {
-    return SeqRanges.from(seqs.map((seq) => [seq, seq]));
+    // One pass, with no pair per seq: seqs mostly come in order (a frame lists an origin's numbers as they were
+    // written), and are sorted as plain numbers when not.
+    let ordered = true;
+    for (let i = 1; i < seqs.length && ordered; i++) ordered = seqs[i - 1]! <= seqs[i]!;
+    const list = ordered ? seqs : [...seqs].sort((a, b) => a - b);
+    const set = new SeqRanges();
+    let last: [number, number] | undefined;
+    for (const seq of list) {
+      if (last && seq <= last[1] + 1) {
+        if (seq > last[1]) last[1] = seq;
+      } else set.ranges.push((last = [seq, seq]));
+    }
+    return set;
   }
 
   get size(): number {

@@ -8,9 +8,9 @@ export class SetHash {
   private b = 0;
 
   add(origin: string, seq: number): void {
-    const [x, y] = identityHash(origin, seq);
-    this.a = (this.a + x) >>> 0;
-    this.b = (this.b + y) >>> 0;
+    const h = originHash(origin);
+    this.a = (this.a + laneA(h, seq)) >>> 0;
+    this.b = (this.b + laneB(h, seq)) >>> 0;
   }
 
   toHex(): string {
@@ -22,6 +22,11 @@ const originHashes = new Map<string, [number, number]>();
 
 /** Two independent 32-bit hashes of "origin seq" (FNV-1a of the origin, then mixed with the seq). */
 export function identityHash(origin: string, seq: number): [number, number] {
+  const h = originHash(origin);
+  return [laneA(h, seq), laneB(h, seq)];
+}
+
+function originHash(origin: string): readonly [number, number] {
   let h = originHashes.get(origin);
   if (!h) {
     let h1 = 0x811c9dc5;
@@ -34,9 +39,17 @@ export function identityHash(origin: string, seq: number): [number, number] {
     h = [h1 >>> 0, h2 >>> 0];
     if (originHashes.size < 1_000_000) originHashes.set(origin, h);
   }
-  const lo = seq >>> 0;
+  return h;
+}
+
+function laneA(h: readonly [number, number], seq: number): number {
   const hi = Math.floor(seq / 0x1_0000_0000) >>> 0;
-  return [mix(h[0] ^ mix(lo ^ 0x9e3779b9) ^ Math.imul(hi, 0x85ebca6b)), mix(h[1] ^ mix(lo + 0x7f4a7c15) ^ Math.imul(hi, 0xc2b2ae35))];
+  return mix(h[0] ^ mix((seq >>> 0) ^ 0x9e3779b9) ^ Math.imul(hi, 0x85ebca6b));
+}
+
+function laneB(h: readonly [number, number], seq: number): number {
+  const hi = Math.floor(seq / 0x1_0000_0000) >>> 0;
+  return mix(h[1] ^ mix((seq >>> 0) + 0x7f4a7c15) ^ Math.imul(hi, 0xc2b2ae35));
 }
 
 /** murmur3's 32-bit finaliser: every input bit affects every output bit. */
