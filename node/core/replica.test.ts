@@ -340,3 +340,20 @@ describe("Replica under adversarial orderings (found by npm run fuzz)", () => {
   }, 20_000);
 });
 
+
+describe("Replica totals", () => {
+  it("stays exact where a sum of plain numbers would round: thousands of values near 2^40, big ones between", () => {
+    const r = new Replica({ nodeId: "n1", origin: "n1@t" });
+    const values: bigint[] = [];
+    for (let i = 0; i < 12_000; i++) values.push(i % 7 === 0 ? -(2n ** 40n) + BigInt(i) : 2n ** 40n - BigInt(i));
+    values.push(2n ** 70n + 1n, -(2n ** 41n), 3n);
+    // One batch (the running sum of small values passes 2^53), then the same values again from another origin, one
+    // at a time.
+    r.addLocal(r.allocate(values));
+    const other = values.map((value, i) => ({ origin: "n2@t", seq: i + 1, value }));
+    for (const rec of other) r.addLocal([rec]);
+    const expected = 2n * values.reduce((a, b) => a + b, 0n);
+    expect(r.total).toBe(expected);
+    expect(r.count).toBe(2 * values.length);
+  });
+});

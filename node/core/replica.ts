@@ -125,6 +125,10 @@ interface LinkState {
   pulledPrev: Map<string, SeqRanges>;
 }
 
+/** Values summed as plain numbers stay exact: |value| <= 2^40 and a running sum within 2^52 (the sum stays below 2^53). */
+const SMALL = 2n ** 40n;
+const SMALL_SUM = 2 ** 52;
+
 /** Keep a numbers frame well under the 1 MiB limit. */
 const FRAME_BUDGET = Math.floor(MAX_FRAME_BYTES / 2);
 const NUMBER_OVERHEAD = 48;
@@ -308,12 +312,7 @@ export class Replica {
         break;
       }
       case "numbers": {
-        const records: NumberRecord[] = message.numbers.map((n) => ({
-          origin: n.origin,
-          seq: n.seq,
-          value: BigInt(n.value),
-          wire: canonical(n.value) ? n : undefined,
-        }));
+        const records = decoded.get(message.numbers) ?? decode(message.numbers);
         if (state.mode !== "tree") {
           for (const [origin, seqs] of seqsByOrigin(records)) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
         }
@@ -663,6 +662,8 @@ export class Replica {
 
   private merge(records: readonly NumberRecord[], from: LinkId | "local", out: Output[]): NumberRecord[] {
     const learned: NumberRecord[] = [];
+    // Small values are summed as plain numbers and added to the bigint total once: a bigint sum allocates every time.
+    let small = 0;
     for (const r of records) {
       let state = this.origins.get(r.origin);
       if (!state) {
@@ -676,10 +677,12 @@ export class Replica {
       }
       state.values.set(r.seq, r.value);
       this.setHash.add(r.origin, r.seq);
-      this.totalValue += r.value;
+      if (r.value >= -SMALL && r.value <= SMALL && small >= -SMALL_SUM && small <= SMALL_SUM) small += Number(r.value);
+      else this.totalValue += r.value;
       this.countValue++;
       learned.push(r);
     }
+    if (small !== 0) this.totalValue += BigInt(small);
     // One merge per origin, not one insertion per number: a message may list sequence numbers in any order.
     for (const [origin, seqs] of seqsByOrigin(learned)) this.origins.get(origin)!.seqs.addAll(SeqRanges.fromSeqs(seqs));
     // A recovered or restarted writer must never reuse a sequence number of its own origin.
@@ -742,6 +745,17 @@ function knownFor(state: LinkState, origin: string): SeqRanges {
   return set;
 }
 
+/**
+ * The records a numbers frame was made from, by the frame's array: a frame that reaches another replica in the same
+ * process (the simulator hands messages over as they are) is not decoded again, number by number, at every hop. The
+ * records are immutable, and a frame that came through a socket was parsed afresh and is decoded.
+ */
+const decoded = new WeakMap<readonly WireNumber[], readonly NumberRecord[]>();
+
+function decode(numbers: readonly WireNumber[]): NumberRecord[] {
+  return numbers.map((n) => ({ origin: n.origin, seq: n.seq, value: BigInt(n.value), wire: canonical(n.value) ? n : undefined }));
+}
+
 /** Whether a decimal string is how `bigint.toString()` writes its value (no leading zeros, no "-0"). */
 function canonical(value: string): boolean {
   const digits = value[0] === "-" ? 1 : 0;
@@ -757,17 +771,23 @@ export function toWire(r: NumberRecord): WireNumber {
 
 function* chunk(records: readonly NumberRecord[]): Generator<WireNumber[]> {
   let batch: WireNumber[] = [];
+  let from = 0;
   let bytes = 0;
-  for (const r of records) {
-    const n = toWire(r);
+  for (let i = 0; i < records.length; i++) {
+    const n = toWire(records[i]!);
     const size = n.origin.length + n.value.length + NUMBER_OVERHEAD;
     if (batch.length && bytes + size > FRAME_BUDGET) {
+      decoded.set(batch, records.slice(from, i));
       yield batch;
       batch = [];
+      from = i;
       bytes = 0;
     }
     batch.push(n);
     bytes += size;
   }
-  if (batch.length) yield batch;
+  if (batch.length) {
+    decoded.set(batch, from === 0 ? records : records.slice(from));
+    yield batch;
+  }
 }
