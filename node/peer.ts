@@ -1,6 +1,7 @@
 /**
- * One running peer: the replica core wired to its adapters (TCP links, the control API, the number log) and to
- * time (the batching timer and the anti-entropy interval).
+ * One running peer: the shell of I/O around the sans-I/O peer core (node/core/peer-core.ts): TCP links, the control
+ * API, the number log, and the one timer the core asks for. The simulator runs the same core in its own shell
+ * (harness/runtime/sim/sim-node.ts).
  */
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -8,7 +9,8 @@ import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PeerConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
-import { Replica, type NumberRecord, type Output } from "./core/replica.js";
+import type { NumberRecord, Replica } from "./core/replica.js";
+import { PeerCore, type Effect } from "./core/peer-core.js";
 import { NumberLog } from "./adapters/number-log.js";
 import { PeerMetrics } from "./adapters/metrics.js";
 import { TcpLinks } from "./adapters/tcp-links.js";
@@ -19,8 +21,6 @@ import { HttpError, createControlServer } from "./adapters/http-api.js";
 export function newIncarnation(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 }
-
-const TOTAL_LOG_INTERVAL_MS = 100;
 
 export interface RunningPeer {
   readonly nodeId: string;
@@ -35,14 +35,13 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
   const metrics = new PeerMetrics();
 
   let numberLog: NumberLog | undefined;
-  let origin = `${config.nodeId}@${newIncarnation()}`;
+  let recoveredOrigin: string | undefined;
   let recovered: NumberRecord[] = [];
   if (config.dataDir) {
     const opened = await NumberLog.open(config.dataDir);
     numberLog = opened.log;
     const r = opened.recovered;
-    if (r.origin) origin = r.origin;
-    else await numberLog.writeOrigin(origin);
+    recoveredOrigin = r.origin;
     recovered = r.numbers;
     if (r.tornBytes || r.damagedLines.length) {
       log.warn("number log repaired", {
@@ -53,34 +52,21 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     }
   }
 
-  const replica = new Replica({
-    nodeId: config.nodeId,
-    origin,
-    dissemination: config.dissemination,
-    timing: { batchMs: config.batchMs, syncIntervalMs: config.syncIntervalMs },
+  const core = new PeerCore(config, {
+    incarnation: newIncarnation(),
+    durable: numberLog !== undefined,
+    recovered: { origin: recoveredOrigin, numbers: recovered },
     now: performance.now(),
   });
-  replica.addLocal(recovered);
-  // Numbers given at start have identities fixed by node and position: restarts add nothing twice.
-  replica.addLocal(config.numbers.map((value, i) => ({ origin: `${config.nodeId}@init`, seq: i + 1, value })));
+  const replica = core.replica;
+  // The writer's identity is on disk before anything is written under it.
+  if (numberLog && !recoveredOrigin) await numberLog.writeOrigin(core.origin);
 
-  // One timer, set for whenever the replica next needs a tick (batched pushes, anti-entropy, announcements, grafts).
+  // One timer, set for whenever the core next needs a tick (batched pushes, anti-entropy, announcements, grafts, the
+  // log of the total).
   let tickTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let tickAt = Infinity;
-  let totalTimer: NodeJS.Timeout | undefined;
-  let lastTotalLogged = 0;
   let stopping = false;
-
-  const logTotal = () => {
-    totalTimer = undefined;
-    lastTotalLogged = performance.now();
-    log.info("total", { total: replica.total, count: replica.count });
-  };
-  const totalChanged = () => {
-    if (totalTimer) return;
-    const wait = Math.max(0, lastTotalLogged + TOTAL_LOG_INTERVAL_MS - performance.now());
-    totalTimer = setTimeout(logTotal, wait);
-  };
 
   const clearTick = () => {
     if (!tickTimer) return;
@@ -92,40 +78,40 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
   const tick = () => {
     tickTimer = undefined;
     tickAt = Infinity;
-    apply(replica.tick(performance.now()));
+    apply(core.tick(performance.now()));
   };
   // What is due now runs at the end of this turn of the event loop, so that everything that arrived in the turn
   // leaves together (a lone number still crosses a hop without delay); later work gets a timer.
   const scheduleTick = () => {
     if (stopping) return;
-    const at = replica.nextTickAt();
+    const at = core.nextWakeAt();
     if (tickTimer && tickAt <= at) return;
     clearTick();
+    if (at === Infinity) return;
     tickAt = at;
     const wait = at - performance.now();
     tickTimer = wait > 0 ? setTimeout(tick, Math.ceil(wait)) : setImmediate(tick);
   };
 
-  const apply = (outputs: readonly Output[]) => {
-    for (const o of outputs) {
-      switch (o.kind) {
+  const apply = (effects: readonly Effect[]) => {
+    for (const e of effects) {
+      switch (e.kind) {
         case "send":
-          links.send(o.link, o.message);
+          links.send(e.link, e.message);
+          break;
+        case "persist":
+          numberLog?.append(e.numbers).catch((err: Error) => log.error("number log write failed", { error: err.message }));
           break;
         case "learned":
-          if (o.from !== "local" && numberLog) {
-            numberLog.append(o.numbers).catch((err: Error) => log.error("number log write failed", { error: err.message }));
-          }
-          totalChanged();
-          legacy.learned(o.numbers);
+          legacy.learned(e.numbers);
           break;
         case "close":
           metrics.reject("protocol");
-          links.close(o.link, o.reason);
+          links.close(e.link, e.reason);
           break;
-        case "conflict":
-          metrics.conflicts++;
-          log.warn("conflicting number ignored", { peer: replica.linkPeer(o.link), origin: o.origin, seq: o.seq });
+        case "log":
+          if (e.conflict) metrics.conflicts++;
+          log[e.level](e.event, e.fields);
           break;
       }
     }
@@ -142,16 +128,16 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     events: {
       up: (link, peer, direction) => {
         legacy.up(link, peer, direction);
-        apply(replica.linkUp(link, peer, direction === "out" ? "dialer" : "acceptor", performance.now()));
+        apply(core.linkUp(link, peer, direction === "out" ? "dialer" : "acceptor", performance.now()));
       },
       message: (link, message) => {
         legacy.message(link);
-        apply(replica.receive(link, message, performance.now()));
+        apply(core.receive(link, message, performance.now()));
       },
       legacy: (link, text) => legacy.frame(link, text),
       down: (link) => {
         legacy.down(link);
-        apply(replica.linkDown(link, performance.now()));
+        apply(core.linkDown(link, performance.now()));
       },
     },
   });
@@ -163,7 +149,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     numberLog,
     log,
     metrics,
-    addLocal: (numbers) => apply(replica.addLocal(numbers)),
+    addLocal: (numbers) => apply(core.addLocal(numbers, performance.now())),
   });
 
   const p2pPort = await links.listen();
@@ -173,24 +159,17 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     nodeId: config.nodeId,
     async addNumbers(values) {
       if (stopping) throw new HttpError(503, "peer is stopping");
-      const records = replica.allocate(values);
+      const records = core.allocate(values);
       // Durable before acknowledged, and before anything is sent: a crash can lose only unacknowledged numbers,
       // whose identities were never seen outside this process.
       if (numberLog) await numberLog.append(records);
-      apply(replica.addLocal(records, performance.now()));
+      const { effects, added } = core.commit(records, performance.now());
+      apply(effects);
       metrics.numbersInjected += records.length;
-      return records.map((r) => ({ id: `${r.origin}:${r.seq}`, origin: r.origin, seq: r.seq, value: r.value.toString() }));
+      return added;
     },
     total: () => ({ node: config.nodeId, total: replica.total.toString(), count: replica.count }),
-    state: () => ({
-      node: config.nodeId,
-      origin: replica.origin,
-      total: replica.total.toString(),
-      count: replica.count,
-      digest: replica.digest(),
-      links: links.views(),
-      legacy: legacy.views(),
-    }),
+    state: () => ({ ...core.state(links.views()), legacy: legacy.views() }),
     metrics: () =>
       metrics.render({
         node: config.nodeId,
@@ -215,7 +194,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     p2p: `${config.p2pHost}:${p2pPort}`,
     http: `${config.p2pHost}:${httpPort}`,
     peers: config.peers.map((p) => `${p.host}:${p.port}`).join(",") || "(none)",
-    origin,
+    origin: core.origin,
     data_dir: config.dataDir ?? "(none)",
     recovered: recovered.length,
     numbers: config.numbers.length,
@@ -224,7 +203,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     sync_ms: config.syncIntervalMs,
     log_format: config.logFormat,
   });
-  logTotal();
+  apply([core.totalLine(performance.now())]);
 
   links.startDialing();
   scheduleTick();
@@ -239,12 +218,9 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
       stopping = true;
       clearTick();
       legacy.stop();
-      // Whatever waits in a batch leaves now (apply schedules nothing more while stopping).
-      apply(replica.flush(performance.now()));
-      if (totalTimer) {
-        clearTimeout(totalTimer);
-        logTotal();
-      }
+      // Whatever waits in a batch leaves now, and a change of the total not yet logged is (apply schedules nothing
+      // more while stopping).
+      apply(core.stop(performance.now()));
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await links.stop();

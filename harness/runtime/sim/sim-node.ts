@@ -1,16 +1,17 @@
 /**
- * One simulated peer: the reference peer's core (node/core/replica.ts) with what node/peer.ts puts around it, on
- * virtual time instead of sockets, timers and files.
+ * One simulated peer: the reference peer's sans-I/O core (node/core/peer-core.ts, the same code node/peer.ts runs) in
+ * a shell of virtual time and a simulated disk instead of sockets, timers and files.
  *
  * As the real peer: every start is a new process with a new incarnation (origin `<node>@<incarnation>`), unless its
  * DATA_DIR holds an origin already; NUMBERS are added at every start under the fixed identities `<node>@init`, seq
  * i+1, so restarts count them once; with a DATA_DIR, a number written by a client is on disk before it is
  * acknowledged, numbers learned from links are appended as they come, and everything is recovered at the next start
- * (the "disk" is memory of the simulator that survives stop, kill and restart). Ticks follow `nextTickAt()`; a graceful
+ * (the "disk" is memory of the simulator that survives stop, kill and restart). Ticks follow `nextWakeAt()`; a graceful
  * stop flushes what waits in a batch, a kill does not. A paused node processes nothing: what reaches it (messages,
  * link changes, its own ticks and timers, control requests) waits, in order, until it is resumed.
  */
-import { Replica, type LinkId, type NumberRecord, type Output } from "../../../node/core/replica.js";
+import type { LinkId, NumberRecord } from "../../../node/core/replica.js";
+import { PeerCore, type Effect } from "../../../node/core/peer-core.js";
 import type { PeerConfig } from "../../../node/config.js";
 import { createLogger, type LogFields, type Logger } from "../../../node/logger.js";
 import type { WireMessage } from "../../../node/wire/messages.js";
@@ -25,9 +26,6 @@ import {
 } from "../../../contract/http-api.js";
 import type { SeededRandom } from "../../base/seeded-random.js";
 import type { ScheduledEvent, VirtualClock } from "./virtual-clock.js";
-
-/** As the reference peer: the total goes to the log at most this often. */
-const TOTAL_LOG_INTERVAL_MS = 100;
 
 /** What a simulated node needs from the network around it. */
 export interface NodeWiring {
@@ -60,13 +58,11 @@ export class PeerProcess {
   /** What reached the node while it was paused, in order. */
   held: HeldInput[] = [];
   tick: ScheduledEvent | undefined;
-  totalLog: ScheduledEvent | undefined;
-  lastTotalLogged = -Infinity;
   /** The peer and direction of each link that is up, for the log. */
   readonly links = new Map<LinkId, { readonly peer: string; readonly dir: "out" | "in" }>();
 
   constructor(
-    readonly replica: Replica,
+    readonly core: PeerCore,
     readonly config: PeerConfig,
     readonly tickLabel: string,
   ) {}
@@ -118,37 +114,28 @@ export class SimNode {
     if (this.proc) throw new Error(`node "${this.id}" is already running`);
     this.startCount++;
     this.lines.push(`[sumnet] start #${this.startCount} at ${new Date(this.clock.now()).toISOString()}: the reference peer's core, simulated`);
-    let origin = `${this.id}@${this.newIncarnation()}`;
-    let recovered: readonly NumberRecord[] = [];
-    if (config.dataDir) {
-      this.disk ??= { origin: undefined, numbers: [] };
-      if (this.disk.origin) origin = this.disk.origin;
-      else this.disk.origin = origin;
-      recovered = this.disk.numbers;
-    }
-    const replica = new Replica({
-      nodeId: config.nodeId,
-      origin,
-      dissemination: config.dissemination,
-      timing: { batchMs: config.batchMs, syncIntervalMs: config.syncIntervalMs },
+    const incarnation = this.newIncarnation();
+    if (config.dataDir) this.disk ??= { origin: undefined, numbers: [] };
+    const disk = config.dataDir ? this.disk : undefined;
+    const core = new PeerCore(config, {
+      incarnation,
+      durable: disk !== undefined,
+      recovered: disk && { origin: disk.origin, numbers: disk.numbers },
       now: this.clock.now(),
     });
-    replica.addLocal(recovered);
-    // Numbers given at start have identities fixed by node and position: restarts add nothing twice.
-    replica.addLocal(config.numbers.map((value, i) => ({ origin: `${config.nodeId}@init`, seq: i + 1, value })));
-    const p = new PeerProcess(replica, config, `tick of ${this.id}`);
+    if (disk) disk.origin = core.origin;
+    const p = new PeerProcess(core, config, `tick of ${this.id}`);
     this.proc = p;
     this.log(p, "info", "started", {
-      origin,
+      origin: core.origin,
       data_dir: config.dataDir ? "(simulated)" : "(none)",
-      recovered: recovered.length,
+      recovered: core.recovered,
       numbers: config.numbers.length,
       dissemination: config.dissemination,
       batch_ms: config.batchMs,
       sync_ms: config.syncIntervalMs,
     });
-    this.logTotal(p);
-    this.scheduleTick(p);
+    this.apply(p, [core.totalLine(this.clock.now())]);
   }
 
   /** Graceful stop: whatever waits in a batch is sent (the network then closes the connections after it). */
@@ -158,12 +145,7 @@ export class SimNode {
     this.log(p, "info", "stopping", { signal: "SIGTERM" });
     this.drop(p);
     p.stopping = true;
-    this.apply(p, p.replica.flush(this.clock.now()));
-    if (p.totalLog) {
-      this.clock.cancel(p.totalLog);
-      p.totalLog = undefined;
-      this.logTotal(p);
-    }
+    this.apply(p, p.core.stop(this.clock.now()));
     for (const link of p.links.values()) this.log(p, "info", "link down", { peer: link.peer, dir: link.dir });
     p.links.clear();
     this.log(p, "info", "stopped");
@@ -175,7 +157,6 @@ export class SimNode {
     const p = this.proc;
     if (!p) return;
     this.drop(p);
-    this.clock.cancel(p.totalLog);
     this.log(p, "warn", "killed", { signal: "SIGKILL" });
     this.proc = undefined;
   }
@@ -207,12 +188,12 @@ export class SimNode {
     const dir = role === "dialer" ? "out" : "in";
     p.links.set(link, { peer, dir });
     this.log(p, "info", "link up", { peer, dir });
-    this.apply(p, p.replica.linkUp(link, peer, role, this.clock.now()));
+    this.apply(p, p.core.linkUp(link, peer, role, this.clock.now()));
   }
 
   receive(p: PeerProcess, link: LinkId, message: WireMessage): void {
     if (!this.ready(p)) return this.hold(p, () => this.receive(p, link, message));
-    this.apply(p, p.replica.receive(link, message, this.clock.now()));
+    this.apply(p, p.core.receive(link, message, this.clock.now()));
   }
 
   linkDown(p: PeerProcess, link: LinkId): void {
@@ -221,7 +202,7 @@ export class SimNode {
     if (!known) return;
     p.links.delete(link);
     this.log(p, "info", "link down", { peer: known.peer, dir: known.dir });
-    this.apply(p, p.replica.linkDown(link, this.clock.now()));
+    this.apply(p, p.core.linkDown(link, this.clock.now()));
   }
 
   /** Runs `run` in process `p` now, or at its resume if it is paused; never if `p` has ended (a timer of the process). */
@@ -235,7 +216,6 @@ export class SimNode {
     const p = this.proc;
     if (!p) return;
     this.drop(p);
-    this.clock.cancel(p.totalLog);
     this.proc = undefined;
   }
 
@@ -254,19 +234,12 @@ export class SimNode {
     return {
       addNumbers: (values, timeoutMs) => this.request("POST /numbers", timeoutMs, (p) => this.addNumbers(p, values)),
       total: (timeoutMs) =>
-        this.request("GET /total", timeoutMs, (p): TotalAnswer => ({ node: this.id, total: p.replica.total, count: p.replica.count })),
+        this.request("GET /total", timeoutMs, (p): TotalAnswer => ({ node: this.id, ...p.core.totalAnswer() })),
       state: (timeoutMs) =>
         this.request(
           "GET /state",
           timeoutMs,
-          (p): StateResponse => ({
-            node: this.id,
-            origin: p.replica.origin,
-            total: p.replica.total.toString(),
-            count: p.replica.count,
-            links: this.wiring.linkReports(this.id),
-            digest: p.replica.digest(),
-          }),
+          (p): StateResponse => p.core.state(this.wiring.linkReports(this.id)),
         ),
       health: (timeoutMs) => this.request("GET /health", timeoutMs, (): HealthResponse => ({ status: "ok", node: this.id })),
     };
@@ -333,32 +306,31 @@ export class SimNode {
     // The same body and the same parser as over HTTP, so an invalid value is refused with the same words.
     const parsed = parsePostNumbers(JSON.parse(postNumbersBody(values)));
     if (!parsed.ok) throw new ControlError(`rejected POST /numbers with 400: ${parsed.error}`, 400);
-    const records = p.replica.allocate(parsed.values);
+    const records = p.core.allocate(parsed.values);
     // Durable before acknowledged, and before anything is sent.
     if (this.disk && p.config.dataDir) for (const r of records) this.disk.numbers.push(r);
-    this.apply(p, p.replica.addLocal(records, this.clock.now()));
-    return {
-      node: this.id,
-      numbers: records.map((r) => ({ id: `${r.origin}:${r.seq}`, origin: r.origin, seq: r.seq, value: r.value.toString() })),
-    };
+    const { effects, added } = p.core.commit(records, this.clock.now());
+    this.apply(p, effects);
+    return { node: this.id, numbers: added };
   }
 
-  private apply(p: PeerProcess, outputs: readonly Output[]): void {
-    for (const o of outputs) {
-      switch (o.kind) {
+  private apply(p: PeerProcess, effects: readonly Effect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
         case "send":
-          this.wiring.send(o.link, o.message);
+          this.wiring.send(e.link, e.message);
+          break;
+        case "persist":
+          if (this.disk) for (const r of e.numbers) this.disk.numbers.push(r);
           break;
         case "learned":
-          if (o.from !== "local" && this.disk && p.config.dataDir) for (const r of o.numbers) this.disk.numbers.push(r);
-          this.totalChanged(p);
           break;
         case "close":
-          this.log(p, "warn", "link closed", { peer: p.links.get(o.link)?.peer, reason: o.reason });
-          this.wiring.close(o.link, o.reason);
+          this.log(p, "warn", "link closed", { peer: p.links.get(e.link)?.peer, reason: e.reason });
+          this.wiring.close(e.link, e.reason);
           break;
-        case "conflict":
-          this.log(p, "warn", "conflicting number ignored", { peer: p.replica.linkPeer(o.link), origin: o.origin, seq: o.seq });
+        case "log":
+          this.log(p, e.level, e.event, e.fields);
           break;
       }
     }
@@ -367,7 +339,7 @@ export class SimNode {
 
   private scheduleTick(p: PeerProcess): void {
     if (p !== this.proc || p.paused || p.stopping) return;
-    const at = p.replica.nextTickAt();
+    const at = p.core.nextWakeAt();
     if (p.tick && p.tick.at <= at) return;
     this.clock.cancel(p.tick);
     p.tick = at === Infinity ? undefined : this.clock.schedule(at, () => this.tick(p), p.tickLabel);
@@ -376,21 +348,7 @@ export class SimNode {
   private tick(p: PeerProcess): void {
     p.tick = undefined;
     if (p !== this.proc || p.paused) return;
-    this.apply(p, p.replica.tick(this.clock.now()));
-  }
-
-  private totalChanged(p: PeerProcess): void {
-    if (p.totalLog || p.stopping) return;
-    const at = Math.max(this.clock.now(), p.lastTotalLogged + TOTAL_LOG_INTERVAL_MS);
-    p.totalLog = this.clock.schedule(at, () => {
-      p.totalLog = undefined;
-      this.input(p, () => this.logTotal(p));
-    });
-  }
-
-  private logTotal(p: PeerProcess): void {
-    p.lastTotalLogged = this.clock.now();
-    this.log(p, "info", "total", { total: p.replica.total, count: p.replica.count });
+    this.apply(p, p.core.tick(this.clock.now()));
   }
 
   /** Ends what waited for a paused process that now stops (its control requests see the connection reset). */
