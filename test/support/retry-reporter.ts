@@ -29,7 +29,31 @@ export default class RetryReporter implements Reporter {
   }
 }
 
-function oneLine(text: string, max = 600): string {
+/**
+ * A failed attempt's message on one line. A long one (a grade's whole output given as an assertion's message) keeps
+ * its head, every place that says "fail" or "error" (up to `MAX_SPOTS`), and its end, where an assertion says what it
+ * expected: what was cut is marked "...".
+ */
+export function oneLine(text: string, max = 600): string {
   const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max)}...` : flat;
+  if (flat.length <= max) return flat;
+  const spans: [number, number][] = [[0, HEAD]];
+  for (const m of flat.matchAll(/\b(fail(?:ed|s|ure)?|error)\b/gi)) {
+    if (spans.length > MAX_SPOTS) break;
+    spans.push([Math.max(0, m.index - AROUND), Math.min(flat.length, m.index + AROUND)]);
+  }
+  spans.push([Math.max(0, flat.length - TAIL), flat.length]);
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const span of spans) {
+    const last = merged[merged.length - 1];
+    if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+    else merged.push([span[0], span[1]]);
+  }
+  return merged.map(([a, b]) => `${a > 0 ? "..." : ""}${flat.slice(a, b)}`).join(" ") + (merged.at(-1)![1] < flat.length ? "..." : "");
 }
+
+const HEAD = 200;
+const TAIL = 300;
+const AROUND = 150;
+const MAX_SPOTS = 4;
