@@ -99,8 +99,12 @@ interface LinkState {
   mode: "pending" | "flood" | "tree";
   /** Flood links: what the other side is known to hold (its digests, plus what crossed this link either way). */
   known: Map<string, SeqRanges>;
-  /** Numbers to push at the next flush. */
-  queue: NumberRecord[];
+  /**
+   * Numbers to push at the next flush, as segments: a batch learned whole is queued as the same array (and, in the
+   * simulator, leaves as the same frame it came in), single numbers gather in `loose`, the last segment.
+   */
+  queue: (readonly NumberRecord[])[];
+  loose: NumberRecord[] | undefined;
   lastFlushAt: number;
   /** When the first number now in `queue` was queued (the flush is due from then, within the batching bound). */
   queuedAt: number;
@@ -219,7 +223,7 @@ export class Replica {
     this.advance(now);
     const learned = this.merge(records, "local", []);
     if (learned.length === 0) return [];
-    this.spread(learned, undefined);
+    this.spread([learned], undefined);
     return [{ kind: "learned", numbers: learned, from: "local" }];
   }
 
@@ -233,6 +237,7 @@ export class Replica {
       mode: "pending",
       known: new Map(),
       queue: [],
+      loose: undefined,
       lastFlushAt: -Infinity,
       queuedAt: 0,
       eager: true,
@@ -312,28 +317,42 @@ export class Replica {
         break;
       }
       case "numbers": {
-        const records = decoded.get(message.numbers) ?? decode(message.numbers);
-        if (state.mode !== "tree") {
-          for (const [origin, seqs] of seqsByOrigin(records)) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
-        }
-        const learned = this.merge(records, link, out);
-        if (state.mode === "tree") {
-          if (learned.length) this.settleWants(state);
-          if (message.repair) for (const r of learned) addTo(this.repaired, r);
-          if (message.repair && this.clock - state.graftedAt < 2 * this.timing.announceMs) {
-            for (const r of learned) addTo(state.pulled, r);
+        // A frame made in this process comes as the batches it was made of (see `frames`), one from a socket as one.
+        const batches = (message.numbers as Framed)[BATCHES] ?? [decode(message.numbers)];
+        let total = 0;
+        const learned: (readonly NumberRecord[])[] = [];
+        let learnedCount = 0;
+        for (const batch of batches) {
+          total += batch.length;
+          if (state.mode !== "tree") {
+            const runs = runsOf(batch);
+            if (runs) for (const run of runs) knownFor(state, run.origin).addRange(run.lo, run.hi);
+            else for (const [origin, seqs] of seqsByOrigin(batch)) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
           }
-          if (!message.repair && learned.length < records.length) this.confirmPulls(link, records);
-          const pushedTwice = () => records.some((r) => !has(this.repaired, r) && !has(this.repairedPrev, r));
-          if (!learned.length && records.length && !message.repair && state.eager && pushedTwice()) {
+          const l = this.merge(batch, link, out);
+          if (l.length) {
+            learned.push(l);
+            learnedCount += l.length;
+          }
+        }
+        if (state.mode === "tree") {
+          if (learnedCount) this.settleWants(state);
+          if (message.repair) for (const l of learned) for (const r of l) addTo(this.repaired, r);
+          if (message.repair && this.clock - state.graftedAt < 2 * this.timing.announceMs) {
+            for (const l of learned) for (const r of l) addTo(state.pulled, r);
+          }
+          if (!message.repair && learnedCount < total) this.confirmPulls(link, batches);
+          const pushedTwice = () =>
+            batches.some((b) => b.some((r) => !has(this.repaired, r) && !has(this.repairedPrev, r)));
+          if (!learnedCount && total && !message.repair && state.eager && pushedTwice()) {
             // Everything here arrived first by another path: this link is a redundant edge of the tree.
             state.eager = false;
             this.send(out, link, state, { type: "prune" });
           }
         }
-        if (learned.length) {
+        if (learnedCount) {
           this.spread(learned, link);
-          out.push({ kind: "learned", numbers: learned, from: link });
+          out.push({ kind: "learned", numbers: concat(learned), from: link });
         }
         break;
       }
@@ -508,48 +527,66 @@ export class Replica {
 
   private flushLink(link: LinkId, state: LinkState, out: Output[]): void {
     if (state.repair.length) {
-      for (const numbers of chunk(state.repair)) this.send(out, link, state, { type: "numbers", numbers, repair: true });
+      for (const numbers of frames([state.repair])) this.send(out, link, state, { type: "numbers", numbers, repair: true });
       state.repair = [];
     }
     if (!state.queue.length) return;
-    for (const numbers of chunk(state.queue)) this.send(out, link, state, { type: "numbers", numbers });
+    for (const numbers of frames(state.queue)) this.send(out, link, state, { type: "numbers", numbers });
     state.queue = [];
+    state.loose = undefined;
     state.lastFlushAt = this.clock;
   }
 
   private enqueue(state: LinkState, r: NumberRecord): void {
     if (!state.queue.length) state.queuedAt = this.clock;
-    state.queue.push(r);
+    if (!state.loose) state.queue.push((state.loose = []));
+    state.loose.push(r);
+  }
+
+  private enqueueAll(state: LinkState, records: readonly NumberRecord[]): void {
+    if (!records.length) return;
+    if (!state.queue.length) state.queuedAt = this.clock;
+    state.queue.push(records);
+    state.loose = undefined;
   }
 
   /**
    * New numbers go to flood links not known to hold them, to eager tree links, and into the next announcement on
    * every lazy tree link (so a part of the network the eager links no longer reach hears of them within one flush).
    */
-  private spread(records: readonly NumberRecord[], except: LinkId | undefined): void {
-    // The batch's identities by origin, made once for every lazy link and `recent` (not one insertion per number each).
+  private spread(batches: readonly (readonly NumberRecord[])[], except: LinkId | undefined): void {
+    // The batches' identities by origin, made once for every lazy link and `recent` (not one insertion per number each).
     let ids: Map<string, SeqRanges> | undefined;
-    const identities = () => (ids ??= rangesByOrigin(records));
+    const identities = () => (ids ??= rangesByOrigin(batches));
     for (const [link, state] of this.links) {
       if (link === except || !state.active) continue;
       if (state.mode === "tree") {
-        if (state.eager) for (const r of records) this.enqueue(state, r);
+        if (state.eager) for (const batch of batches) this.enqueueAll(state, batch);
         else {
           if (!state.ihave.size) state.ihaveQueuedAt = this.clock;
           addAllTo(state.ihave, identities());
         }
         continue;
       }
-      // One merge per origin, not one insertion per number: records may come in any order.
-      const sent = new Map<string, number[]>();
-      for (const r of records) {
-        if (knownFor(state, r.origin).has(r.seq)) continue;
-        this.enqueue(state, r);
-        let seqs = sent.get(r.origin);
-        if (!seqs) sent.set(r.origin, (seqs = []));
-        seqs.push(r.seq);
+      for (const records of batches) {
+        // A batch of runs none of which this link's side is known to hold goes whole (see `runsOf`).
+        const runs = runsOf(records);
+        if (runs && runs.every((run) => !state.known.get(run.origin)?.overlaps(run.lo, run.hi))) {
+          this.enqueueAll(state, records);
+          for (const run of runs) knownFor(state, run.origin).addRange(run.lo, run.hi);
+          continue;
+        }
+        // One merge per origin, not one insertion per number: records may come in any order.
+        const sent = new Map<string, number[]>();
+        for (const r of records) {
+          if (knownFor(state, r.origin).has(r.seq)) continue;
+          this.enqueue(state, r);
+          let seqs = sent.get(r.origin);
+          if (!seqs) sent.set(r.origin, (seqs = []));
+          seqs.push(r.seq);
+        }
+        for (const [origin, seqs] of sent) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
       }
-      for (const [origin, seqs] of sent) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
     }
     if (this.dissemination === "tree") addAllTo(this.recent, identities());
   }
@@ -565,10 +602,10 @@ export class Replica {
    * A push brought numbers that a pull on another link had already brought: the tree reaches here, only more slowly
    * than the announcement, so that link need not become eager.
    */
-  private confirmPulls(link: LinkId, records: readonly NumberRecord[]): void {
+  private confirmPulls(link: LinkId, batches: readonly (readonly NumberRecord[])[]): void {
     for (const [other, s] of this.links) {
       if (other === link || (!s.pulled.size && !s.pulledPrev.size)) continue;
-      if (records.some((r) => has(s.pulled, r) || has(s.pulledPrev, r))) {
+      if (batches.some((b) => b.some((r) => has(s.pulled, r) || has(s.pulledPrev, r)))) {
         s.pulled = new Map();
         s.pulledPrev = new Map();
       }
@@ -660,7 +697,8 @@ export class Replica {
     if (this.missingFrom(have)) this.send(out, link, state, { type: "digest", have: this.digest() });
   }
 
-  private merge(records: readonly NumberRecord[], from: LinkId | "local", out: Output[]): NumberRecord[] {
+  private merge(records: readonly NumberRecord[], from: LinkId | "local", out: Output[]): readonly NumberRecord[] {
+    if (this.mergeRuns(records)) return records;
     const learned: NumberRecord[] = [];
     // Small values are summed as plain numbers and added to the bigint total once: a bigint sum allocates every time.
     let small = 0;
@@ -690,6 +728,31 @@ export class Replica {
     return learned;
   }
 
+  /**
+   * The whole-batch path of `merge`: a batch of runs (see `runsOf`) none of which is held here is added run by run,
+   * with each run's sum and set-hash share worked out once for every replica it reaches. Returns false, having
+   * changed nothing, when the batch is not runs or overlaps what is held (then `merge` goes number by number).
+   */
+  private mergeRuns(records: readonly NumberRecord[]): boolean {
+    const runs = runsOf(records);
+    if (!runs) return false;
+    for (const run of runs) if (this.origins.get(run.origin)?.seqs.overlaps(run.lo, run.hi)) return false;
+    for (const run of runs) {
+      let state = this.origins.get(run.origin);
+      if (!state) {
+        state = { seqs: new SeqRanges(), values: new OriginValues() };
+        this.origins.set(run.origin, state);
+      }
+      for (let i = run.start, seq = run.lo; seq <= run.hi; i++, seq++) state.values.set(seq, records[i]!.value);
+      state.seqs.addRange(run.lo, run.hi);
+      this.setHash.addShare(run.hashA, run.hashB);
+      this.totalValue += run.sum;
+      this.countValue += run.hi - run.lo + 1;
+      if (run.origin === this.origin && run.hi >= this.nextSeq) this.nextSeq = run.hi + 1;
+    }
+    return true;
+  }
+
   /** Queues on one link everything held here that its side is not known to hold. */
   private queueMissing(state: LinkState): void {
     for (const [origin, mine] of this.origins) {
@@ -700,6 +763,11 @@ export class Replica {
       }
     }
   }
+}
+
+/** Batches as one array (`Array.prototype.flat` is many times slower than `concat`). */
+function concat<T>(batches: readonly (readonly T[])[]): readonly T[] {
+  return batches.length === 1 ? batches[0]! : ([] as T[]).concat(...batches);
 }
 
 function addTo(sets: Map<string, SeqRanges>, r: { origin: string; seq: number }): void {
@@ -716,9 +784,24 @@ function addAllTo(sets: Map<string, SeqRanges>, ids: ReadonlyMap<string, SeqRang
   }
 }
 
-function rangesByOrigin(records: readonly NumberRecord[]): Map<string, SeqRanges> {
+function rangesByOrigin(batches: readonly (readonly NumberRecord[])[]): Map<string, SeqRanges> {
   const out = new Map<string, SeqRanges>();
-  for (const [origin, seqs] of seqsByOrigin(records)) out.set(origin, SeqRanges.fromSeqs(seqs));
+  for (const records of batches) {
+    const runs = runsOf(records);
+    if (runs) {
+      for (const run of runs) {
+        const set = out.get(run.origin);
+        if (set) set.addRange(run.lo, run.hi);
+        else out.set(run.origin, SeqRanges.from([[run.lo, run.hi]]));
+      }
+      continue;
+    }
+    for (const [origin, seqs] of seqsByOrigin(records)) {
+      const set = out.get(origin);
+      if (set) set.addAll(SeqRanges.fromSeqs(seqs));
+      else out.set(origin, SeqRanges.fromSeqs(seqs));
+    }
+  }
   return out;
 }
 
@@ -746,11 +829,20 @@ function knownFor(state: LinkState, origin: string): SeqRanges {
 }
 
 /**
- * The records a numbers frame was made from, by the frame's array: a frame that reaches another replica in the same
- * process (the simulator hands messages over as they are) is not decoded again, number by number, at every hop. The
- * records are immutable, and a frame that came through a socket was parsed afresh and is decoded.
+ * The batches of records a numbers frame was made from, kept on the frame's array under a symbol: a frame that reaches
+ * another replica in the same process (the simulator hands messages over as they are) is not decoded again, number by
+ * number, at every hop, and each batch is merged, and forwarded, whole (see `runsOf`). Batches are immutable; a frame
+ * that came through a socket was parsed afresh (JSON carries no symbol) and is decoded, and so is a copy of the array.
+ * (A `WeakMap` did this before; a symbol costs the collector nothing.)
  */
-const decoded = new WeakMap<readonly WireNumber[], readonly NumberRecord[]>();
+const BATCHES = Symbol("batches");
+type Framed = readonly WireNumber[] & { [BATCHES]?: readonly (readonly NumberRecord[])[] };
+
+/** Keeps a derived value on an array under a symbol, out of sight of equality checks and enumeration. */
+function stash<T extends object>(on: T, key: symbol, value: unknown): T {
+  Object.defineProperty(on, key, { value, enumerable: false, writable: true, configurable: true });
+  return on;
+}
 
 function decode(numbers: readonly WireNumber[]): NumberRecord[] {
   return numbers.map((n) => ({ origin: n.origin, seq: n.seq, value: BigInt(n.value), wire: canonical(n.value) ? n : undefined }));
@@ -769,7 +861,113 @@ export function toWire(r: NumberRecord): WireNumber {
   return { origin: r.origin, seq: r.seq, value: r.value.toString() };
 }
 
-function* chunk(records: readonly NumberRecord[]): Generator<WireNumber[]> {
+/**
+ * A batch of records as runs: each origin's numbers in one block of consecutive sequence numbers, ascending, and no
+ * origin in two blocks. A POST's numbers are one run, and so is a frame of them, however far it travels. Worked out
+ * once per array and kept on it: in the simulator the same array reaches every replica, which then adds it run by run
+ * (`mergeRuns`) and forwards it whole. `null` when the batch is not runs (it then goes number by number).
+ */
+interface Run {
+  readonly origin: string;
+  readonly lo: number;
+  readonly hi: number;
+  /** Index of the run's first record in the batch. */
+  readonly start: number;
+  readonly sum: bigint;
+  /** The run's share of a `SetHash`. */
+  readonly hashA: number;
+  readonly hashB: number;
+}
+const RUNS = Symbol("runs");
+type WithRuns = readonly NumberRecord[] & { [RUNS]?: readonly Run[] | null };
+
+function runsOf(records: readonly NumberRecord[]): readonly Run[] | null {
+  const cached = (records as WithRuns)[RUNS];
+  if (cached !== undefined) return cached;
+  const runs: Run[] | null = records.length ? findRuns(records) : null;
+  stash(records, RUNS, runs);
+  return runs;
+}
+
+function findRuns(records: readonly NumberRecord[]): Run[] | null {
+  const runs: Run[] = [];
+  const seen = new Set<string>();
+  let i = 0;
+  while (i < records.length) {
+    const first = records[i]!;
+    if (seen.has(first.origin) || !Number.isSafeInteger(first.seq) || first.seq < 1) return null;
+    seen.add(first.origin);
+    const share = new SetHash();
+    let small = 0;
+    let sum = 0n;
+    let j = i;
+    for (; j < records.length && records[j]!.origin === first.origin; j++) {
+      const r = records[j]!;
+      if (r.seq !== first.seq + (j - i)) return null;
+      share.add(r.origin, r.seq);
+      if (r.value >= -SMALL && r.value <= SMALL && small >= -SMALL_SUM && small <= SMALL_SUM) small += Number(r.value);
+      else sum += r.value;
+    }
+    const [hashA, hashB] = share.lanes();
+    runs.push({ origin: first.origin, lo: first.seq, hi: first.seq + (j - i) - 1, start: i, sum: sum + BigInt(small), hashA, hashB });
+    i = j;
+  }
+  return runs;
+}
+
+/** A batch's wire form and its size, made once per batch (a batch crosses many links) and kept on it. */
+const WIRE = Symbol("wire");
+interface Wired {
+  readonly numbers: WireNumber[];
+  readonly bytes: number;
+}
+
+function wired(records: readonly NumberRecord[]): Wired {
+  const cached = (records as readonly NumberRecord[] & { [WIRE]?: Wired })[WIRE];
+  if (cached) return cached;
+  const numbers = records.map(toWire);
+  let bytes = 0;
+  for (const n of numbers) bytes += n.origin.length + n.value.length + NUMBER_OVERHEAD;
+  const w = { numbers, bytes };
+  stash(records, WIRE, w);
+  // A frame of this batch alone is these numbers: it carries the batch for a replica in this process.
+  stash(numbers, BATCHES, [records]);
+  return w;
+}
+
+/**
+ * The frames that carry queued batches, each within the frame budget: whole batches are packed together (a frame of
+ * one batch is the batch's own wire array, sent again at every hop); a batch too big for one frame is cut.
+ */
+function* frames(batches: readonly (readonly NumberRecord[])[]): Generator<WireNumber[]> {
+  let packed: (readonly NumberRecord[])[] = [];
+  let bytes = 0;
+  function* pack(): Generator<WireNumber[]> {
+    if (packed.length === 1) yield wired(packed[0]!).numbers;
+    else if (packed.length) {
+      const numbers = ([] as WireNumber[]).concat(...packed.map((b) => wired(b).numbers));
+      yield stash(numbers, BATCHES, packed);
+    }
+    packed = [];
+    bytes = 0;
+  }
+  for (const batch of batches) {
+    if (!batch.length) continue;
+    const w = wired(batch);
+    if (w.bytes > FRAME_BUDGET) {
+      yield* pack();
+      yield* cut(batch);
+      continue;
+    }
+    if (packed.length && bytes + w.bytes > FRAME_BUDGET) yield* pack();
+    packed.push(batch);
+    bytes += w.bytes;
+  }
+  yield* pack();
+}
+
+/** A batch too big for one frame, cut into frames. */
+function* cut(records: readonly NumberRecord[]): Generator<WireNumber[]> {
   let batch: WireNumber[] = [];
   let from = 0;
   let bytes = 0;
@@ -777,8 +975,7 @@ function* chunk(records: readonly NumberRecord[]): Generator<WireNumber[]> {
     const n = toWire(records[i]!);
     const size = n.origin.length + n.value.length + NUMBER_OVERHEAD;
     if (batch.length && bytes + size > FRAME_BUDGET) {
-      decoded.set(batch, records.slice(from, i));
-      yield batch;
+      yield stash(batch, BATCHES, [records.slice(from, i)]);
       batch = [];
       from = i;
       bytes = 0;
@@ -786,8 +983,5 @@ function* chunk(records: readonly NumberRecord[]): Generator<WireNumber[]> {
     batch.push(n);
     bytes += size;
   }
-  if (batch.length) {
-    decoded.set(batch, from === 0 ? records : records.slice(from));
-    yield batch;
-  }
+  if (batch.length) yield stash(batch, BATCHES, [records.slice(from)]);
 }

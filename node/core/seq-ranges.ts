@@ -76,6 +76,20 @@ export class SeqRanges {
     return false;
   }
 
+  /** Whether any sequence number in [lo, hi] is in this set. */
+  overlaps(lo: number, hi: number): boolean {
+    // The first range that ends at or after lo.
+    let first = 0;
+    let end = this.ranges.length;
+    while (first < end) {
+      const mid = (first + end) >> 1;
+      if (this.ranges[mid]![1] < lo) first = mid + 1;
+      else end = mid;
+    }
+    const r = this.ranges[first];
+    return r !== undefined && r[0] <= hi;
+  }
+
   /** Adds one sequence number; returns true when it was not already present. */
   add(seq: number): boolean {
     if (this.has(seq)) return false;

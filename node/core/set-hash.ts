@@ -13,6 +13,16 @@ export class SetHash {
     this.b = (this.b + laneB(h, seq)) >>> 0;
   }
 
+  /** Adds the lanes of another set (disjoint from this one): a share worked out once and added to many. */
+  addShare(a: number, b: number): void {
+    this.a = (this.a + a) >>> 0;
+    this.b = (this.b + b) >>> 0;
+  }
+
+  lanes(): [number, number] {
+    return [this.a, this.b];
+  }
+
   toHex(): string {
     return this.a.toString(16).padStart(8, "0") + this.b.toString(16).padStart(8, "0");
   }
