@@ -17,8 +17,9 @@
  *   been quiet for `summaryIdleMs`, and full digests only where summaries differ.
  */
 import { SeqRanges, type Range } from "./seq-ranges.js";
-import { OriginValues } from "./origin-values.js";
+import { MIN_SHARED_RUN, OriginValues } from "./origin-values.js";
 import { SetHash } from "./set-hash.js";
+import { joinNumbers } from "../wire/numbers-bytes.js";
 import { PROTOCOL, MAX_FRAME_BYTES, TREE_EXTENSION, type WireMessage, type WireNumber } from "../wire/messages.js";
 
 export interface NumberRecord {
@@ -132,6 +133,8 @@ interface LinkState {
 /** Values summed as plain numbers stay exact: |value| <= 2^40 and a running sum within 2^52 (the sum stays below 2^53). */
 const SMALL = 2n ** 40n;
 const SMALL_SUM = 2 ** 52;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** Keep a numbers frame well under the 1 MiB limit. */
 const FRAME_BUDGET = Math.floor(MAX_FRAME_BYTES / 2);
@@ -743,7 +746,7 @@ export class Replica {
         state = { seqs: new SeqRanges(), values: new OriginValues() };
         this.origins.set(run.origin, state);
       }
-      for (let i = run.start, seq = run.lo; seq <= run.hi; i++, seq++) state.values.set(seq, records[i]!.value);
+      state.values.addRun(run.lo, run.values);
       state.seqs.addRange(run.lo, run.hi);
       this.setHash.addShare(run.hashA, run.hashB);
       this.totalValue += run.sum;
@@ -871,9 +874,9 @@ interface Run {
   readonly origin: string;
   readonly lo: number;
   readonly hi: number;
-  /** Index of the run's first record in the batch. */
-  readonly start: number;
   readonly sum: bigint;
+  /** The run's values, stored by reference by every replica that learns the run whole (see `OriginValues.addRun`). */
+  readonly values: ArrayLike<bigint>;
   /** The run's share of a `SetHash`. */
   readonly hashA: number;
   readonly hashB: number;
@@ -901,15 +904,28 @@ function findRuns(records: readonly NumberRecord[]): Run[] | null {
     let small = 0;
     let sum = 0n;
     let j = i;
+    let fits = true;
     for (; j < records.length && records[j]!.origin === first.origin; j++) {
       const r = records[j]!;
       if (r.seq !== first.seq + (j - i)) return null;
       share.add(r.origin, r.seq);
       if (r.value >= -SMALL && r.value <= SMALL && small >= -SMALL_SUM && small <= SMALL_SUM) small += Number(r.value);
       else sum += r.value;
+      if (r.value < INT64_MIN || r.value > INT64_MAX) fits = false;
     }
     const [hashA, hashB] = share.lanes();
-    runs.push({ origin: first.origin, lo: first.seq, hi: first.seq + (j - i) - 1, start: i, sum: sum + BigInt(small), hashA, hashB });
+    // One typed array per run when every value fits 64 bits (8 bytes a number, nothing for the collector to walk).
+    const values: bigint[] = [];
+    for (let k = i; k < j; k++) values.push(records[k]!.value);
+    runs.push({
+      origin: first.origin,
+      lo: first.seq,
+      hi: first.seq + (j - i) - 1,
+      sum: sum + BigInt(small),
+      values: fits && j - i >= MIN_SHARED_RUN ? BigInt64Array.from(values) : values,
+      hashA,
+      hashB,
+    });
     i = j;
   }
   return runs;
@@ -945,7 +961,7 @@ function* frames(batches: readonly (readonly NumberRecord[])[]): Generator<WireN
   function* pack(): Generator<WireNumber[]> {
     if (packed.length === 1) yield wired(packed[0]!).numbers;
     else if (packed.length) {
-      const numbers = ([] as WireNumber[]).concat(...packed.map((b) => wired(b).numbers));
+      const numbers = joinNumbers(packed.map((b) => wired(b).numbers));
       yield stash(numbers, BATCHES, packed);
     }
     packed = [];

@@ -31,6 +31,7 @@ import { ConfigError, parseConfig, type PeerConfig } from "../../../node/config.
 import type { LinkId } from "../../../node/core/replica.js";
 import { HANDSHAKE_TIMEOUT_MS } from "../../../node/adapters/tcp-links.js";
 import type { WireMessage } from "../../../node/wire/messages.js";
+import { decimalDigits, numbersBytes } from "../../../node/wire/numbers-bytes.js";
 import type { LinkReport } from "../../../contract/http-api.js";
 import type { NodeClient } from "../../../contract/node-client.js";
 import { seededRandom, type SeededRandom } from "../../base/seeded-random.js";
@@ -764,9 +765,6 @@ export function assertSimulable(node: NodeSpec): void {
   }
 }
 
-/** `{"origin":"","seq":,"value":""}`: a number on the wire without its three fields. */
-const WIRE_NUMBER_OVERHEAD = 31;
-
 /**
  * `encodeFrame(message).length` (node/wire/frames.ts), without building the frame: most of a simulation's time would
  * otherwise go to writing JSON nobody reads. The bulky parts (numbers, and the `have` of digests and announcements)
@@ -775,9 +773,7 @@ const WIRE_NUMBER_OVERHEAD = 31;
  */
 export function frameBytes(message: WireMessage): number {
   if (message.type === "numbers") {
-    let bytes = Buffer.byteLength(JSON.stringify({ ...message, numbers: [] })) + 1 + Math.max(0, message.numbers.length - 1);
-    for (const n of message.numbers) bytes += WIRE_NUMBER_OVERHEAD + n.origin.length + decimalDigits(n.seq) + n.value.length;
-    return bytes;
+    return Buffer.byteLength(JSON.stringify({ ...message, numbers: [] })) + 1 + numbersBytes(message.numbers);
   }
   if (message.type === "digest" || message.type === "ihave") {
     // The frame with `have` as one character, less that character, plus `have` and the 0x04.
@@ -800,15 +796,6 @@ function digestBytes(have: Readonly<Record<string, readonly (readonly [number, n
   return bytes + Math.max(0, origins - 1);
 }
 
-/** Length of a positive integer written in decimal. */
-function decimalDigits(n: number): number {
-  let digits = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    digits++;
-  }
-  return digits;
-}
 
 function nodeInfo(record: NodeRecord): NodeInfo {
   return {
