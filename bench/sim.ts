@@ -6,7 +6,8 @@
  * - seeds: a 25-node scenario with a load under a nemesis, run on sim for 1,000 seeds (100 with --quick): wall time,
  *   passes.
  * - scale: a random network (average degree 4) of 10,000 nodes with 10,000 numbers added in 100 POSTs, then one expect;
- *   wall time to converge and peak memory of this process. `--nodes N --numbers K` change the size; a run that does
+ *   wall time to converge and peak memory of this process. `--nodes N --numbers K` change the size, `--posts P` how
+ *   many POSTs carry the numbers (default 100; every POST is at another node, so P is also the number of origins); a run that does
  *   not converge within --scale-budget (default 10 min of wall time) is reported as such.
  * - calibration: a line of 10 with every link delayed 100 ms, one number added at n1: how long until every node holds
  *   it, on sim and on local, in link delays (the floor is 9).
@@ -94,7 +95,7 @@ if (wanted("scale")) {
   const nodes = Number(option("nodes") ?? 10_000);
   const numbers = Number(option("numbers") ?? 10_000);
   const budgetMs = Number(option("scale-budget") ?? 600) * 1000;
-  const posts = Math.min(100, numbers);
+  const posts = Math.min(Number(option("posts") ?? 100), numbers);
   const steps: Record<string, unknown>[] = [];
   for (let p = 0; p < posts; p++) {
     const count = Math.floor(numbers / posts) + (p < numbers % posts ? 1 : 0);

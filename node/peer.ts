@@ -57,6 +57,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     durable: numberLog !== undefined,
     recovered: { origin: recoveredOrigin, numbers: recovered },
     now: performance.now(),
+    random: Math.random,
   });
   const replica = core.replica;
   // The writer's identity is on disk before anything is written under it.
@@ -125,6 +126,7 @@ export async function startPeer(config: PeerConfig, logger?: Logger): Promise<Ru
     peers: config.peers,
     log,
     metrics,
+    redials: core.redials,
     events: {
       up: (link, peer, direction) => {
         legacy.up(link, peer, direction);

@@ -17,10 +17,9 @@ import {
   type HandshakeResult,
 } from "../wire/frames.js";
 import type { WireMessage } from "../wire/messages.js";
+import type { Redials } from "../core/redial.js";
 
 export const HANDSHAKE_TIMEOUT_MS = 5000;
-const BACKOFF_START_MS = 100;
-const BACKOFF_MAX_MS = 5000;
 /** A peer that stops reading must not make this one buffer without end: past this, its link is closed. */
 export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
@@ -65,10 +64,11 @@ interface Link {
 
 interface Dialer {
   readonly target: PeerAddress;
+  /** The target as the redial policy knows it: `host:port`. */
+  readonly key: string;
   link: Link | undefined;
   lastPeer: string | null;
   lastKind: LinkKind;
-  attempt: number;
   timer: NodeJS.Timeout | undefined;
   self: boolean;
 }
@@ -92,6 +92,8 @@ export class TcpLinks {
       log: Logger;
       metrics: PeerMetrics;
       events: LinkEvents;
+      /** When to dial a target again (the peer core's redial policy, `node/core/redial.ts`). */
+      redials: Pick<Redials, "next" | "connected">;
     },
   ) {}
 
@@ -124,10 +126,10 @@ export class TcpLinks {
     for (const target of this.opts.peers) {
       const dialer: Dialer = {
         target,
+        key: `${target.host}:${target.port}`,
         link: undefined,
         lastPeer: null,
         lastKind: "sumnet",
-        attempt: 0,
         timer: undefined,
         self: false,
       };
@@ -284,7 +286,7 @@ export class TcpLinks {
           socket.destroy();
           return;
         }
-        dialer.attempt = 0;
+        this.opts.redials.connected(dialer.key);
         dialer.lastPeer = id;
         this.established(link, id);
       });
@@ -296,8 +298,8 @@ export class TcpLinks {
       dialer.link = undefined;
       if (wasUp) dialer.lastKind = link.kind;
       if (this.stopping || dialer.self) return;
-      const delay = backoff(dialer.attempt++);
-      if (!wasUp && dialer.attempt === 1) {
+      const { delayMs: delay, attempt } = this.opts.redials.next(dialer.key);
+      if (!wasUp && attempt === 1) {
         this.opts.log.info("dial failed", { addr: link.address, retry_ms: delay });
       }
       dialer.timer = setTimeout(() => this.dial(dialer), delay);
@@ -410,7 +412,3 @@ export class TcpLinks {
 
 const MAX_LOST_INBOUND = 256;
 
-function backoff(attempt: number): number {
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** attempt);
-  return Math.round(base * (0.8 + Math.random() * 0.2));
-}

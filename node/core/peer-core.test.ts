@@ -20,7 +20,7 @@ const totals = (effects: readonly Effect[]) => effects.filter((e) => e.kind === 
 
 describe("PeerCore", () => {
   it("writes under the recovered origin, else under node@incarnation; recovered numbers and NUMBERS count once", () => {
-    const fresh = new PeerCore(config({ numbers: [5n, 7n] }), { incarnation: "abc", durable: false, now: 0 });
+    const fresh = new PeerCore(config({ numbers: [5n, 7n] }), { incarnation: "abc", durable: false, now: 0, random: Math.random });
     expect(fresh.origin).toBe("n1@abc");
     expect(fresh.replica.total).toBe(12n);
     // A restart with a data folder: its origin, what it held (including NUMBERS' fixed identities), NUMBERS again.
@@ -30,6 +30,7 @@ describe("PeerCore", () => {
       durable: true,
       recovered: { origin: "n1@abc", numbers: [...held, { origin: "n1@abc", seq: 1, value: 100n }] },
       now: 0,
+      random: Math.random,
     });
     expect(again.origin).toBe("n1@abc");
     expect(again.recovered).toBe(3);
@@ -40,7 +41,7 @@ describe("PeerCore", () => {
 
   it("persists numbers learned from links only when durable, and a client's numbers never (the shell did)", () => {
     for (const durable of [false, true]) {
-      const core = new PeerCore(config(), { incarnation: "x", durable, now: 0 });
+      const core = new PeerCore(config(), { incarnation: "x", durable, now: 0, random: Math.random });
       core.linkUp(1, "n2", "dialer", 0);
       const fromLink = core.receive(1, numbersFrame("n2@y", 1, 4), 1);
       expect(fromLink.filter((e) => e.kind === "persist")).toHaveLength(durable ? 1 : 0);
@@ -53,7 +54,7 @@ describe("PeerCore", () => {
   });
 
   it("logs the total at most every TOTAL_LOG_INTERVAL_MS, and a pending change at a graceful stop", () => {
-    const core = new PeerCore(config(), { incarnation: "x", durable: false, now: 0 });
+    const core = new PeerCore(config(), { incarnation: "x", durable: false, now: 0, random: Math.random });
     expect(totals([core.totalLine(0)])).toHaveLength(1);
     core.commit(core.allocate([1n]), 10);
     expect(core.nextWakeAt()).toBe(TOTAL_LOG_INTERVAL_MS);
@@ -70,7 +71,7 @@ describe("PeerCore", () => {
   });
 
   it("turns a conflicting number into a warning the shell counts", () => {
-    const core = new PeerCore(config(), { incarnation: "x", durable: false, now: 0 });
+    const core = new PeerCore(config(), { incarnation: "x", durable: false, now: 0, random: Math.random });
     core.linkUp(1, "n2", "dialer", 0);
     core.receive(1, numbersFrame("n2@y", 1, 4), 1);
     const effects = core.receive(1, numbersFrame("n2@y", 1, 5), 2);

@@ -12,10 +12,12 @@
  * - durability: numbers learned from links are persisted (`persist`) when the peer has a data folder; a client's
  *   numbers get identities (`allocate`), the shell makes them durable, and only then are they added (`commit`);
  * - the log of the total: at most every `TOTAL_LOG_INTERVAL_MS`, and once more at a graceful stop;
+ * - when to redial a peer after a failed dial or a lost link (`redials`, with the randomness given by the shell);
  * - what the control API answers (`added`, `totalAnswer`, `state`).
  */
 import { Replica, type Dissemination, type LinkId, type NumberRecord, type Output } from "./replica.js";
 import type { WireMessage } from "../wire/messages.js";
+import { Redials } from "./redial.js";
 
 /** The total goes to the log at most this often. */
 export const TOTAL_LOG_INTERVAL_MS = 100;
@@ -64,6 +66,8 @@ export interface AddedNumber {
 
 export class PeerCore {
   readonly replica: Replica;
+  /** When to dial a peer again: the shells ask, and own the timers and the dialing. */
+  readonly redials: Redials;
   readonly origin: string;
   /** How many numbers came back from the data folder. */
   readonly recovered: number;
@@ -74,8 +78,19 @@ export class PeerCore {
   private lastTotalLogged = -Infinity;
   private stopped = false;
 
-  constructor(config: PeerCoreConfig, opts: { incarnation: string; durable: boolean; recovered?: Recovered | undefined; now: number }) {
+  constructor(
+    config: PeerCoreConfig,
+    opts: {
+      incarnation: string;
+      durable: boolean;
+      recovered?: Recovered | undefined;
+      now: number;
+      /** Uniform in [0, 1): the redial jitter's randomness (seeded in the simulator). */
+      random: () => number;
+    },
+  ) {
     this.config = config;
+    this.redials = new Redials(opts.random);
     this.durable = opts.durable;
     this.origin = opts.recovered?.origin ?? `${config.nodeId}@${opts.incarnation}`;
     this.replica = new Replica({

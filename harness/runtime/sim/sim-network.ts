@@ -7,7 +7,8 @@
  * - a connection exists while both ends run (a paused end keeps its connections) and the link is not cut; each
  *   connection gets fresh link ids at both ends, as a TCP connection does, and the replicas see `linkUp` and `linkDown`;
  * - the dialer (`from`) dials when it starts and redials when a connection ends or a dial fails, with the reference
- *   peer's backoff (100 ms doubling to 5 s, 80-100% of it at random; back to the start once connected). As through a
+ *   peer's backoff, decided by the dialer's core (`node/core/redial.ts`: 100 ms doubling to 5 s, 80-100% of it at
+ *   random from the node's seeded stream; back to the start once connected). As through a
  *   relay, a dial to a node that does not run is held for up to 4.5 s and completes when it starts; a dial to a
  *   paused node, or over a link cut one way, completes at the resume or the restore, or fails after the dialer's 5 s
  *   handshake timeout; over a cut link it fails at once;
@@ -75,9 +76,6 @@ export const BASE_LATENCY_MS = 1;
 export const RETRANSMIT_MS = 200;
 /** How long a relay holds a dial to a node that does not listen (link-relay.ts, `holdMs`). */
 export const RELAY_HOLD_MS = 4500;
-/** The reference peer's redial backoff (node/adapters/tcp-links.ts). */
-const BACKOFF_START_MS = 100;
-const BACKOFF_MAX_MS = 5000;
 /** Ports the contract's environment needs to parse; nothing listens on them. */
 const PLACEHOLDER_P2P_PORT = 7000;
 const PLACEHOLDER_HTTP_PORT = 8080;
@@ -111,8 +109,7 @@ interface LinkRecord {
   readonly traffic: readonly [Traffic, Traffic];
   /** Connections not yet ended: at most one open both ways, and older ones closing after a graceful stop. */
   connections: Connection[];
-  /** The dialer's redial state, as node/adapters/tcp-links.ts keeps it. */
-  attempt: number;
+  /** The dialer's pending redial (when to redial is the dialer's core's to say: `PeerCore.redials`). */
   redial: ScheduledEvent | undefined;
   /** A dial attempt held open (see the top of this file), as its deadline. */
   held: ScheduledEvent | undefined;
@@ -455,7 +452,6 @@ export class SimNetwork implements StartedNetwork {
     this.setStatus(record, "running");
     for (const link of record.links) {
       if (link.ends[0] === record) {
-        link.attempt = 0;
         this.dial(link);
       } else this.completeHeldDial(link);
     }
@@ -505,7 +501,6 @@ export class SimNetwork implements StartedNetwork {
         { from: spec.to, to: spec.from, bytes: 0, frames: 0 },
       ],
       connections: [],
-      attempt: 0,
       redial: undefined,
       held: undefined,
       removed: false,
@@ -557,9 +552,8 @@ export class SimNetwork implements StartedNetwork {
     const dialer = link.ends[0];
     const p = dialer.node.process;
     if (link.removed || !p || link.redial || link.held || this.current(link)) return;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** link.attempt++);
-    const delay = Math.round(base * (0.8 + link.random.next() * 0.2));
-    if (failed && link.attempt === 1) dialer.node.note("info", "dial failed", { peer: link.spec.to, retry_ms: delay });
+    const { delayMs: delay, attempt } = p.core.redials.next(link.spec.to);
+    if (failed && attempt === 1) dialer.node.note("info", "dial failed", { peer: link.spec.to, retry_ms: delay });
     link.redial = this.clock.schedule(this.clock.now() + delay, () => {
       link.redial = undefined;
       dialer.node.input(p, () => this.dial(link));
@@ -592,7 +586,7 @@ export class SimNetwork implements StartedNetwork {
       this.sides.set(side.linkId, side);
     }
     link.connections.push(connection);
-    link.attempt = 0;
+    dialer.node.process?.core.redials.connected(link.spec.to);
     const [d, a] = connection.sides as [Side, Side];
     // The acceptor completes the handshake first; the dialer then speaks first.
     acceptor.node.linkUp(a.process, a.linkId, dialer.spec.id, "acceptor");

@@ -122,6 +122,7 @@ export class SimNode {
       durable: disk !== undefined,
       recovered: disk && { origin: disk.origin, numbers: disk.numbers },
       now: this.clock.now(),
+      random: () => this.random.next(),
     });
     if (disk) disk.origin = core.origin;
     const p = new PeerProcess(core, config, `tick of ${this.id}`);
