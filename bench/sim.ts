@@ -7,8 +7,8 @@
  *   passes.
  * - scale: a random network (average degree 4) of 10,000 nodes with 10,000 numbers added in 100 POSTs, then one expect;
  *   wall time to converge and peak memory of this process. `--nodes N --numbers K` change the size, `--posts P` how
- *   many POSTs carry the numbers (default 100; every POST is at another node, so P is also the number of origins); a run that does
- *   not converge within --scale-budget (default 10 min of wall time) is reported as such.
+ *   many POSTs carry the numbers (default 100; every POST is at another node, so P is also the number of origins); a
+ *   run that does not converge within --scale-budget (default 10 min of wall time) is reported as such.
  * - calibration: a line of 10 with every link delayed 100 ms, one number added at n1: how long until every node holds
  *   it, on sim and on local, in link delays (the floor is 9).
  */
