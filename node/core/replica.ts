@@ -20,6 +20,7 @@ import { SeqRanges, type Range } from "./seq-ranges.js";
 import { MIN_SHARED_RUN, OriginValues } from "./origin-values.js";
 import { SetHash } from "./set-hash.js";
 import { joinNumbers } from "../wire/numbers-bytes.js";
+import { hiddenField } from "../wire/hidden-field.js";
 import { PROTOCOL, MAX_FRAME_BYTES, TREE_EXTENSION, type WireMessage, type WireNumber } from "../wire/messages.js";
 
 export interface NumberRecord {
@@ -321,12 +322,23 @@ export class Replica {
       }
       case "numbers": {
         // A frame made in this process comes as the batches it was made of (see `frames`), one from a socket as one.
-        const batches = (message.numbers as Framed)[BATCHES] ?? [decode(message.numbers)];
+        const batches = BATCHES.get(message.numbers) ?? [decode(message.numbers)];
         let total = 0;
         const learned: (readonly NumberRecord[])[] = [];
         let learnedCount = 0;
-        for (const batch of batches) {
-          total += batch.length;
+        // Batches of runs are merged whole, one by one; the rest together, number by number, as one batch.
+        let parts: readonly (readonly NumberRecord[])[] = batches;
+        if (batches.length > 1) {
+          let short: (readonly NumberRecord[])[] | undefined;
+          const whole: (readonly NumberRecord[])[] = [];
+          for (const batch of batches) {
+            if (runsOf(batch)) whole.push(batch);
+            else (short ??= []).push(batch);
+          }
+          if (short && short.length > 1) parts = [...whole, concat(short)];
+        }
+        for (const batch of batches) total += batch.length;
+        for (const batch of parts) {
           if (state.mode !== "tree") {
             const runs = runsOf(batch);
             if (runs) for (const run of runs) knownFor(state, run.origin).addRange(run.lo, run.hi);
@@ -574,21 +586,17 @@ export class Replica {
       for (const records of batches) {
         // A batch of runs none of which this link's side is known to hold goes whole (see `runsOf`).
         const runs = runsOf(records);
-        if (runs && runs.every((run) => !state.known.get(run.origin)?.overlaps(run.lo, run.hi))) {
+        if (runs && runs.every((run) => (state.known.get(run.origin)?.covers(run.lo, run.hi) ?? "none") === "none")) {
           this.enqueueAll(state, records);
           for (const run of runs) knownFor(state, run.origin).addRange(run.lo, run.hi);
           continue;
         }
+        // Number by number: what this link's side is not known to hold (all of it: the batch goes whole).
+        const unknown = records.filter((r) => !state.known.get(r.origin)?.has(r.seq));
+        if (unknown.length === records.length) this.enqueueAll(state, records);
+        else for (const r of unknown) this.enqueue(state, r);
         // One merge per origin, not one insertion per number: records may come in any order.
-        const sent = new Map<string, number[]>();
-        for (const r of records) {
-          if (knownFor(state, r.origin).has(r.seq)) continue;
-          this.enqueue(state, r);
-          let seqs = sent.get(r.origin);
-          if (!seqs) sent.set(r.origin, (seqs = []));
-          seqs.push(r.seq);
-        }
-        for (const [origin, seqs] of sent) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
+        for (const [origin, seqs] of seqsByOrigin(unknown)) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
       }
     }
     if (this.dissemination === "tree") addAllTo(this.recent, identities());
@@ -701,7 +709,8 @@ export class Replica {
   }
 
   private merge(records: readonly NumberRecord[], from: LinkId | "local", out: Output[]): readonly NumberRecord[] {
-    if (this.mergeRuns(records)) return records;
+    const whole = this.mergeRuns(records, from, out);
+    if (whole) return whole;
     const learned: NumberRecord[] = [];
     // Small values are summed as plain numbers and added to the bigint total once: a bigint sum allocates every time.
     let small = 0;
@@ -725,23 +734,47 @@ export class Replica {
     }
     if (small !== 0) this.totalValue += BigInt(small);
     // One merge per origin, not one insertion per number: a message may list sequence numbers in any order.
-    for (const [origin, seqs] of seqsByOrigin(learned)) this.origins.get(origin)!.seqs.addAll(SeqRanges.fromSeqs(seqs));
+    if (learned.length === 1) this.origins.get(learned[0]!.origin)!.seqs.addRange(learned[0]!.seq, learned[0]!.seq);
+    else for (const [origin, seqs] of seqsByOrigin(learned)) this.origins.get(origin)!.seqs.addAll(SeqRanges.fromSeqs(seqs));
     // A recovered or restarted writer must never reuse a sequence number of its own origin.
     for (const r of learned) if (r.origin === this.origin && r.seq >= this.nextSeq) this.nextSeq = r.seq + 1;
-    return learned;
+    // All of it new: the batch itself, which then leaves whole (as the same frame, in this process).
+    return learned.length === records.length ? records : learned;
   }
 
   /**
-   * The whole-batch path of `merge`: a batch of runs (see `runsOf`) none of which is held here is added run by run,
-   * with each run's sum and set-hash share worked out once for every replica it reaches. Returns false, having
-   * changed nothing, when the batch is not runs or overlaps what is held (then `merge` goes number by number).
+   * The whole-batch path of `merge`, for a batch of runs (see `runsOf`). None of it held here: it is added run by run,
+   * with each run's sum and set-hash share worked out once for every replica it reaches, and the batch itself is what
+   * was learned. All of it held (a duplicate): nothing is learned, and only the values are compared (a conflict is
+   * reported as `merge` does). Otherwise, or when the batch is not runs, returns undefined having changed nothing, and
+   * `merge` goes number by number.
    */
-  private mergeRuns(records: readonly NumberRecord[]): boolean {
+  private mergeRuns(records: readonly NumberRecord[], from: LinkId | "local", out: Output[]): readonly NumberRecord[] | undefined {
     const runs = runsOf(records);
-    if (!runs) return false;
-    for (const run of runs) if (this.origins.get(run.origin)?.seqs.overlaps(run.lo, run.hi)) return false;
+    if (!runs) return undefined;
+    let held = 0;
+    const states: (OriginState | undefined)[] = [];
     for (const run of runs) {
-      let state = this.origins.get(run.origin);
+      const state = this.origins.get(run.origin);
+      const covered = state ? state.seqs.covers(run.lo, run.hi) : "none";
+      if (covered === "some") return undefined;
+      if (covered === "all") held++;
+      states.push(state);
+    }
+    if (held === runs.length) {
+      if (from !== "local") {
+        runs.forEach((run, k) => {
+          for (let seq = run.lo; seq <= run.hi; seq++) {
+            if (states[k]!.values.get(seq) !== run.values[seq - run.lo]) out.push({ kind: "conflict", link: from, origin: run.origin, seq });
+          }
+        });
+      }
+      return NOTHING;
+    }
+    if (held) return undefined;
+    for (let k = 0; k < runs.length; k++) {
+      const run = runs[k]!;
+      let state = states[k];
       if (!state) {
         state = { seqs: new SeqRanges(), values: new OriginValues() };
         this.origins.set(run.origin, state);
@@ -753,7 +786,7 @@ export class Replica {
       this.countValue += run.hi - run.lo + 1;
       if (run.origin === this.origin && run.hi >= this.nextSeq) this.nextSeq = run.hi + 1;
     }
-    return true;
+    return records;
   }
 
   /** Queues on one link everything held here that its side is not known to hold. */
@@ -789,21 +822,29 @@ function addAllTo(sets: Map<string, SeqRanges>, ids: ReadonlyMap<string, SeqRang
 
 function rangesByOrigin(batches: readonly (readonly NumberRecord[])[]): Map<string, SeqRanges> {
   const out = new Map<string, SeqRanges>();
+  // Numbers not in runs are gathered by origin across the batches first: one set made per origin, not one per batch.
+  let loose: Map<string, number[]> | undefined;
   for (const records of batches) {
     const runs = runsOf(records);
-    if (runs) {
-      for (const run of runs) {
-        const set = out.get(run.origin);
-        if (set) set.addRange(run.lo, run.hi);
-        else out.set(run.origin, SeqRanges.from([[run.lo, run.hi]]));
+    if (!runs) {
+      loose ??= new Map();
+      for (const r of records) {
+        const seqs = loose.get(r.origin);
+        if (seqs) seqs.push(r.seq);
+        else loose.set(r.origin, [r.seq]);
       }
       continue;
     }
-    for (const [origin, seqs] of seqsByOrigin(records)) {
-      const set = out.get(origin);
-      if (set) set.addAll(SeqRanges.fromSeqs(seqs));
-      else out.set(origin, SeqRanges.fromSeqs(seqs));
+    for (const run of runs) {
+      const set = out.get(run.origin);
+      if (set) set.addRange(run.lo, run.hi);
+      else out.set(run.origin, SeqRanges.from([[run.lo, run.hi]]));
     }
+  }
+  for (const [origin, seqs] of loose ?? []) {
+    const set = out.get(origin);
+    if (set) set.addAll(SeqRanges.fromSeqs(seqs));
+    else out.set(origin, SeqRanges.fromSeqs(seqs));
   }
   return out;
 }
@@ -832,20 +873,13 @@ function knownFor(state: LinkState, origin: string): SeqRanges {
 }
 
 /**
- * The batches of records a numbers frame was made from, kept on the frame's array under a symbol: a frame that reaches
- * another replica in the same process (the simulator hands messages over as they are) is not decoded again, number by
- * number, at every hop, and each batch is merged, and forwarded, whole (see `runsOf`). Batches are immutable; a frame
- * that came through a socket was parsed afresh (JSON carries no symbol) and is decoded, and so is a copy of the array.
- * (A `WeakMap` did this before; a symbol costs the collector nothing.)
+ * The batches of records a numbers frame was made from, kept on the frame's array in a hidden field
+ * (../wire/hidden-field.ts): a frame that reaches another replica in the same process (the simulator hands messages
+ * over as they are) is not decoded again, number by number, at every hop, and each batch is merged, and forwarded,
+ * whole (see `runsOf`). Batches are immutable; a frame that came through a socket was parsed afresh and is decoded,
+ * and so is a copy of the array.
  */
-const BATCHES = Symbol("batches");
-type Framed = readonly WireNumber[] & { [BATCHES]?: readonly (readonly NumberRecord[])[] };
-
-/** Keeps a derived value on an array under a symbol, out of sight of equality checks and enumeration. */
-function stash<T extends object>(on: T, key: symbol, value: unknown): T {
-  Object.defineProperty(on, key, { value, enumerable: false, writable: true, configurable: true });
-  return on;
-}
+const BATCHES = hiddenField<readonly (readonly NumberRecord[])[]>();
 
 function decode(numbers: readonly WireNumber[]): NumberRecord[] {
   return numbers.map((n) => ({ origin: n.origin, seq: n.seq, value: BigInt(n.value), wire: canonical(n.value) ? n : undefined }));
@@ -868,7 +902,8 @@ export function toWire(r: NumberRecord): WireNumber {
  * A batch of records as runs: each origin's numbers in one block of consecutive sequence numbers, ascending, and no
  * origin in two blocks. A POST's numbers are one run, and so is a frame of them, however far it travels. Worked out
  * once per array and kept on it: in the simulator the same array reaches every replica, which then adds it run by run
- * (`mergeRuns`) and forwards it whole. `null` when the batch is not runs (it then goes number by number).
+ * (`mergeRuns`) and forwards it whole. `null` when the batch is not runs, or shorter than `MIN_SHARED_RUN` (it then
+ * goes number by number).
  */
 interface Run {
   readonly origin: string;
@@ -881,18 +916,25 @@ interface Run {
   readonly hashA: number;
   readonly hashB: number;
 }
-const RUNS = Symbol("runs");
-type WithRuns = readonly NumberRecord[] & { [RUNS]?: readonly Run[] | null };
+const RUNS = hiddenField<readonly Run[] | null>();
+const NOTHING: readonly NumberRecord[] = Object.freeze([]);
 
 function runsOf(records: readonly NumberRecord[]): readonly Run[] | null {
-  const cached = (records as WithRuns)[RUNS];
+  // A short batch goes number by number: working out its runs would cost more than it saves.
+  if (records.length < MIN_SHARED_RUN) return null;
+  const cached = RUNS.get(records);
   if (cached !== undefined) return cached;
-  const runs: Run[] | null = records.length ? findRuns(records) : null;
-  stash(records, RUNS, runs);
+  const runs = findRuns(records);
+  RUNS.set(records, runs);
   return runs;
 }
 
 function findRuns(records: readonly NumberRecord[]): Run[] | null {
+  // Runs that average under MIN_SHARED_RUN numbers (a frame gathering many origins' single numbers) cost more to work
+  // out and to merge one by one than the numbers do: counted first, before anything is made.
+  let blocks = 1;
+  for (let i = 1; i < records.length; i++) if (records[i]!.origin !== records[i - 1]!.origin) blocks++;
+  if (blocks * MIN_SHARED_RUN > records.length) return null;
   const runs: Run[] = [];
   const seen = new Set<string>();
   let i = 0;
@@ -932,22 +974,22 @@ function findRuns(records: readonly NumberRecord[]): Run[] | null {
 }
 
 /** A batch's wire form and its size, made once per batch (a batch crosses many links) and kept on it. */
-const WIRE = Symbol("wire");
+const WIRE = hiddenField<Wired>();
 interface Wired {
   readonly numbers: WireNumber[];
   readonly bytes: number;
 }
 
 function wired(records: readonly NumberRecord[]): Wired {
-  const cached = (records as readonly NumberRecord[] & { [WIRE]?: Wired })[WIRE];
+  const cached = WIRE.get(records);
   if (cached) return cached;
   const numbers = records.map(toWire);
   let bytes = 0;
   for (const n of numbers) bytes += n.origin.length + n.value.length + NUMBER_OVERHEAD;
   const w = { numbers, bytes };
-  stash(records, WIRE, w);
+  WIRE.set(records, w);
   // A frame of this batch alone is these numbers: it carries the batch for a replica in this process.
-  stash(numbers, BATCHES, [records]);
+  BATCHES.set(numbers, [records]);
   return w;
 }
 
@@ -962,7 +1004,7 @@ function* frames(batches: readonly (readonly NumberRecord[])[]): Generator<WireN
     if (packed.length === 1) yield wired(packed[0]!).numbers;
     else if (packed.length) {
       const numbers = joinNumbers(packed.map((b) => wired(b).numbers));
-      yield stash(numbers, BATCHES, packed);
+      yield BATCHES.set(numbers, packed);
     }
     packed = [];
     bytes = 0;
@@ -991,7 +1033,7 @@ function* cut(records: readonly NumberRecord[]): Generator<WireNumber[]> {
     const n = toWire(records[i]!);
     const size = n.origin.length + n.value.length + NUMBER_OVERHEAD;
     if (batch.length && bytes + size > FRAME_BUDGET) {
-      yield stash(batch, BATCHES, [records.slice(from, i)]);
+      yield BATCHES.set(batch, [records.slice(from, i)]);
       batch = [];
       from = i;
       bytes = 0;
@@ -999,5 +1041,5 @@ function* cut(records: readonly NumberRecord[]): Generator<WireNumber[]> {
     batch.push(n);
     bytes += size;
   }
-  if (batch.length) yield stash(batch, BATCHES, [records.slice(from)]);
+  if (batch.length) yield BATCHES.set(batch, [records.slice(from)]);
 }

@@ -82,4 +82,15 @@ describe("SeqRanges", () => {
       }),
     );
   });
+
+  it("covers says none, some or all of [lo, hi] as checking each seq does", () => {
+    fc.assert(
+      fc.property(seqs, fc.integer({ min: 1, max: 120 }), fc.integer({ min: 0, max: 30 }), (xs, lo, n) => {
+        const set = fromList(xs);
+        const held = Array.from({ length: n + 1 }, (_, i) => set.has(lo + i)).filter(Boolean).length;
+        expect(set.covers(lo, lo + n)).toBe(held === 0 ? "none" : held === n + 1 ? "all" : "some");
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

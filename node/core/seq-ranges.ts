@@ -76,18 +76,23 @@ export class SeqRanges {
     return false;
   }
 
-  /** Whether any sequence number in [lo, hi] is in this set. */
-  overlaps(lo: number, hi: number): boolean {
+  /** How much of [lo, hi] is in this set: "none", "some" or "all". */
+  covers(lo: number, hi: number): "none" | "some" | "all" {
+    const ranges = this.ranges;
+    // The common cases first: nothing held, or [lo, hi] past the end (an origin's stream), or within the last range.
+    const last = ranges[ranges.length - 1];
+    if (!last || lo > last[1]) return "none";
     // The first range that ends at or after lo.
     let first = 0;
-    let end = this.ranges.length;
+    let end = ranges.length;
     while (first < end) {
       const mid = (first + end) >> 1;
-      if (this.ranges[mid]![1] < lo) first = mid + 1;
+      if (ranges[mid]![1] < lo) first = mid + 1;
       else end = mid;
     }
-    const r = this.ranges[first];
-    return r !== undefined && r[0] <= hi;
+    const r = ranges[first]!;
+    if (r[0] > hi) return "none";
+    return r[0] <= lo && r[1] >= hi ? "all" : "some";
   }
 
   /** Adds one sequence number; returns true when it was not already present. */

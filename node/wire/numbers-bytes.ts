@@ -1,29 +1,24 @@
 /**
  * The size a list of numbers takes in a frame (`JSON.stringify(numbers).length` less the brackets), counted once per
- * array and kept on it under a symbol, out of sight of equality checks and enumeration. A numbers list is never
- * mutated once sent, and in one process (the simulator) the same list crosses many links, so its size is worked out
- * once; a list joined from lists whose sizes are known costs nothing to size.
+ * array and kept on it in a hidden field (hidden-field.ts). A numbers list is never mutated once sent, and in one
+ * process (the simulator) the same list crosses many links, so its size is worked out once; a list joined from lists
+ * whose sizes are known costs nothing to size.
  */
 import type { WireNumber } from "./messages.js";
+import { hiddenField } from "./hidden-field.js";
 
 /** `{"origin":"","seq":,"value":""}`: a number on the wire without its three fields. */
 export const WIRE_NUMBER_OVERHEAD = 31;
 
-const BYTES = Symbol("numbers bytes");
-type Sized = readonly WireNumber[] & { [BYTES]?: number };
-
-function remember<T extends readonly WireNumber[]>(numbers: T, bytes: number): T {
-  Object.defineProperty(numbers, BYTES, { value: bytes, enumerable: false, configurable: true });
-  return numbers;
-}
+const BYTES = hiddenField<number>();
 
 /** The bytes of the numbers and the commas between them. */
 export function numbersBytes(numbers: readonly WireNumber[]): number {
-  const cached = (numbers as Sized)[BYTES];
+  const cached = BYTES.get(numbers);
   if (cached !== undefined) return cached;
   let bytes = Math.max(0, numbers.length - 1);
   for (const n of numbers) bytes += WIRE_NUMBER_OVERHEAD + n.origin.length + decimalDigits(n.seq) + n.value.length;
-  remember(numbers, bytes);
+  BYTES.set(numbers, bytes);
   return bytes;
 }
 
@@ -36,7 +31,7 @@ export function joinNumbers(parts: readonly (readonly WireNumber[])[]): WireNumb
     bytes += numbersBytes(p);
     nonEmpty++;
   }
-  return remember(([] as WireNumber[]).concat(...parts), bytes + Math.max(0, nonEmpty - 1));
+  return BYTES.set(([] as WireNumber[]).concat(...parts), bytes + Math.max(0, nonEmpty - 1));
 }
 
 /** Length of a non-negative integer written in decimal. */
