@@ -326,16 +326,23 @@ export class Replica {
         let total = 0;
         const learned: (readonly NumberRecord[])[] = [];
         let learnedCount = 0;
-        // Batches of runs are merged whole, one by one; the rest together, number by number, as one batch.
+        // In the frame's order: batches of runs merged whole, one by one; the others between them together, number by
+        // number (many small batches cost more one by one than as one).
         let parts: readonly (readonly NumberRecord[])[] = batches;
         if (batches.length > 1) {
-          let short: (readonly NumberRecord[])[] | undefined;
-          const whole: (readonly NumberRecord[])[] = [];
+          const joined: (readonly NumberRecord[])[] = [];
+          let short: (readonly NumberRecord[])[] = [];
           for (const batch of batches) {
-            if (runsOf(batch)) whole.push(batch);
-            else (short ??= []).push(batch);
+            if (!runsOf(batch)) {
+              short.push(batch);
+              continue;
+            }
+            if (short.length) joined.push(concat(short));
+            short = [];
+            joined.push(batch);
           }
-          if (short && short.length > 1) parts = [...whole, concat(short)];
+          if (short.length) joined.push(concat(short));
+          parts = joined;
         }
         for (const batch of batches) total += batch.length;
         for (const batch of parts) {
