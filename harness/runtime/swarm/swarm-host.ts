@@ -19,8 +19,13 @@ import type { ContractPlacement, HostEvents, NetworkHost, NodeAddress } from "..
 import type { AgentClient } from "./agent-client.js";
 import { ENDED_TASK_STATES, listTasks, taskAddress, type Machine, type Task } from "./swarm-engine.js";
 
-/** How often the manager's tasks are read for exits and starts. */
+/**
+ * The manager's tasks are read at most this often for the nodes starting (only their services), and for exits (every
+ * service) at most this often per 50 services. Listings cost the manager and the harness time in proportion to the
+ * services listed; read back to back for every service while nodes started, they took CPU from the nodes booting.
+ */
 const TASK_POLL_MS = 250;
+const SERVICES_PER_EXIT_POLL = 50;
 /** A task that is not running after this long is reported with its state and the engine's message. */
 const TASK_START_TIMEOUT_MS = 60_000;
 
@@ -78,7 +83,10 @@ export class SwarmHost implements NetworkHost {
   readonly relayListenHost = "0.0.0.0";
   private readonly records = new Map<string, ServiceRecord>();
   private poller: NodeJS.Timeout | undefined;
-  private listing: Promise<Map<string, Task[]>> | undefined;
+  /** Listings of the manager's tasks: of the services starting, and of every service (exits). */
+  private readonly listings: Record<"starting" | "all", Listing> = { starting: new Listing(), all: new Listing() };
+  /** Records whose task is being waited for (waitRunning). */
+  private readonly starting = new Set<ServiceRecord>();
   private disposed = false;
 
   constructor(
@@ -262,11 +270,20 @@ export class SwarmHost implements NetworkHost {
 
   /** Waits for this start's task to run; a task that ends or waits too long is an error with the engine's words. */
   private async waitRunning(record: ServiceRecord): Promise<Task> {
+    this.starting.add(record);
+    try {
+      return await this.untilRunning(record);
+    } finally {
+      this.starting.delete(record);
+    }
+  }
+
+  private async untilRunning(record: ServiceRecord): Promise<Task> {
     const deadline = Date.now() + TASK_START_TIMEOUT_MS;
     let latest: Task | undefined;
     for (;;) {
       if (this.disposed) throw new Error(`swarm runtime: disposed while node "${record.spec.id}" started`);
-      const tasks = (await this.tasksNow()).get(record.serviceId!) ?? [];
+      const tasks = (await this.tasksNow("starting")).get(record.serviceId!) ?? [];
       latest = tasks
         .filter((t) => !record.oldTasks.has(t.ID))
         .sort((a, b) => a.CreatedAt.localeCompare(b.CreatedAt))
@@ -338,7 +355,7 @@ export class SwarmHost implements NetworkHost {
   private async pollExits(): Promise<void> {
     const watched = [...this.records.values()].filter((r) => r.task && r.serviceId);
     if (!watched.length) return;
-    const tasks = await this.tasksNow();
+    const tasks = await this.tasksNow("all");
     for (const record of watched) {
       const current = record.task;
       // Another poll (the lists are shared) may have reported it meanwhile.
@@ -354,23 +371,19 @@ export class SwarmHost implements NetworkHost {
   }
 
   /**
-   * The tasks of every service of the network, by service, in one request to the manager: a caller that asks while a
-   * request is in flight shares its answer, so 50 nodes starting at once cost one list per round, not 50.
+   * Tasks by service, in one request to the manager for the services in `scope`: a caller that asks while a request of
+   * its scope is in flight shares its answer (50 nodes starting at once cost one listing per round, not 50); one that
+   * asks after it gets the next, started TASK_POLL_MS after the last (every service: that per 50 services) at the
+   * earliest.
    */
-  private tasksNow(): Promise<Map<string, Task[]>> {
-    if (!this.listing) {
-      const ids = [...this.records.values()].flatMap((r) => (r.serviceId ? [r.serviceId] : []));
-      this.listing = (ids.length ? listTasks(this.ctx.docker, ids) : Promise.resolve([]))
-        .then((tasks) => {
-          const byService = new Map<string, Task[]>();
-          for (const task of tasks) byService.set(task.ServiceID, [...(byService.get(task.ServiceID) ?? []), task]);
-          return byService;
-        })
-        .finally(() => {
-          this.listing = undefined;
-        });
-    }
-    return this.listing;
+  private tasksNow(scope: "starting" | "all"): Promise<Map<string, Task[]>> {
+    const pause = scope === "starting" ? TASK_POLL_MS : TASK_POLL_MS * Math.max(1, this.records.size / SERVICES_PER_EXIT_POLL);
+    return this.listings[scope].next(pause, () => {
+      // The services as they are when the listing starts, not when it was asked for.
+      const records = scope === "starting" ? [...this.starting] : [...this.records.values()];
+      const ids = records.flatMap((r) => (r.serviceId ? [r.serviceId] : []));
+      return ids.length ? listTasks(this.ctx.docker, ids) : Promise.resolve([]);
+    });
   }
 
   private agentOf(nodeId: string): { readonly client: AgentClient; readonly overlayAddress: string } {
@@ -420,4 +433,30 @@ export function untimestamped(text: string): string {
   const key = (stamp: string): string => stamp.replace(/(\d\d:\d\d:\d\d)(?:\.(\d+))?/, (_, hms: string, f: string | undefined) => `${hms}.${(f ?? "").padEnd(9, "0")}`);
   parsed.sort((a, b) => (a.stamp && b.stamp ? key(a.stamp).localeCompare(key(b.stamp)) : 0) || a.index - b.index);
   return parsed.map((p) => p.body + "\n").join("");
+}
+
+/** One kind of listing of the manager's tasks: shared while in flight, started at most once per pause. */
+class Listing {
+  private current: Promise<Map<string, Task[]>> | undefined;
+  private lastAt = Number.NEGATIVE_INFINITY;
+
+  next(pauseMs: number, list: () => Promise<Task[]>): Promise<Map<string, Task[]>> {
+    if (!this.current) {
+      const wait = this.lastAt + pauseMs - performance.now();
+      this.current = (wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : Promise.resolve())
+        .then(() => {
+          this.lastAt = performance.now();
+          return list();
+        })
+        .then((tasks) => {
+          const byService = new Map<string, Task[]>();
+          for (const task of tasks) byService.set(task.ServiceID, [...(byService.get(task.ServiceID) ?? []), task]);
+          return byService;
+        })
+        .finally(() => {
+          this.current = undefined;
+        });
+    }
+    return this.current;
+  }
 }
