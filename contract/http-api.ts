@@ -22,6 +22,20 @@ export const PROXY_ERROR_HEADER = "x-sumnet-proxy-error";
 export const ProxyErrorKind = z.enum(["not-sent", "broken", "timeout"]);
 export type ProxyErrorKind = z.infer<typeof ProxyErrorKind>;
 
+/**
+ * Asks a proxy between the harness and a node (the swarm runtime's link agents) to wait up to this many milliseconds
+ * for the node to accept a connection before it answers `not-sent`: one request stands for many polls of a node that
+ * is still booting, so a network's start does not spend its machines on failed requests. A node ignores it.
+ */
+export const AWAIT_NODE_HEADER = "x-sumnet-await-ms";
+/** The longest wait a proxy grants. */
+export const MAX_AWAIT_NODE_MS = 10_000;
+export const AwaitNodeMs = z.coerce
+  .number({ error: `must be a number of milliseconds, 0 to ${MAX_AWAIT_NODE_MS}` })
+  .int({ error: `must be a whole number of milliseconds, 0 to ${MAX_AWAIT_NODE_MS}` })
+  .min(0, { error: `must be 0 to ${MAX_AWAIT_NODE_MS} ms` })
+  .max(MAX_AWAIT_NODE_MS, { error: `must be 0 to ${MAX_AWAIT_NODE_MS} ms` });
+
 /** The routes of the control API. `/state` and `/metrics` are optional for implementations. */
 export const ROUTES = ["POST /numbers", "GET /total", "GET /state", "GET /health", "GET /metrics"] as const;
 

@@ -4,6 +4,7 @@
  * what came back. Used by the runner, the runtimes' health checks, the conformance check, the dashboard and the CLI.
  */
 import {
+  AWAIT_NODE_HEADER,
   HealthResponse,
   MAX_BODY_BYTES,
   postNumbersBody,
@@ -63,7 +64,14 @@ const snippet = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}...`
 /** One HTTP request with a timeout and an answer read up to `maxBytes`. Rejects with ControlError. */
 export async function request(
   url: string,
-  init: { readonly method?: "GET" | "POST"; readonly body?: string; readonly timeoutMs: number; readonly maxBytes?: number },
+  init: {
+    readonly method?: "GET" | "POST";
+    readonly body?: string;
+    readonly timeoutMs: number;
+    readonly maxBytes?: number;
+    /** Sent as AWAIT_NODE_HEADER: a proxy in between may wait this long for the node to take the connection. */
+    readonly awaitNodeMs?: number;
+  },
   what = `${init.method ?? "GET"} ${new URL(url).pathname}`,
 ): Promise<HttpAnswer> {
   const maxBytes = init.maxBytes ?? MAX_BODY_BYTES;
@@ -71,7 +79,11 @@ export async function request(
   try {
     response = await fetch(url, {
       method: init.method ?? "GET",
-      ...(init.body === undefined ? {} : { body: init.body, headers: { "content-type": "application/json" } }),
+      ...(init.body === undefined ? {} : { body: init.body }),
+      headers: {
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        ...(init.awaitNodeMs ? { [AWAIT_NODE_HEADER]: String(Math.round(init.awaitNodeMs)) } : {}),
+      },
       signal: AbortSignal.timeout(init.timeoutMs),
     });
   } catch (error) {
@@ -148,9 +160,9 @@ export async function getState(baseUrl: string, timeoutMs = 2000): Promise<State
 }
 
 /** GET /health: the answer when it is 200 and as the contract says; ControlError otherwise. */
-export async function getHealth(baseUrl: string, timeoutMs = 1000): Promise<HealthResponse> {
+export async function getHealth(baseUrl: string, timeoutMs = 1000, options: { readonly awaitNodeMs?: number } = {}): Promise<HealthResponse> {
   const what = "GET /health";
-  const answer = await request(`${trimUrl(baseUrl)}/health`, { timeoutMs, maxBytes: 64 * 1024 }, what);
+  const answer = await request(`${trimUrl(baseUrl)}/health`, { timeoutMs, maxBytes: 64 * 1024, ...options }, what);
   if (answer.status !== 200) throw new ControlError(`answered ${what} with ${answer.status}`, answer.status);
   const parsed = HealthResponse.safeParse(parseJson(answer, what));
   if (!parsed.success) throw new ControlError(`answered ${what} with ${snippet(answer.body)}; expected {"status": "ok", "node": "<id>"}`, 200);

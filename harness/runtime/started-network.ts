@@ -389,7 +389,9 @@ export class HostedNetwork implements StartedNetwork {
         );
       }
       try {
-        const health = await getHealth(record.controlUrl, Math.min(2000, Math.max(100, deadline - performance.now())));
+        const waitMs = Math.min(2000, Math.max(100, deadline - performance.now()));
+        // Through a proxy (the swarm runtime's agents), one request waits for a booting node instead of many polls.
+        const health = await getHealth(record.controlUrl, waitMs, { awaitNodeMs: Math.max(0, waitMs - 500) });
         // Another process may hold this port (taken between allocation and bind): a peer that names itself in its
         // health answer, as the contract asks, must name this node, or the answer is not from this node.
         if (health.node === undefined || health.node === id) return;

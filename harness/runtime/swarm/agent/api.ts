@@ -11,7 +11,9 @@
  *   POST   /<token>/containers/<id>/<op>[?t=s]   -> ContainerAnswer (op: stop, kill, pause, unpause; only this run's)
  *   POST   /<token>/volumes/<name>/prepare       -> PreparedVolume (created, labelled, writable by any user)
  *   POST   /<token>/volumes/remove               -> VolumeRemoval (volumes labelled sumnet.run=<run> on this machine)
- *   ANY    /<token>/proxy/<host>:<port>/<path>   -> the node's own answer (status, content-type, body)
+ *   ANY    /<token>/proxy/<host>:<port>/<path>   -> the node's own answer (status, content-type, body); with the
+ *                                                   header AWAIT_NODE_HEADER, a node that refuses the connection is
+ *                                                   tried again until that many ms have passed
  *
  * Errors are `{ "error": "<what was wrong; what was expected>" }` with a 4xx or 5xx status.
  */
@@ -28,7 +30,7 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 /** A request to, or an answer from, a node's control API through the proxy is at most this large. */
 export const MAX_PROXY_BODY_BYTES = 8 * 1024 * 1024;
 /** Set on answers the proxy made itself, not the node (contract/http-api.ts: the harness's clients read it). */
-export { PROXY_ERROR_HEADER, ProxyErrorKind } from "../../../../contract/http-api.js";
+export { AWAIT_NODE_HEADER, AwaitNodeMs, PROXY_ERROR_HEADER, ProxyErrorKind } from "../../../../contract/http-api.js";
 
 /** The token in the path: URL-safe, long enough not to be guessed. */
 export const AgentToken = z

@@ -5,7 +5,7 @@ import { addNumbers, ControlError, getHealth } from "../../../../contract/peer-c
 import { CLEAN_LINK } from "../../../network/spec.js";
 import { freePort } from "../../local/free-port.js";
 import { AgentClient, AgentError, type RemoteRelay } from "../agent-client.js";
-import { PROXY_ERROR_HEADER, type ContainerOutcome, type VolumeRemoval } from "./api.js";
+import { AWAIT_NODE_HEADER, PROXY_ERROR_HEADER, type ContainerOutcome, type VolumeRemoval } from "./api.js";
 import type { DockerSocketLike } from "./docker-socket.js";
 import { startAgentServer } from "./server.js";
 
@@ -340,6 +340,32 @@ describe("link agent: proxy to a node's control API", () => {
     expect(failure).toBeInstanceOf(ControlError);
     expect(failure).toMatchObject({ status: undefined, sent: false, timedOut: false });
     expect((failure as Error).message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it("with the await header, tries a node that refuses again until it listens, and answers not-sent once the wait is over", async () => {
+    const agent = await startAgent();
+    const port = await freePort();
+    const base = agent.client.proxyUrl("127.0.0.1", port);
+    // Nothing listens for the first 400 ms: one request waits the node's boot out.
+    const started = performance.now();
+    const health = getHealth(base, 5000, { awaitNodeMs: 3000 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const server = http.createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok","node":"n7"}'));
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    expect(await health).toEqual({ status: "ok", node: "n7" });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+    // A wait that runs out is the failure it always was, saying how long it tried.
+    const nowhere = await freePort();
+    const failure = await getHealth(agent.client.proxyUrl("127.0.0.1", nowhere), 5000, { awaitNodeMs: 300 }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ status: undefined, sent: false });
+    expect((failure as Error).message).toMatch(new RegExp(`127\\.0\\.0\\.1:${nowhere}: cannot reach the node \\(ECONNREFUSED, tried for 300 ms\\)`));
+    // A header that is not a wait is refused with the reason.
+    const bad = await fetch(`${base}/health`, { headers: { [AWAIT_NODE_HEADER]: "soon" } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/header x-sumnet-await-ms.*must be a number of milliseconds/);
+    const tooLong = await fetch(`${base}/health`, { headers: { [AWAIT_NODE_HEADER]: "60000" } });
+    expect(tooLong.status).toBe(400);
   });
 
   it("aborts the request to the node when the harness gives up on it", async () => {

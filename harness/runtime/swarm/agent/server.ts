@@ -19,6 +19,8 @@ import { LABEL_RUN } from "../../docker/labels.js";
 import {
   AGENT_NAME,
   AgentToken,
+  AWAIT_NODE_HEADER,
+  AwaitNodeMs,
   ContainerId,
   ContainerOp,
   describeIssue,
@@ -71,6 +73,8 @@ export interface AgentServer {
 
 /** A proxied request gets this long from the node, whatever the harness's own timeout. */
 const PROXY_TIMEOUT_MS = 60_000;
+/** A node that refuses the proxy's connection is tried again this often while the request's AWAIT_NODE_HEADER lasts. */
+const AWAIT_RETRY_MS = 100;
 const DEFAULT_STOP_SECONDS = 10;
 
 /** An answer that ends the request: status and `{ error }`. */
@@ -295,57 +299,80 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       log(`proxy ${req.method} ${where}${path}: ${why}`);
       sendJson(res, status, { error: `${where}: ${why}` }, { [PROXY_ERROR_HEADER]: kind });
     };
-    const body = await readBounded(req, MAX_PROXY_BODY_BYTES);
-    if (body === undefined) return fail(413, "not-sent", `request body over ${MAX_PROXY_BODY_BYTES} bytes; not forwarded`);
+    const read = await readBounded(req, MAX_PROXY_BODY_BYTES);
+    if (read === undefined) return fail(413, "not-sent", `request body over ${MAX_PROXY_BODY_BYTES} bytes; not forwarded`);
+    const body: Buffer = read;
     const contentType = req.headers["content-type"];
-    await new Promise<void>((resolve) => {
-      let connected = false;
-      const upstream = http.request(
-        {
-          host: target.host,
-          port: target.port,
-          method: req.method,
-          path,
-          agent: false,
-          timeout: PROXY_TIMEOUT_MS,
-          headers: { ...(contentType ? { "content-type": contentType } : {}), "content-length": String(body.length) },
-        },
-        (answer) => {
-          readBounded(answer, MAX_PROXY_BODY_BYTES).then(
-            (content) => {
-              if (content === undefined) {
-                upstream.destroy();
-                fail(502, "broken", `answer over ${MAX_PROXY_BODY_BYTES} bytes; cut off`);
-              } else if (!res.destroyed) {
-                const type = answer.headers["content-type"];
-                res.writeHead(answer.statusCode ?? 502, { ...(type ? { "content-type": type } : {}), "content-length": content.length });
-                res.end(content);
-              }
-              resolve();
-            },
-            (error: Error) => {
-              fail(502, "broken", `broke off its answer (${error.message})`);
-              resolve();
-            },
-          );
-        },
-      );
-      upstream.on("socket", (socket: net.Socket) => socket.once("connect", () => (connected = true)));
-      upstream.on("timeout", () => upstream.destroy(Object.assign(new Error(`no answer within ${PROXY_TIMEOUT_MS} ms`), { code: "timeout" })));
-      upstream.on("error", (error: NodeJS.ErrnoException) => {
-        if (res.writableEnded || res.destroyed) return resolve();
-        if (error.code === "timeout") fail(504, "timeout", error.message);
-        else if (!connected) fail(502, "not-sent", `cannot reach the node (${error.code ?? error.message})`);
-        else fail(502, "broken", `connection to the node failed (${error.code ?? error.message})`);
-        resolve();
-      });
-      // The harness gave up (its timeout, or it stopped): so does the agent.
-      res.on("close", () => {
-        if (!res.writableFinished) upstream.destroy();
-        resolve();
-      });
-      upstream.end(body);
+    const awaitText = req.headers[AWAIT_NODE_HEADER];
+    const awaitMs = awaitText === undefined ? 0 : parseWith(AwaitNodeMs, awaitText, `header ${AWAIT_NODE_HEADER}`);
+    const giveUpAt = performance.now() + awaitMs;
+    // The harness gave up (its timeout, or it stopped): so does the agent.
+    let upstream: http.ClientRequest | undefined;
+    res.once("close", () => {
+      if (!res.writableFinished) upstream?.destroy();
     });
+    // A node that refuses the connection (still booting) is tried again while the harness's wait lasts.
+    while ((await forward()) === "refused") {
+      if (res.destroyed) return;
+      if (performance.now() + AWAIT_RETRY_MS >= giveUpAt) {
+        return fail(502, "not-sent", `cannot reach the node (ECONNREFUSED${awaitMs ? `, tried for ${awaitMs} ms` : ""})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, AWAIT_RETRY_MS));
+    }
+
+    /** One attempt: settles "done" once an answer (the node's or a failure) is sent, "refused" if nothing was. */
+    function forward(): Promise<"done" | "refused"> {
+      return new Promise((settle) => {
+        const resolve = (): void => settle("done");
+        let connected = false;
+        const attempt = http.request(
+          {
+            host: target.host,
+            port: target.port,
+            method: req.method,
+            path,
+            agent: false,
+            timeout: PROXY_TIMEOUT_MS,
+            headers: { ...(contentType ? { "content-type": contentType } : {}), "content-length": String(body.length) },
+          },
+          (answer) => {
+            readBounded(answer, MAX_PROXY_BODY_BYTES).then(
+              (content) => {
+                if (content === undefined) {
+                  attempt.destroy();
+                  fail(502, "broken", `answer over ${MAX_PROXY_BODY_BYTES} bytes; cut off`);
+                } else if (!res.destroyed) {
+                  const type = answer.headers["content-type"];
+                  res.writeHead(answer.statusCode ?? 502, { ...(type ? { "content-type": type } : {}), "content-length": content.length });
+                  res.end(content);
+                }
+                resolve();
+              },
+              (error: Error) => {
+                fail(502, "broken", `broke off its answer (${error.message})`);
+                resolve();
+              },
+            );
+          },
+        );
+        upstream = attempt;
+        attempt.on("socket", (socket: net.Socket) => socket.once("connect", () => (connected = true)));
+        attempt.on("timeout", () => attempt.destroy(Object.assign(new Error(`no answer within ${PROXY_TIMEOUT_MS} ms`), { code: "timeout" })));
+        attempt.on("error", (error: NodeJS.ErrnoException) => {
+          if (res.writableEnded || res.destroyed) return resolve();
+          if (error.code === "timeout") fail(504, "timeout", error.message);
+          else if (!connected && error.code === "ECONNREFUSED") return settle("refused");
+          else if (!connected) fail(502, "not-sent", `cannot reach the node (${error.code ?? error.message})`);
+          else fail(502, "broken", `connection to the node failed (${error.code ?? error.message})`);
+          resolve();
+        });
+        attempt.on("close", () => {
+          // Destroyed because the harness went away (above): nothing more will be answered.
+          if (res.destroyed) resolve();
+        });
+        attempt.end(body);
+      });
+    }
   };
 
   const server = http.createServer((req, res) => {
