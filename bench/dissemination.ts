@@ -9,6 +9,9 @@
  * - Idle: frames and bytes per link per second on a quiet link, with few and with many origins.
  * - In memory: the replica core driven directly (node/core/timed-net.ts), random graph of degree 4, one number per
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
+ *
+ * `--memory-load` runs only the load above in memory (virtual time, seconds of wall time): tree/1 as it is, tree/1 with
+ * the batching of 2026-12-03 (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
  */
 import { spawn } from "node:child_process";
 import net from "node:net";
@@ -19,7 +22,7 @@ import { full, random, tree, type Topology } from "../harness/topology/generator
 import { seededRandom } from "../harness/base/seeded-random.js";
 import { PeerProcesses } from "../test/support/peer-processes.js";
 import { encodeDialerHandshake, encodeFrame } from "../node/wire/frames.js";
-import type { Dissemination } from "../node/core/replica.js";
+import type { Dissemination, ReplicaTiming } from "../node/core/replica.js";
 import { TimedNet } from "../node/core/timed-net.js";
 import { memoryLoad } from "./dissemination-memory.js";
 
@@ -28,6 +31,8 @@ const LOAD_SECONDS = quick ? 5 : 20;
 const RATE = 100;
 const DELAY_MS = 100;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+/** tree/1's batching before pushes gathered by eager degree (2026-12-05): 40 ms on every tree link, 2 announcers. */
+const PREVIOUS_TREE_TIMING: Partial<ReplicaTiming> = { eagerFanout: Infinity, maxTreeBatchMs: 40, announceFanout: 2 };
 
 type Digest = Record<string, [number, number][]>;
 
@@ -297,7 +302,34 @@ function inMemoryRun(nodes: number, mode: Dissemination): void {
   );
 }
 
+/** The load in memory only: tree/1 now, tree/1 before, flooding, with frames per number by type. */
+function memoryLoadOnly(): void {
+  const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d }) : "-");
+  console.log(`# bench:dissemination --memory-load  ${new Date().toISOString()}  node ${process.version}`);
+  console.log(`in memory: 25 peers, ${DELAY_MS} ms per link, ${RATE} numbers/s for ${LOAD_SECONDS} s at random peers`);
+  console.log("| topology | peer | frames/number | of which | stable latency p50 / p95 / max (ms) |");
+  console.log("| --- | --- | --- | --- | --- |");
+  const runs: [string, Dissemination, Partial<ReplicaTiming>][] = [
+    ["tree/1", "tree", {}],
+    ["tree/1, previous batching", "tree", PREVIOUS_TREE_TIMING],
+    ["flood", "flood", {}],
+  ];
+  for (const [name, t] of [["full mesh", full(25)], ["random, degree 3", random(25, 3, 3)], ["tree, branching 4", tree(25, 4)]] as const) {
+    for (const [peer, mode, timing] of runs) {
+      const r = memoryLoad(t, mode, { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS, timing });
+      const byType = Object.entries(r.byType)
+        .filter(([, v]) => v >= 0.05)
+        .map(([k, v]) => `${k} ${f(v, 1)}`)
+        .join(", ");
+      console.log(
+        `| ${name} | ${peer} | ${f(r.framesPerNumber, 1)} | ${byType} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} |`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--memory-load")) return memoryLoadOnly();
   const at = process.argv.indexOf("--in-memory");
   if (at >= 0) {
     inMemoryRun(Number(process.argv[at + 1]), process.argv[at + 2] as Dissemination);

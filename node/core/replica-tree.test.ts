@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Replica } from "./replica.js";
+import { DEFAULT_TIMING, Replica } from "./replica.js";
 import { TimedNet } from "./timed-net.js";
 import type { WireMessage } from "../wire/messages.js";
 
@@ -78,6 +78,39 @@ describe("tree/1 replicas in a timed simulated network", () => {
     );
   });
 
+  it("a hub with many eager links gathers its pushes longer, up to maxTreeBatchMs; a peer with one forwards at once", () => {
+    const leaves = 12;
+    const net = new TimedNet(leaves + 1, () => 100);
+    for (let leaf = 1; leaf <= leaves; leaf++) net.connect(0, leaf);
+    net.run(1000);
+    net.inject(0, [1n]);
+    net.run(3000);
+    const loadStart = net.now;
+    const before = net.sent.length;
+    // 100 numbers a second for 2 s, in turn at each leaf: a leaf writes every 120 ms, the hub hears of one every 10.
+    const numbers = 200;
+    for (let i = 0; i < numbers; i++) {
+      net.inject(1 + (i % leaves), [BigInt(i)]);
+      net.run(loadStart + (i + 1) * 10);
+    }
+    net.run(net.now + 2000);
+    for (const r of net.replicas) expect(r.count).toBe(numbers + 1);
+    const pushes = net.sent.slice(before).filter((s) => s.msg.type === "numbers");
+    const t = DEFAULT_TIMING;
+    // 12 eager links: the hub sends to each at most once per min(maxTreeBatchMs, treeBatchMs * 12 / eagerFanout).
+    const hubBound = Math.min(t.maxTreeBatchMs, (t.treeBatchMs * leaves) / t.eagerFanout);
+    expect(hubBound).toBeGreaterThan(t.treeBatchMs);
+    for (let leaf = 1; leaf <= leaves; leaf++) {
+      const down = pushes.filter((s) => s.link === net.linkFrom(0, leaf)).length;
+      expect(down).toBeLessThanOrEqual(Math.ceil((numbers * 10) / hubBound) + 2);
+      // One eager link and a number every 120 ms (more than treeBatchMs apart): each of the leaf's numbers leaves
+      // alone, at once.
+      const up = pushes.filter((s) => s.link === net.linkFrom(leaf, 0)).length;
+      const written = Array.from({ length: numbers }, (_, i) => 1 + (i % leaves)).filter((at) => at === leaf).length;
+      expect(up).toBe(written);
+    }
+  });
+
   it("on a full mesh of 25, a number crosses far fewer than n^2 links, and nothing but summaries cross at rest", () => {
     const n = 25;
     const rnd = seeded(7);
@@ -93,7 +126,9 @@ describe("tree/1 replicas in a timed simulated network", () => {
       net.inject(Math.floor(rnd() * n), [BigInt(i)]);
       net.run(net.now + 10);
     }
-    net.run(net.now + 2000);
+    // Until the last announcements have left: a leaf of the star announces on each of its n - 2 lazy links once per
+    // ihaveBatchMs * (n - 2) / announceFanout.
+    net.run(net.now + 2000 + (DEFAULT_TIMING.ihaveBatchMs * (n - 2)) / DEFAULT_TIMING.announceFanout);
     for (const r of net.replicas) expect(r.count).toBe(numbers + 1);
     const pushes = net.sent.slice(before).filter((s) => s.msg.type === "numbers");
     const pushedNumbers = pushes.reduce((a, s) => a + (s.msg.type === "numbers" ? s.msg.numbers.length : 0), 0);

@@ -14,7 +14,8 @@
  * - tree (tree/1, Plumtree): numbers are pushed on eager links only; a frame that taught nothing new prunes its link to
  *   lazy; lazy links get announcements (`ihave`) of recent numbers, and one that names something still missing after
  *   `graftTimeoutMs` grafts the link back to eager. Anti-entropy exchanges a constant-size summary on links that have
- *   been quiet for `summaryIdleMs`, and full digests only where summaries differ.
+ *   been quiet for `summaryIdleMs`, and full digests only where summaries differ. Pushes gather longer on a peer with
+ *   many eager links (a hub sends each frame on all of them), announcements longer on one with many lazy links.
  */
 import { SeqRanges, type Range } from "./seq-ranges.js";
 import { MIN_SHARED_RUN, OriginValues } from "./origin-values.js";
@@ -49,8 +50,15 @@ export type Dissemination = "tree" | "flood";
 export interface ReplicaTiming {
   /** Pushes on a link leave at once after a quiet spell, and under load gather for at most this long (flood links). */
   readonly batchMs: number;
-  /** The same bound for tree links, whose frames carry more numbers each. */
+  /**
+   * The same bound for tree links, whose frames carry more numbers each, times (eager links / `eagerFanout`) up to
+   * `maxTreeBatchMs`: a peer with many eager links (a hub of the tree) sends each of its frames on all of them, so it
+   * gathers longer and sends about `eagerFanout` frames per `treeBatchMs` whatever its degree; a peer on a path (one
+   * or two eager links) forwards within `treeBatchMs`.
+   */
   readonly treeBatchMs: number;
+  readonly eagerFanout: number;
+  readonly maxTreeBatchMs: number;
   /** Period of full digests on flood links. */
   readonly syncIntervalMs: number;
   /** A tree link on which nothing crossed either way for this long gets a summary. */
@@ -74,11 +82,13 @@ export interface ReplicaTiming {
 export const DEFAULT_TIMING: ReplicaTiming = {
   batchMs: 5,
   treeBatchMs: 40,
+  eagerFanout: 3,
+  maxTreeBatchMs: 150,
   syncIntervalMs: 1000,
   summaryIdleMs: 5000,
   announceMs: 500,
   ihaveBatchMs: 200,
-  announceFanout: 2,
+  announceFanout: 1,
   graftTimeoutMs: 600,
 };
 
@@ -542,7 +552,8 @@ export class Replica {
 
   /** Adaptive batching: at once after a quiet spell, else one batching bound after this link's last flush. */
   private flushDueAt(state: LinkState): number {
-    const bound = state.mode === "tree" ? this.timing.treeBatchMs : this.timing.batchMs;
+    const t = this.timing;
+    const bound = state.mode === "tree" ? Math.min(t.maxTreeBatchMs, t.treeBatchMs * Math.max(1, this.eagerLinks / t.eagerFanout)) : t.batchMs;
     if (state.repair.length) return this.clock;
     return Math.max(state.queuedAt, state.lastFlushAt + bound);
   }
@@ -610,6 +621,12 @@ export class Replica {
   }
 
   /** Active lazy tree links. */
+  private get eagerLinks(): number {
+    let n = 0;
+    for (const s of this.links.values()) if (s.mode === "tree" && s.active && s.eager) n++;
+    return n;
+  }
+
   private get lazyLinks(): number {
     let n = 0;
     for (const s of this.links.values()) if (s.mode === "tree" && s.active && !s.eager) n++;

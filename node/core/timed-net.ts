@@ -54,6 +54,11 @@ export class TimedNet {
     this.apply(b, this.replicas[b]!.linkUp(lb, `n${a}`, "acceptor", this.now));
   }
 
+  /** The link by which `a` sends to `b` (connected as `connect(a, b)`). */
+  linkFrom(a: number, b: number): LinkId | undefined {
+    return this.edges.get(`${a}-${b}`) ?? this.ends.get(this.edges.get(`${b}-${a}`) ?? -1)?.[1];
+  }
+
   /** Cuts a link: what was in flight on it is lost, and both ends are told. */
   cut(a: number, b: number): void {
     const la = this.edges.get(`${a}-${b}`);
