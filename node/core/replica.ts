@@ -65,7 +65,10 @@ export interface ReplicaTiming {
   readonly summaryIdleMs: number;
   /**
    * Period of the rounds that age what was learned recently (a digest's answer leaves out what is probably still in
-   * flight on the tree, and a push of something that came as a repair does not prune).
+   * flight on the tree, and a push of something that came as a repair does not prune), and what was pulled (a pull
+   * not followed by a push within about two rounds grafts its link). Two rounds must cover how much later a push on
+   * the tree's longest path may come than an announcement the short way round: with 500 ms, deep trees under load
+   * grafted and pruned without end (replica-tree.test.ts, "a deep tree under load").
    */
   readonly announceMs: number;
   /**
@@ -86,10 +89,10 @@ export const DEFAULT_TIMING: ReplicaTiming = {
   maxTreeBatchMs: 150,
   syncIntervalMs: 1000,
   summaryIdleMs: 5000,
-  announceMs: 500,
+  announceMs: 1000,
   ihaveBatchMs: 200,
   announceFanout: 1,
-  graftTimeoutMs: 600,
+  graftTimeoutMs: 1000,
 };
 
 /** Bounds on per-link memory in tree mode. */
