@@ -95,11 +95,11 @@ export const PeerEnv = z.object({
   BATCH_MS: Millis(5, 0, 20),
   SYNC_INTERVAL_MS: Millis(1000, 50, 600_000),
   /**
-   * How the reference peer spreads numbers: "tree" (eager pushes along a spanning tree, announcements on the other
-   * links, summaries for anti-entropy; links to peers that do not offer it fall back to flooding) or "flood" (the
-   * sumnet/1 behaviour: every number on every link, full digests every SYNC_INTERVAL_MS).
+   * How the reference peer spreads numbers: "tree", the default (eager pushes along a spanning tree, announcements on
+   * the other links, summaries for anti-entropy; links to peers that do not offer it fall back to flooding), or
+   * "flood" (the sumnet/1 behaviour: every number on every link, full digests every SYNC_INTERVAL_MS).
    */
-  DISSEMINATION: z.enum(["tree", "flood"], { message: "'tree' or 'flood'" }).default("flood"),
+  DISSEMINATION: z.enum(["tree", "flood"], { message: "'tree' or 'flood'" }).default("tree"),
 });
 
 export type PeerConfig = {

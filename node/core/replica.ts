@@ -192,7 +192,7 @@ export class Replica {
     this.nodeId = opts.nodeId;
     this.origin = opts.origin;
     this.nextSeq = opts.nextSeq ?? 1;
-    // The protocol's baseline, and the peer's default; DISSEMINATION=tree (node/config.ts) opts in to tree/1.
+    // The protocol's baseline; the reference peer asks for tree/1 unless DISSEMINATION=flood (node/config.ts).
     this.dissemination = opts.dissemination ?? "flood";
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.clock = opts.now ?? 0;

@@ -275,7 +275,7 @@ describe("SimRuntime", () => {
   it("repeats a run exactly for the same seed", async () => {
     const run = async (seed: number): Promise<string> => {
       const t = random(12, 3, 1);
-      await using net = await new SimRuntime().start(spec(t, { n4: { dataDir: true }, n5: { env: { DISSEMINATION: "tree" } } }), { seed });
+      await using net = await new SimRuntime().start(spec(t, { n4: { dataDir: true }, n5: { env: { DISSEMINATION: "flood" } } }), { seed });
       await net.shapeLink(t.links[0]!.from, t.links[0]!.to, { delayMs: 20, jitterMs: 15, loss: 0.2 });
       await net.shapeLink(t.links[1]!.from, t.links[1]!.to, { delayMs: 5, jitterMs: 5, loss: 0, bandwidthBytesPerSec: 2000 });
       for (let i = 1; i <= 6; i++) {
