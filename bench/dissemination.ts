@@ -169,6 +169,7 @@ async function load(n: Network, t: Topology) {
   })();
   const started = performance.now();
   const posts: Promise<void>[] = [];
+  const unanswered = new Map<string, number>();
   const total = LOAD_SECONDS * RATE;
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / RATE;
@@ -176,14 +177,26 @@ async function load(n: Network, t: Topology) {
     if (wait > 0) await sleep(wait);
     const at = n.ids[rnd.int(0, n.ids.length - 1)]!;
     posts.push(
-      n.peers.post(at, { value: String(i + 2) }).then((r) => {
-        if (r.status !== 201) throw new Error(`POST at ${at} answered ${r.status}`);
-        const rec = (r.json as { numbers?: { origin: string; seq: number }[] }).numbers?.[0] ?? r.json;
-        numbers.push({ origin: rec.origin, seq: rec.seq, at, ackedAt: performance.now(), seenBy: new Set() });
-      }),
+      n.peers.post(at, { value: String(i + 2) }).then(
+        (r) => {
+          if (r.status !== 201) throw new Error(`POST at ${at} answered ${r.status}`);
+          const rec = (r.json as { numbers?: { origin: string; seq: number }[] }).numbers?.[0] ?? r.json;
+          numbers.push({ origin: rec.origin, seq: rec.seq, at, ackedAt: performance.now(), seenBy: new Set() });
+        },
+        // A POST that got no answer (say its connection was reset) was not acknowledged: it is counted and left out
+        // of the latency, and the run goes on (a peer that died is reported by its exit).
+        (err: Error) => {
+          const why = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? err.message;
+          unanswered.set(why, (unanswered.get(why) ?? 0) + 1);
+        },
+      ),
     );
   }
   await Promise.all(posts);
+  for (const id of n.ids) {
+    const proc = n.peers.get(id).proc;
+    if (proc && proc.exitCode !== null) throw new Error(`${id} exited with code ${proc.exitCode} during the load`);
+  }
   const deadline = performance.now() + 60_000;
   while (numbers.some((p) => p.stableAt === undefined) && performance.now() < deadline) await sleep(100);
   polling = false;
@@ -203,6 +216,7 @@ async function load(n: Network, t: Topology) {
   const idleBytes = relayBytes(n) - idleBytes0;
   return {
     numbers: numbers.length,
+    unanswered: [...unanswered].map(([why, k]) => `${k} POST${k === 1 ? "" : "s"} unanswered (${why})`).join(", "),
     unstable: numbers.length - lat.length,
     framesPerNumber: frames / numbers.length,
     bytesPerNumber: bytes / numbers.length,
@@ -362,7 +376,7 @@ async function main(): Promise<void> {
         });
         console.log(
           `| ${name} | ${t.links.length} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.bytesPerNumber)} | ` +
-            `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} | ${f(r.floorMedian)} | ` +
+            `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""}${r.unanswered ? ` (${r.unanswered})` : ""} | ${f(r.floorMedian)} | ` +
             `${f(r.idleFramesPerLinkSecond, 2)} | ${f(r.idleBytesPerLinkSecond)} |`,
         );
       } finally {
