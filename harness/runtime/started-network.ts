@@ -65,6 +65,11 @@ interface NodeRecord {
   lastExit: NodeExit | undefined;
   /** The harness asked the current run to end (stop, kill, leave, dispose). */
   exitExpected: boolean;
+  /**
+   * A start attempt that may be retried is under way: an exit now is the attempt's failure, told to listeners only
+   * if no attempt follows (a port taken between allocation and bind is the harness's race, not the node's crash).
+   */
+  retryable: boolean;
 }
 
 interface LinkRecord {
@@ -321,6 +326,7 @@ export class HostedNetwork implements StartedNetwork {
       p2p: NOWHERE,
       starts: 0,
       lastExit: undefined,
+      retryable: false,
       exitExpected: false,
     };
   }
@@ -352,6 +358,7 @@ export class HostedNetwork implements StartedNetwork {
     for (let attempt = 1; ; attempt++) {
       this.assertOpen();
       record.exitExpected = false;
+      record.retryable = attempt < 3 && this.host.replaceAfterFailedStart !== undefined;
       const address = await this.host.start(record.spec, this.environment(record));
       record.controlUrl = address.controlUrl;
       record.p2p = address.p2p;
@@ -362,12 +369,18 @@ export class HostedNetwork implements StartedNetwork {
       await this.retarget(record.spec.id, record.p2p);
       try {
         await this.waitHealthy(record, healthTimeoutMs);
+        record.retryable = false;
         return;
       } catch (error) {
         if (this.disposing) throw error;
         if (record.status === "running") await this.halt(record, "kill", 0);
         const moved = attempt < 3 ? await this.host.replaceAfterFailedStart?.(record.spec.id) : undefined;
-        if (!moved) throw error;
+        if (!moved) {
+          record.retryable = false;
+          // The exit that ended this last attempt, held back while another could follow, is now the node's.
+          if (record.status === "exited") this.setStatus(record, "exited");
+          throw error;
+        }
         record.placement = moved;
       }
     }
@@ -430,7 +443,7 @@ export class HostedNetwork implements StartedNetwork {
     // A crash: the harness did not ask for it. (A carrier that fails to retarget has lost its agent: the run's checks
     // report what follows; nothing here can mend it.)
     this.retarget(id, NOWHERE).catch(() => undefined);
-    if (!this.disposing) this.setStatus(record, "exited");
+    if (!this.disposing && !record.retryable) this.setStatus(record, "exited");
     else record.status = "exited";
   }
 

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -140,6 +140,36 @@ describe("LocalRuntime", () => {
     } finally {
       clearTimeout(jump);
       vi.restoreAllMocks();
+    }
+  });
+
+  it("moves a node whose port was taken before it bound, and tells no one it exited", async () => {
+    // The first start of "x" fails as a peer does when another process took its port between allocation and bind;
+    // the second runs the reference peer. Before, listeners heard "x exited" from the first attempt, and a scenario
+    // that joined x later failed with "x is not running: it exited on its own (code 1)" while x ran.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "port-race-"));
+    try {
+      const marker = path.join(dir, "tried");
+      const script = path.join(dir, "peer.sh");
+      await writeFile(
+        script,
+        `if [ -e '${marker}' ]; then exec '${process.execPath}' '${referencePeerScript()}'; fi\n` +
+          `touch '${marker}'; echo 'error x start failed error="listen EADDRINUSE: address already in use"'; exit 1\n`,
+      );
+      const net = await new LocalRuntime().start(spec(2));
+      started.push(net);
+      const statuses: string[] = [];
+      net.subscribe((e) => {
+        if (e.type === "node" && e.node.id === "x") statuses.push(e.node.status);
+      });
+      await net.addNode({ id: "x", env: {}, dataDir: false, numbers: ["4"], command: `sh '${script}'` }, [{ from: "x", to: "n2" }]);
+      await until("n1 to learn x's NUMBERS", async () => (await totalOf(net, "n1")) === "4");
+      expect(existsSync(marker)).toBe(true);
+      expect(statuses).not.toContain("exited");
+      expect(net.snapshot().nodes.find((n) => n.id === "x")?.status).toBe("running");
+      expect(await net.readLog("x")).toMatch(/start #1[\s\S]*EADDRINUSE[\s\S]*start #2/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
