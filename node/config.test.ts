@@ -23,7 +23,9 @@ describe("peer configuration", () => {
       dataDir: undefined,
       numbers: [],
       logFormat: "text",
+      dissemination: "tree",
     });
+    expect(parseConfig({ NODE_ID: "n1", DISSEMINATION: "flood" }).dissemination).toBe("flood");
   });
 
   it("parses peers and numbers of any size", () => {
