@@ -1,11 +1,16 @@
 /**
- * `npm run bench:dissemination [-- --quick]`: what dissemination costs, tree/1 against flooding (DISSEMINATION=flood),
- * side by side in one run (see BENCHMARKS.md).
+ * `npm run bench:dissemination [-- --quick] [--poll] [--load-only full|random|tree] [--slowest N]`: what
+ * dissemination costs, tree/1 against flooding (DISSEMINATION=flood), side by side in one run (see BENCHMARKS.md).
  *
  * - Load: 25 reference peers on 127.0.0.1, every link through a LinkRelay delaying 100 ms each way; 100 numbers per
  *   second for 20 s (5 s with --quick), one number per POST at a random peer; full mesh, random degree 3, tree
  *   branching 4. Frames per number (every peer's sumnet_frames_sent_total, summed) and bytes per number (relays),
- *   and stable latency per number: from the POST's answer until every peer's GET /state digest holds it.
+ *   and stable latency per number: from the POST's answer until the last peer learned it, by the peers' own `learned`
+ *   lines (LOG_LEVEL=debug). `--poll` also polls every peer's GET /state digest every 20 ms, as the first rounds
+ *   measured, and shows that figure beside it (it includes the polls' period and round trip, and their CPU).
+ *   `--load-only` runs the load on one topology and nothing else; `--slowest N` prints the N slowest numbers with
+ *   when each peer learned them. The relays run in the bench's own process: the longest stall of its event loop
+ *   during the load is shown beside the latency (a stall there delays every link at once).
  * - Idle: frames and bytes per link per second on a quiet link, with few and with many origins.
  * - In memory: the replica core driven directly (node/core/timed-net.ts), random graph of degree 4, one number per
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
@@ -16,7 +21,7 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import os from "node:os";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { LinkRelay } from "../harness/faults/link-relay.js";
 import { full, random, tree, type Topology } from "../harness/topology/generators.js";
 import { seededRandom } from "../harness/base/seeded-random.js";
@@ -27,6 +32,9 @@ import { TimedNet } from "../node/core/timed-net.js";
 import { memoryLoad } from "./dissemination-memory.js";
 
 const quick = process.argv.includes("--quick");
+const poll = process.argv.includes("--poll");
+const slowestAt = process.argv.indexOf("--slowest");
+const slowest = slowestAt >= 0 ? Number(process.argv[slowestAt + 1]) : 0;
 const LOAD_SECONDS = quick ? 5 : 20;
 const RATE = 100;
 const DELAY_MS = 100;
@@ -80,7 +88,7 @@ async function startNetwork(t: Topology, mode: Dissemination): Promise<Network> 
   const peers = new PeerProcesses();
   const relays: LinkRelay[] = [];
   const handles = await peers.define(
-    t.nodes.map((id) => ({ id, dials: [], env: { DISSEMINATION: mode, SYNC_INTERVAL_MS: "1000", LOG_FORMAT: "json" } })),
+    t.nodes.map((id) => ({ id, dials: [], env: { DISSEMINATION: mode, SYNC_INTERVAL_MS: "1000", LOG_FORMAT: "json", LOG_LEVEL: "debug" } })),
   );
   const byId = new Map(handles.map((h) => [h.id, h]));
   for (const l of t.links) {
@@ -131,11 +139,65 @@ interface Pending {
   origin: string;
   seq: number;
   at: string;
+  /** Epoch ms (performance.timeOrigin + performance.now()) when the POST's answer came. */
   ackedAt: number;
   seenBy: Set<string>;
-  stableAt?: number;
+  /** When the last peer's GET /state showed it (with --poll). */
+  polledAt?: number;
 }
 
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * When each peer learned each number, from its `learned` lines (LOG_LEVEL=debug, LOG_FORMAT=json): peer -> origin ->
+ * seq -> epoch ms. Exact to the millisecond, and no observer in the way (a poll adds its own period and round trip).
+ */
+function learnedTimes(n: Network): Map<string, Map<string, Map<number, number>>> {
+  const out = new Map<string, Map<string, Map<number, number>>>();
+  for (const id of n.ids) {
+    const byOrigin = new Map<string, Map<number, number>>();
+    out.set(id, byOrigin);
+    const text = n.peers.get(id).output;
+    // Only whole lines: the last one may still be arriving.
+    for (const line of text.slice(0, text.lastIndexOf("\n") + 1).split("\n")) {
+      if (!line.includes('"learned"')) continue;
+      const rec = JSON.parse(line) as { time: string; event: string; numbers?: string };
+      if (rec.event !== "learned" || !rec.numbers) continue;
+      const at = Date.parse(rec.time);
+      for (const part of rec.numbers.split(" ")) {
+        const colon = part.lastIndexOf(":");
+        const origin = part.slice(0, colon);
+        let seqs = byOrigin.get(origin);
+        if (!seqs) byOrigin.set(origin, (seqs = new Map()));
+        for (const range of part.slice(colon + 1).split(",")) {
+          const [lo, hi = lo] = range.split("-").map(Number) as [number, number?];
+          for (let seq = lo; seq <= hi!; seq++) if (!seqs.has(seq)) seqs.set(seq, at);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** When the last peer learned each number (undefined while one has not), by the peers' own clocks. */
+function stableTimes(n: Network, numbers: readonly Pending[]): (number | undefined)[] {
+  const times = learnedTimes(n);
+  return numbers.map((p) => {
+    let last = -Infinity;
+    for (const id of n.ids) {
+      const at = times.get(id)!.get(p.origin)?.get(p.seq);
+      if (at === undefined) return undefined;
+      last = Math.max(last, at);
+    }
+    return last;
+  });
+}
+
+/**
+ * The load. Stable latency is measured from each peer's `learned` lines; `--poll` also polls every peer's digest
+ * every 20 ms during the load (as the first rounds measured it; the polls cost the peers CPU, and each adds its
+ * period and round trip) and reports that figure beside it.
+ */
 async function load(n: Network, t: Topology) {
   await allLinksUp(n, t);
   // A first number shapes the tree (its duplicates prune redundant links), as any earlier traffic would.
@@ -145,21 +207,20 @@ async function load(n: Network, t: Topology) {
   const framesBefore = await framesSent(n);
   const bytesBefore = relayBytes(n);
   const numbers: Pending[] = [];
-  let polling = true;
-  // Poll every peer's digest, round after round, until the load has ended and every number is everywhere.
+  let polling = poll;
   const poller = (async () => {
     while (polling) {
-      const open = numbers.filter((p) => p.stableAt === undefined);
+      const open = numbers.filter((p) => p.polledAt === undefined);
       await Promise.all(
         n.ids.map(async (id) => {
           // An overloaded peer may reset a poll: it is polled again next round.
           const s = await state(n, id).catch(() => undefined);
           if (!s) return;
-          const seenAt = performance.now();
+          const seenAt = epochNow();
           for (const p of open) {
             if (!p.seenBy.has(id) && holds(s.digest, p.origin, p.seq)) {
               p.seenBy.add(id);
-              if (p.seenBy.size === n.ids.length) p.stableAt = seenAt;
+              if (p.seenBy.size === n.ids.length) p.polledAt = seenAt;
             }
           }
         }),
@@ -167,6 +228,9 @@ async function load(n: Network, t: Topology) {
       await sleep(20);
     }
   })();
+  // The relays run in this process: a stall of its event loop delays every link at once.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const started = performance.now();
   const posts: Promise<void>[] = [];
   const unanswered = new Map<string, number>();
@@ -180,7 +244,7 @@ async function load(n: Network, t: Topology) {
         (r) => {
           if (r.status !== 201) throw new Error(`POST at ${at} answered ${r.status}`);
           const rec = (r.json as { numbers?: { origin: string; seq: number }[] }).numbers?.[0] ?? r.json;
-          numbers.push({ origin: rec.origin, seq: rec.seq, at, ackedAt: performance.now(), seenBy: new Set() });
+          numbers.push({ origin: rec.origin, seq: rec.seq, at, ackedAt: epochNow(), seenBy: new Set() });
         },
         // A POST that got no answer (say its connection was reset) was not acknowledged: it is counted and left out
         // of the latency, and the run goes on (a peer that died is reported by its exit).
@@ -194,18 +258,32 @@ async function load(n: Network, t: Topology) {
     posts.push(post);
   }
   await Promise.all(posts);
+  loopDelay.disable();
   for (const id of n.ids) {
     const proc = n.peers.get(id).proc;
     if (proc && proc.exitCode !== null) throw new Error(`${id} exited with code ${proc.exitCode} during the load`);
   }
   const deadline = performance.now() + 60_000;
-  while (numbers.some((p) => p.stableAt === undefined) && performance.now() < deadline) await sleep(100);
+  let stable = stableTimes(n, numbers);
+  while ((stable.includes(undefined) || (poll && numbers.some((p) => p.polledAt === undefined))) && performance.now() < deadline) {
+    await sleep(250);
+    stable = stableTimes(n, numbers);
+  }
   polling = false;
   await poller;
   const frames = (await framesSent(n)) - framesBefore;
   const bytes = relayBytes(n) - bytesBefore;
   const ecc = eccentricities(t);
-  const lat = numbers.filter((p) => p.stableAt !== undefined).map((p) => p.stableAt! - p.ackedAt).sort((a, b) => a - b);
+  if (slowest > 0) {
+    const times = learnedTimes(n);
+    const rows = numbers.map((p, i) => ({ p, lat: (stable[i] ?? NaN) - p.ackedAt })).sort((a, b) => b.lat - a.lat);
+    for (const { p, lat } of rows.slice(0, slowest)) {
+      const per = n.ids.map((id) => [id, Math.round(times.get(id)!.get(p.origin)!.get(p.seq)! - p.ackedAt)] as const).sort((a, b) => b[1] - a[1]);
+      console.error(`${Math.round(lat)} ms ${p.origin}:${p.seq} at ${p.at} +${Math.round(p.ackedAt - performance.timeOrigin - started)} ms: ${per.slice(0, 6).map(([id, t]) => `${id} ${t}`).join(", ")} ... ${per.slice(-3).map(([id, t]) => `${id} ${t}`).join(", ")}`);
+    }
+  }
+  const lat = numbers.flatMap((p, i) => (stable[i] === undefined ? [] : [stable[i] - p.ackedAt])).sort((a, b) => a - b);
+  const polled = numbers.flatMap((p) => (p.polledAt === undefined ? [] : [p.polledAt - p.ackedAt])).sort((a, b) => a - b);
   const floors = numbers.map((p) => ecc.get(p.at)! * DELAY_MS).sort((a, b) => a - b);
   // Idle: the same network at rest (25 origins).
   await sleep(6000);
@@ -224,6 +302,8 @@ async function load(n: Network, t: Topology) {
     p50: quantile(lat, 0.5),
     p95: quantile(lat, 0.95),
     max: lat[lat.length - 1] ?? NaN,
+    relayLoopMaxMs: loopDelay.max / 1e6,
+    polled: poll ? { p50: quantile(polled, 0.5), p95: quantile(polled, 0.95), max: polled[polled.length - 1] ?? NaN } : undefined,
     floorMedian: quantile(floors, 0.5),
     idleFramesPerLinkSecond: idleFrames / t.links.length / idleSeconds,
     idleBytesPerLinkSecond: idleBytes / t.links.length / idleSeconds,
@@ -364,7 +444,11 @@ async function main(): Promise<void> {
     "| topology | links | peer | frames/number | bytes/number | stable latency p50 / p95 / max (ms) | floor p50 (ms) | idle frames/link/s | idle bytes/link/s |",
   );
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const [name, t] of topologies) {
+  const only = process.argv.indexOf("--load-only");
+  const keys = ["full", "random", "tree"];
+  if (only >= 0 && !keys.includes(process.argv[only + 1] ?? "")) throw new Error(`--load-only takes one of ${keys.join(", ")}`);
+  const loaded = only >= 0 ? [topologies[keys.indexOf(process.argv[only + 1]!)]!] : topologies;
+  for (const [name, t] of loaded) {
     for (const mode of ["tree", "flood"] as const) {
       const n = await startNetwork(t, mode);
       try {
@@ -377,7 +461,9 @@ async function main(): Promise<void> {
         });
         console.log(
           `| ${name} | ${t.links.length} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.bytesPerNumber)} | ` +
-            `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""}${r.unanswered ? ` (${r.unanswered})` : ""} | ${f(r.floorMedian)} | ` +
+            `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""}${r.unanswered ? ` (${r.unanswered})` : ""}` +
+            `; relay loop max ${f(r.relayLoopMaxMs)}` +
+            `${r.polled ? `; polled ${f(r.polled.p50)} / ${f(r.polled.p95)} / ${f(r.polled.max)}` : ""} | ${f(r.floorMedian)} | ` +
             `${f(r.idleFramesPerLinkSecond, 2)} | ${f(r.idleBytesPerLinkSecond)} |`,
         );
       } finally {
@@ -385,6 +471,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (only >= 0) return;
   console.log("\nthe same load in memory (node/core/timed-net.ts; the protocol alone, without 25 processes' CPU):");
   console.log("| topology | peer | frames/number | stable latency p50 / p95 / max (ms) |");
   console.log("| --- | --- | --- | --- |");

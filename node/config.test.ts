@@ -23,8 +23,10 @@ describe("peer configuration", () => {
       dataDir: undefined,
       numbers: [],
       logFormat: "text",
+      logLevel: "info",
       dissemination: "tree",
     });
+    expect(parseConfig({ NODE_ID: "n1", LOG_LEVEL: "debug" }).logLevel).toBe("debug");
     expect(parseConfig({ NODE_ID: "n1", DISSEMINATION: "flood" }).dissemination).toBe("flood");
   });
 
@@ -44,6 +46,7 @@ describe("peer configuration", () => {
     [{ NODE_ID: "n1", PEERS: "p2" }, "invalid PEERS=\"p2\": expected 'p2' is not host:port"],
     [{ NODE_ID: "n1", NUMBERS: "1,2.5" }, "invalid NUMBERS=\"1,2.5\": expected item 2 '2.5' is not an integer"],
     [{ NODE_ID: "n1", LOG_FORMAT: "xml" }, "invalid LOG_FORMAT=\"xml\": expected 'text' or 'json'"],
+    [{ NODE_ID: "n1", LOG_LEVEL: "trace" }, "invalid LOG_LEVEL=\"trace\": expected 'info' or 'debug'"],
     [{ NODE_ID: "n1", BATCH_MS: "50" }, "invalid BATCH_MS=\"50\": expected a whole number of milliseconds from 0 to 20"],
   ])("names the variable, the value and what is expected: %j", (env, message) => {
     expect(error(env)).toContain(message);

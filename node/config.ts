@@ -92,6 +92,8 @@ export const PeerEnv = z.object({
     .transform((s) => (s ? s : undefined)),
   NUMBERS: NumberList,
   LOG_FORMAT: z.enum(["text", "json"], { message: "'text' or 'json'" }).default("text"),
+  /** "debug" adds a line for every batch of numbers the peer learns (with their identities and where they came from). */
+  LOG_LEVEL: z.enum(["info", "debug"], { message: "'info' or 'debug'" }).default("info"),
   BATCH_MS: Millis(5, 0, 20),
   SYNC_INTERVAL_MS: Millis(1000, 50, 600_000),
   /**
@@ -111,6 +113,7 @@ export type PeerConfig = {
   readonly dataDir: string | undefined;
   readonly numbers: readonly bigint[];
   readonly logFormat: "text" | "json";
+  readonly logLevel: "info" | "debug";
   readonly batchMs: number;
   readonly syncIntervalMs: number;
   readonly dissemination: "tree" | "flood";
@@ -145,6 +148,7 @@ export function parseConfig(env: Record<string, string | undefined>): PeerConfig
     dataDir: e.DATA_DIR,
     numbers: e.NUMBERS,
     logFormat: e.LOG_FORMAT,
+    logLevel: e.LOG_LEVEL,
     batchMs: e.BATCH_MS,
     syncIntervalMs: e.SYNC_INTERVAL_MS,
     dissemination: e.DISSEMINATION,

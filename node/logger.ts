@@ -1,8 +1,12 @@
 /** One line per event on stdout, as text (`time level event key=value ...`) or as JSON. */
 export type LogFields = Record<string, string | number | boolean | bigint | null | undefined>;
-export type Level = "info" | "warn" | "error";
+export type Level = "debug" | "info" | "warn" | "error";
 
 export interface Logger {
+  /** Written only by a logger made with `level: "debug"` (a line per event that happens many times a second). */
+  debug(event: string, fields?: LogFields): void;
+  /** Whether `debug` lines are written: a caller skips building their fields when not. */
+  readonly debugEnabled: boolean;
   info(event: string, fields?: LogFields): void;
   warn(event: string, fields?: LogFields): void;
   error(event: string, fields?: LogFields): void;
@@ -14,6 +18,8 @@ export function createLogger(opts: {
   write?: (line: string) => void;
   /** The time of each line, ms since the epoch (default the wall clock; the simulator gives its virtual time). */
   now?: () => number;
+  /** The least level written: "info" (the default) or "debug". */
+  level?: "info" | "debug";
 }): Logger {
   const write = opts.write ?? ((line: string) => void process.stdout.write(line + "\n"));
   const now = opts.now ?? Date.now;
@@ -33,7 +39,10 @@ export function createLogger(opts: {
     }
     write(line);
   };
+  const debugEnabled = opts.level === "debug";
   return {
+    debug: debugEnabled ? (e, f) => emit("debug", e, f) : () => undefined,
+    debugEnabled,
     info: (e, f) => emit("info", e, f),
     warn: (e, f) => emit("warn", e, f),
     error: (e, f) => emit("error", e, f),

@@ -19,7 +19,7 @@ export async function runPeer(env: Record<string, string | undefined> = process.
     process.stderr.write(`sumnet peer: ${err.message.replaceAll("\n", "\nsumnet peer: ")}\n`);
     process.exit(2);
   }
-  const log = createLogger({ node: config.nodeId, format: config.logFormat });
+  const log = createLogger({ node: config.nodeId, format: config.logFormat, level: config.logLevel });
   let peer;
   try {
     peer = await startPeer(config, log);

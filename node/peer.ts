@@ -31,7 +31,7 @@ export interface RunningPeer {
 }
 
 export async function startPeer(config: PeerConfig, logger?: Logger): Promise<RunningPeer> {
-  const log = logger ?? createLogger({ node: config.nodeId, format: config.logFormat });
+  const log = logger ?? createLogger({ node: config.nodeId, format: config.logFormat, level: config.logLevel });
   const metrics = new PeerMetrics();
 
   let numberLog: NumberLog | undefined;

@@ -80,4 +80,27 @@ describe("PeerCore", () => {
     );
     expect(core.replica.total).toBe(4n);
   });
+
+  it("at LOG_LEVEL debug, logs each batch learned with its identities as ranges and where it came from", () => {
+    const learnedLines = (effects: readonly Effect[]) => effects.filter((e) => e.kind === "log" && e.event === "learned");
+    const quiet = new PeerCore(config(), { incarnation: "x", durable: false, now: 0, random: Math.random });
+    quiet.linkUp(1, "n2", "dialer", 0);
+    expect(learnedLines(quiet.receive(1, numbersFrame("n2@y", 1, 4), 1))).toEqual([]);
+
+    const core = new PeerCore(config({ logLevel: "debug" }), { incarnation: "x", durable: false, now: 0, random: Math.random });
+    core.linkUp(1, "n2", "dialer", 0);
+    const frame: WireMessage = {
+      type: "numbers",
+      numbers: [1, 2, 3, 5].map((seq) => ({ origin: "n2@y", seq, value: "1" })).concat([{ origin: "n3@z", seq: 7, value: "2" }]),
+    };
+    expect(learnedLines(core.receive(1, frame, 1))).toEqual([
+      { kind: "log", level: "debug", event: "learned", fields: { from: "n2", count: 5, numbers: "n2@y:1-3,5 n3@z:7" } },
+    ]);
+    // What was known already is not learned again; a client's numbers come from "local".
+    expect(learnedLines(core.receive(1, frame, 2))).toEqual([]);
+    const { effects } = core.commit(core.allocate([9n, 10n]), 3);
+    expect(learnedLines(effects)).toEqual([
+      { kind: "log", level: "debug", event: "learned", fields: { from: "local", count: 2, numbers: "n1@x:1-2" } },
+    ]);
+  });
 });

@@ -15,6 +15,7 @@
  * - when to redial a peer after a failed dial or a lost link (`redials`, with the randomness given by the shell);
  * - what the control API answers (`added`, `totalAnswer`, `state`).
  */
+import { SeqRanges } from "./seq-ranges.js";
 import { Replica, type Dissemination, type LinkId, type NumberRecord, type Output } from "./replica.js";
 import type { WireMessage } from "../wire/messages.js";
 import { Redials } from "./redial.js";
@@ -30,6 +31,8 @@ export interface PeerCoreConfig {
   readonly syncIntervalMs: number;
   /** NUMBERS: values contributed at every start under fixed identities. */
   readonly numbers: readonly bigint[];
+  /** LOG_LEVEL: "debug" logs every batch of numbers learned, with their identities (for exact latency). */
+  readonly logLevel?: "info" | "debug" | undefined;
 }
 
 /** What the data folder held at start (nothing without one). */
@@ -49,7 +52,7 @@ export type Effect =
   | { readonly kind: "learned"; readonly numbers: readonly NumberRecord[]; readonly from: LinkId | "local" }
   | {
       readonly kind: "log";
-      readonly level: "info" | "warn";
+      readonly level: "debug" | "info" | "warn";
       readonly event: string;
       readonly fields: Readonly<Record<string, LogValue>>;
       /** A number with an identity already held for a different value (the peer counts these). */
@@ -180,6 +183,26 @@ export class PeerCore {
     };
   }
 
+  /**
+   * The debug line of numbers learned: `from` (the peer's name, or "local" for a client's) and `numbers`, each origin
+   * with its sequence numbers as ranges (`a@x:1-5,9 b@y:3`). Times in these lines give each number's exact arrival.
+   */
+  private learnedLine(numbers: readonly NumberRecord[], from: LinkId | "local"): Effect {
+    const byOrigin = new Map<string, number[]>();
+    for (const n of numbers) {
+      const seqs = byOrigin.get(n.origin);
+      if (seqs) seqs.push(n.seq);
+      else byOrigin.set(n.origin, [n.seq]);
+    }
+    const parts: string[] = [];
+    for (const [origin, seqs] of byOrigin) {
+      const ranges = SeqRanges.fromSeqs(seqs).toJSON().map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`));
+      parts.push(`${origin}:${ranges.join(",")}`);
+    }
+    const fromName = from === "local" ? "local" : (this.replica.linkPeer(from) ?? `link ${from}`);
+    return { kind: "log", level: "debug", event: "learned", fields: { from: fromName, count: numbers.length, numbers: parts.join(" ") } };
+  }
+
   private effects(outputs: readonly Output[], now: number): Effect[] {
     const out: Effect[] = [];
     for (const o of outputs) {
@@ -190,6 +213,7 @@ export class PeerCore {
         case "learned":
           if (o.from !== "local" && this.durable) out.push({ kind: "persist", numbers: o.numbers });
           out.push(o);
+          if (this.config.logLevel === "debug") out.push(this.learnedLine(o.numbers, o.from));
           if (this.totalLogAt === Infinity && !this.stopped) {
             this.totalLogAt = Math.max(now, this.lastTotalLogged + TOTAL_LOG_INTERVAL_MS);
           }

@@ -136,7 +136,7 @@ describe("links", () => {
   it("logs one event per line: configuration, links up and down with the peer's id, each change of the total", async () => {
     peers = new PeerProcesses();
     await peers.startAll([
-      { id: "a", env: { LOG_FORMAT: "json" } },
+      { id: "a", env: { LOG_FORMAT: "json", LOG_LEVEL: "debug" } },
       { id: "b", dials: ["a"], numbers: "1,2" },
     ]);
     await peers.converge({ total: 3n, count: 2 });
@@ -155,7 +155,12 @@ describe("links", () => {
     expect(events).toContainEqual(expect.objectContaining({ event: "link up", peer: "b", dir: "in" }));
     expect(events).toContainEqual(expect.objectContaining({ event: "total", total: "3", count: 2 }));
     expect(events).toContainEqual(expect.objectContaining({ event: "link down", peer: "b" }));
+    // LOG_LEVEL=debug: a line per batch learned; at the default level none.
+    expect(events).toContainEqual(
+      expect.objectContaining({ level: "debug", event: "learned", from: "b", count: 2, numbers: "b@init:1-2" }),
+    );
     expect(peers.get("b").output).toMatch(/ info  b total total=3 count=2$/m);
+    expect(peers.get("b").output).not.toContain("learned");
   });
 
   it("an invalid configuration names the variable, the value and what is expected, and exits 2", async () => {

@@ -4,7 +4,7 @@ const usage = `Usage: sumnet peer
 
 Run the reference peer, configured only by environment variables (see PEER-CONTRACT.md):
   NODE_ID, P2P_HOST, P2P_PORT, PEERS, HTTP_PORT, DATA_DIR, NUMBERS, LOG_FORMAT, BATCH_MS, SYNC_INTERVAL_MS,
-  DISSEMINATION (tree, the default, or flood)
+  DISSEMINATION (tree, the default, or flood), LOG_LEVEL (info, the default, or debug: a line per batch learned)
 Example:
   NODE_ID=n1 P2P_PORT=7001 HTTP_PORT=8081 NUMBERS=5 sumnet peer
 

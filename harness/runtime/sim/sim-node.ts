@@ -80,7 +80,7 @@ export class SimNode {
   private disk: Disk | undefined;
   private readonly lines: string[] = [];
   /** The peer's own logger, one per LOG_FORMAT, writing into `lines`. */
-  private readonly loggers: Partial<Record<PeerConfig["logFormat"], Logger>> = {};
+  private readonly loggers: Partial<Record<`${PeerConfig["logFormat"]} ${PeerConfig["logLevel"]}`, Logger>> = {};
   private startCount = 0;
 
   constructor(
@@ -371,9 +371,16 @@ export class SimNode {
    * One line as the reference peer writes it (its own logger, LOG_FORMAT text or json), with the virtual time as an ISO
    * date counted from the epoch (1970-01-01).
    */
-  private log(p: PeerProcess | undefined, level: "info" | "warn", event: string, fields: Record<string, LogValue> = {}): void {
+  private log(p: PeerProcess | undefined, level: "debug" | "info" | "warn", event: string, fields: Record<string, LogValue> = {}): void {
     const format = p?.config.logFormat ?? "text";
-    const logger = (this.loggers[format] ??= createLogger({ node: this.id, format, write: (line) => this.lines.push(line), now: () => this.clock.now() }));
+    const logLevel = p?.config.logLevel ?? "info";
+    const logger = (this.loggers[`${format} ${logLevel}`] ??= createLogger({
+      node: this.id,
+      format,
+      level: logLevel,
+      write: (line) => this.lines.push(line),
+      now: () => this.clock.now(),
+    }));
     logger[level](event, fields);
   }
 }
