@@ -156,4 +156,21 @@ describe("batches handed over in process", () => {
     expect(other.total).toBe(6n);
     expect(relay.total).toBe(6n);
   });
+
+  it("counts every number of a batch that grew after another replica had learned it whole", () => {
+    // The simulator once handed its disk's array over at each start and appended to it in between (explore seed 77):
+    // what one replica worked out about the batch must not stand for the grown batch at the next.
+    const batch: NumberRecord[] = Array.from({ length: 10 }, (_, i) => ({ origin: "w@1", seq: i + 1, value: BigInt(i + 1) }));
+    const first = new Replica({ nodeId: "a", origin: "a@1" });
+    first.addLocal(batch);
+    expect([first.total, first.count]).toEqual([55n, 10]);
+    batch.push({ origin: "a@1", seq: 1, value: 100n });
+    const second = new Replica({ nodeId: "a", origin: "a@1" });
+    second.addLocal(batch);
+    expect([second.total, second.count]).toEqual([155n, 11]);
+    batch.push({ origin: "w@1", seq: 11, value: 11n });
+    const third = new Replica({ nodeId: "a", origin: "a@1" });
+    third.addLocal(batch);
+    expect([third.total, third.count]).toEqual([166n, 12]);
+  });
 });

@@ -950,10 +950,18 @@ function runsOf(records: readonly NumberRecord[]): readonly Run[] | null {
   // A short batch goes number by number: working out its runs would cost more than it saves.
   if (records.length < MIN_SHARED_RUN) return null;
   const cached = RUNS.get(records);
-  if (cached !== undefined) return cached;
+  // A batch must not change once handed over; one that grew anyway (a caller's bug) is worked out again, not half
+  // counted: cached runs cover every record they were worked out from.
+  if (cached === null || (cached !== undefined && runsLength(cached) === records.length)) return cached;
   const runs = findRuns(records);
   RUNS.set(records, runs);
   return runs;
+}
+
+function runsLength(runs: readonly Run[]): number {
+  let n = 0;
+  for (const run of runs) n += run.hi - run.lo + 1;
+  return n;
 }
 
 function findRuns(records: readonly NumberRecord[]): Run[] | null {

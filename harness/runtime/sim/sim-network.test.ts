@@ -113,6 +113,21 @@ describe("SimRuntime", () => {
     expect(log).toMatch(/start #1 .*\n[\s\S]*killed signal=SIGKILL[\s\S]*start #2 /);
   });
 
+  it("counts, after a second restart, a number written to a disk that already held a batch learned whole", async () => {
+    // explore --runtime sim, seed 77 (shrunk): n2's disk held 10 numbers learned as one batch when it restarted; it
+    // wrote one more and restarted again, and then counted only the 10 (the replica had kept what it worked out about
+    // the disk's array when it first recovered from it, and the array had grown since).
+    const t = line(2);
+    await using net = await new SimRuntime().start(spec(t, { n2: { dataDir: true } }), { seed: 77 });
+    await net.client("n1").addNumbers(Array.from({ length: 10 }, (_, i) => String(i + 1)), 1000);
+    await until(net, "55 everywhere", agree(net, t.nodes, 55n, 10));
+    await net.restartNode("n2");
+    await net.client("n2").addNumbers(["100"], 1000);
+    await net.restartNode("n2");
+    expect(await totals(net, ["n2"])).toEqual(["n2:155/11"]);
+    await until(net, "155 everywhere", agree(net, t.nodes, 155n, 11));
+  });
+
   it("a graceful stop flushes what waits in a batch before the links close", async () => {
     const t = line(2);
     await using net = await new SimRuntime().start(spec(t, { n1: { env: { BATCH_MS: "20" } } }), { seed: 1 });

@@ -120,7 +120,9 @@ export class SimNode {
     const core = new PeerCore(config, {
       incarnation,
       durable: disk !== undefined,
-      recovered: disk && { origin: disk.origin, numbers: disk.numbers },
+      // What the disk holds now, as a file read at start would give it: the disk's own array grows later, and the core
+      // keeps what it works out about a batch on the batch (explore --runtime sim, seed 77).
+      recovered: disk && { origin: disk.origin, numbers: [...disk.numbers] },
       now: this.clock.now(),
       random: () => this.random.next(),
     });
