@@ -19,6 +19,7 @@
  */
 import { NetworkHistory, type NetworkChange } from "../network/history.js";
 import type { LinkSpec } from "../network/spec.js";
+import { acceptance } from "./verdict.js";
 
 /** One number the scenario put into the network. */
 export interface InjectedNumber {
@@ -346,8 +347,10 @@ export class NetworkModel {
     } else if (reportedTotal === e.total && (reportedCount ?? e.count) === e.count) {
       s.certain = e.certainIds as Set<number>;
       s.possible = new Set(s.certain);
-    } else {
+    } else if (acceptance(e, { total: reportedTotal, count: reportedCount }) === "exact") {
       s.certain = e.certainIds as Set<number>;
     }
+    // Accepted only by bounds (too many uncertain numbers to tell which it holds): it may lack some certain numbers,
+    // so it keeps what was known of it before; what it may hold stays possible.
   }
 }

@@ -17,40 +17,81 @@ const sum = (rs: readonly InjectedNumber[]): bigint => rs.reduce((s, r) => s + r
 const MAX_COMBINATIONS = 200_000;
 
 /**
- * True when the report matches the certain numbers plus some subset of the uncertain ones (total, and count when the
- * peer reports one).
+ * How a report matches the certain numbers plus some subset of the uncertain ones (total, and count when the peer
+ * reports one):
+ * - "exact": a subset that gives it was found (or the subset is fixed: none or all of them, by the count);
+ * - "bounds": too many uncertain numbers to search, and the report is within what a subset of its size could give.
+ *   That lets the node pass, but does not show which numbers it holds: it may lack certain ones and hold uncertain
+ *   ones instead (explore --runtime sim, seed 188), so the model must not take it as having seen the certain ones;
+ * - false: no subset gives it.
  */
-export function accepts(e: Expectation, r: TotalReport): boolean {
-  if (e.uncertain.length === 0) return r.total === e.total && (r.count === undefined || r.count === e.count);
+export type Acceptance = "exact" | "bounds" | false;
+
+export function acceptance(e: Expectation, r: TotalReport): Acceptance {
+  if (e.uncertain.length === 0) return r.total === e.total && (r.count === undefined || r.count === e.count) ? "exact" : false;
   const diff = r.total - e.total;
   const extra = r.count === undefined ? undefined : r.count - e.count;
   if (extra !== undefined && (extra < 0 || extra > e.uncertain.length)) return false;
+  if (extra === 0) return diff === 0n ? "exact" : false;
+  if (extra === e.uncertain.length) return diff === sum(e.uncertain) ? "exact" : false;
+  // With a count, look for the smaller side: the uncertain numbers held, or those not held.
+  let target = diff;
+  let size = extra;
+  if (size !== undefined && 2 * size > e.uncertain.length) {
+    target = sum(e.uncertain) - diff;
+    size = e.uncertain.length - size;
+  }
   // Group equal values: choose how many of each value (a multiset subset-sum with a count constraint).
   const groups = new Map<bigint, number>();
   for (const u of e.uncertain) groups.set(u.value, (groups.get(u.value) ?? 0) + 1);
   const entries = [...groups];
-  let combinations = 1;
-  for (const [, m] of entries) {
-    combinations *= m + 1;
-    if (combinations > MAX_COMBINATIONS) break;
-  }
-  if (combinations > MAX_COMBINATIONS) {
-    // Too many to enumerate: accept anything within the reachable range.
+  if (searchCost(entries.map(([, m]) => m), size) > MAX_COMBINATIONS) {
+    // Too many to enumerate: accept anything a subset of the reported size could reach (of any size without a count).
+    const values = e.uncertain.map((u) => u.value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let lo = 0n;
     let hi = 0n;
-    for (const u of e.uncertain) {
-      if (u.value < 0n) lo += u.value;
-      else hi += u.value;
+    if (extra === undefined) {
+      for (const v of values) {
+        if (v < 0n) lo += v;
+        else hi += v;
+      }
+    } else {
+      for (let i = 0; i < extra; i++) {
+        lo += values[i] as bigint;
+        hi += values[values.length - 1 - i] as bigint;
+      }
     }
-    return diff >= lo && diff <= hi;
+    return diff >= lo && diff <= hi ? "bounds" : false;
   }
   const search = (i: number, s: bigint, c: number): boolean => {
-    if (i === entries.length) return s === diff && (extra === undefined || c === extra);
+    if (size !== undefined && c > size) return false;
+    if (i === entries.length) return s === target && (size === undefined || c === size);
     const [value, m] = entries[i] as [bigint, number];
     for (let k = 0; k <= m; k++) if (search(i + 1, s + value * BigInt(k), c + k)) return true;
     return false;
   };
-  return search(0, 0n, 0);
+  return search(0, 0n, 0) ? "exact" : false;
+}
+
+/**
+ * An upper bound on the subsets `acceptance` visits: of any size, the product of (multiplicity + 1); of `size`
+ * numbers, the ways to choose that many from the groups with repetition, C(groups + size - 1, size).
+ */
+function searchCost(multiplicities: readonly number[], size: number | undefined): number {
+  let any = 1;
+  for (const m of multiplicities) {
+    any *= m + 1;
+    if (any > MAX_COMBINATIONS) break;
+  }
+  if (size === undefined) return any;
+  let choose = 1;
+  for (let i = 1; i <= size && choose <= MAX_COMBINATIONS; i++) choose = (choose * (multiplicities.length + i - 1)) / i;
+  return Math.min(any, choose);
+}
+
+/** True when the report matches the certain numbers plus some subset of the uncertain ones (see `acceptance`). */
+export function accepts(e: Expectation, r: TotalReport): boolean {
+  return acceptance(e, r) !== false;
 }
 
 const numbers = (n: number): string => `${n} number${n === 1 ? "" : "s"}`;
