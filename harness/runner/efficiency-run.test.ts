@@ -80,7 +80,7 @@ describe("efficiency of a run", () => {
     let text = "";
     out.on("data", (c: Buffer) => (text += c.toString()));
     new ConsoleReporter({ stream: out, color: false }).scenarioEnd(r);
-    expect(text).toMatch(new RegExp(`efficiency: ${e.numbers.toLocaleString("en-US")} numbers, [0-9.]+ frames/number \\(0x04-framed\\), .*stable latency p50 \\d+ / p95 \\d+ / max \\d+ ms \\(exact\\)`));
+    expect(text).toMatch(new RegExp(`efficiency: ${e.numbers.toLocaleString("en-US")} numbers, [0-9.]+ frames/number \\(0x04-framed\\), .*stable latency p50 [\\d,]+ / p95 [\\d,]+ / max [\\d,]+ ms \\(exact\\)`));
     const xml = junitXml([r], { total: 1, passed: 1, failed: 0, durationMs: r.durationMs });
     expect(xml).toContain('<property name="efficiency.precision" value="exact"/>');
     expect(xml).toContain(`<property name="efficiency.numbers" value="${e.numbers}"/>`);
