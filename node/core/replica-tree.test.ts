@@ -308,4 +308,24 @@ describe("tree/1 replicas in a timed simulated network", () => {
     const answer = a.receive(1, { type: "summary", ...b.summary() }, 4);
     expect(answer.map((o) => o.kind === "send" && o.message.type)).toEqual(["digest"]);
   });
+
+  it("answers digests that cross before its answer leaves with each missing number once", () => {
+    // explore --runtime sim, seed 513: a peer paused while its new link negotiated got a flood digest every sync
+    // period, answered each in full when resumed, and sent 8 copies of its numbers in one frame down a throttled link.
+    const a = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    a.addLocal(Array.from({ length: 5 }, (_, i) => ({ origin: "a@1", seq: i + 1, value: BigInt(i) })), 0);
+    a.linkUp(1, "b", "acceptor", 0);
+    a.receive(1, { type: "hello", protocol: "sumnet/1", node: "b" }, 0);
+    a.receive(1, { type: "upgrade", extensions: ["tree/1"] }, 0);
+    for (let i = 0; i < 8; i++) a.receive(1, { type: "digest", have: {} }, 10);
+    a.receive(1, { type: "graft", want: { "a@1": [[1, 5]] }, pull: true }, 10);
+    const repaired = a
+      .flush(10)
+      .flatMap((o) => (o.kind === "send" && o.message.type === "numbers" && o.message.repair ? o.message.numbers : []))
+      .map((n) => `${n.origin}:${n.seq}`);
+    expect(repaired).toEqual(["a@1:1", "a@1:2", "a@1:3", "a@1:4", "a@1:5"]);
+    // Once sent, a later digest is answered again.
+    a.receive(1, { type: "digest", have: {} }, 20);
+    expect(a.flush(20).filter((o) => o.kind === "send" && o.message.type === "numbers")).toHaveLength(1);
+  });
 });
