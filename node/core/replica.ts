@@ -957,7 +957,8 @@ interface Run {
   readonly hashA: number;
   readonly hashB: number;
 }
-const RUNS = hiddenField<readonly Run[] | null>();
+/** A batch's runs (null: not runs), with the batch's length when they were worked out. */
+const RUNS = hiddenField<{ readonly runs: readonly Run[] | null; readonly length: number }>();
 const NOTHING: readonly NumberRecord[] = Object.freeze([]);
 
 function runsOf(records: readonly NumberRecord[]): readonly Run[] | null {
@@ -965,17 +966,11 @@ function runsOf(records: readonly NumberRecord[]): readonly Run[] | null {
   if (records.length < MIN_SHARED_RUN) return null;
   const cached = RUNS.get(records);
   // A batch must not change once handed over; one that grew anyway (a caller's bug) is worked out again, not half
-  // counted: cached runs cover every record they were worked out from.
-  if (cached === null || (cached !== undefined && runsLength(cached) === records.length)) return cached;
+  // counted.
+  if (cached !== undefined && cached.length === records.length) return cached.runs;
   const runs = findRuns(records);
-  RUNS.set(records, runs);
+  RUNS.set(records, { runs, length: records.length });
   return runs;
-}
-
-function runsLength(runs: readonly Run[]): number {
-  let n = 0;
-  for (const run of runs) n += run.hi - run.lo + 1;
-  return n;
 }
 
 function findRuns(records: readonly NumberRecord[]): Run[] | null {
