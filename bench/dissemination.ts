@@ -1,16 +1,17 @@
 /**
- * `npm run bench:dissemination [-- --quick] [--poll] [--load-only full|random|tree] [--slowest N]`: what
- * dissemination costs, tree/1 against flooding (DISSEMINATION=flood), side by side in one run (see BENCHMARKS.md).
+ * `npm run bench:dissemination [-- --quick] [--poll] [--load-only full|random|tree] [--slowest N] [--relays-in-worker]`:
+ * what dissemination costs, tree/1 against flooding (DISSEMINATION=flood), side by side in one run (BENCHMARKS.md).
  *
  * - Load: 25 reference peers on 127.0.0.1, every link through a LinkRelay delaying 100 ms each way; 100 numbers per
  *   second for 20 s (5 s with --quick), one number per POST at a random peer; full mesh, random degree 3, tree
  *   branching 4. Frames per number (every peer's sumnet_frames_sent_total, summed) and bytes per number (relays),
- *   and stable latency per number: from the POST's answer until the last peer learned it, by the peers' own `learned`
- *   lines (LOG_LEVEL=debug). `--poll` also polls every peer's GET /state digest every 20 ms, as the first rounds
+ *   and stable latency per number: from its acknowledgement until the last peer learned it, by the peers' own `learned`
+ *   lines (LOG_LEVEL=debug; the acknowledgement is the posted peer's `learned from=local` line). `--poll` also polls every peer's GET /state digest every 20 ms, as the first rounds
  *   measured, and shows that figure beside it (it includes the polls' period and round trip, and their CPU).
  *   `--load-only` runs the load on one topology and nothing else; `--slowest N` prints the N slowest numbers with
  *   when each peer learned them. The relays run in the bench's own process: the longest stall of its event loop
- *   during the load is shown beside the latency (a stall there delays every link at once).
+ *   during the load is shown beside the latency (a stall there delays every link at once). `--relays-in-worker` runs
+ *   them in a worker thread of their own (bench/relay-worker.ts), out of reach of the main thread's pauses.
  * - Idle: frames and bytes per link per second on a quiet link, with few and with many origins.
  * - In memory: the replica core driven directly (node/core/timed-net.ts), random graph of degree 4, one number per
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
@@ -19,6 +20,7 @@
  * the batching of 2026-12-03 (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
  */
 import { spawn } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import net from "node:net";
 import os from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
@@ -33,6 +35,7 @@ import { memoryLoad } from "./dissemination-memory.js";
 
 const quick = process.argv.includes("--quick");
 const poll = process.argv.includes("--poll");
+const relaysInWorker = process.argv.includes("--relays-in-worker");
 const slowestAt = process.argv.indexOf("--slowest");
 const slowest = slowestAt >= 0 ? Number(process.argv[slowestAt + 1]) : 0;
 const LOAD_SECONDS = quick ? 5 : 20;
@@ -78,25 +81,76 @@ function eccentricities(t: Topology): Map<string, number> {
   return out;
 }
 
+/** The links' relays: in this process, or in a worker thread of their own (`--relays-in-worker`). */
+interface Relays {
+  readonly addresses: readonly string[];
+  /** Bytes that crossed every relay, both ways, so far. */
+  bytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function startRelays(targets: readonly number[]): Promise<Relays> {
+  if (relaysInWorker) {
+    // The worker registers tsx itself (as this script runs under it) before it loads the TypeScript.
+    const script = new URL("./relay-worker.ts", import.meta.url).href;
+    const worker = new Worker(
+      `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script)}); })`,
+      { eval: true, workerData: { targets, delayMs: DELAY_MS } },
+    );
+    const next = <T>(kind: string) =>
+      new Promise<T>((ok, fail) => {
+        const onMessage = (m: { kind: string }) => {
+          if (m.kind !== kind) return;
+          worker.off("message", onMessage);
+          worker.off("error", fail);
+          ok(m as T);
+        };
+        worker.on("message", onMessage);
+        worker.once("error", fail);
+      });
+    const { addresses } = await next<{ addresses: string[] }>("started");
+    return {
+      addresses,
+      bytes: async () => {
+        const answer = next<{ bytes: number }>("bytes");
+        worker.postMessage({ kind: "bytes" });
+        return (await answer).bytes;
+      },
+      close: async () => {
+        const closed = next("closed");
+        worker.postMessage({ kind: "close" });
+        await closed;
+        await worker.terminate();
+      },
+    };
+  }
+  const relays: LinkRelay[] = [];
+  for (const port of targets) {
+    const relay = await LinkRelay.start({ target: { host: "127.0.0.1", port } });
+    relay.shape({ delayMs: DELAY_MS, jitterMs: 0, loss: 0 });
+    relays.push(relay);
+  }
+  return {
+    addresses: relays.map((r) => r.address),
+    bytes: async () => relays.reduce((a, r) => a + r.getStats().toTarget.bytes + r.getStats().fromTarget.bytes, 0),
+    close: async () => void (await Promise.all(relays.map((r) => r.close()))),
+  };
+}
+
 interface Network {
   peers: PeerProcesses;
-  relays: LinkRelay[];
+  relays: Relays;
   ids: string[];
 }
 
 async function startNetwork(t: Topology, mode: Dissemination): Promise<Network> {
   const peers = new PeerProcesses();
-  const relays: LinkRelay[] = [];
   const handles = await peers.define(
     t.nodes.map((id) => ({ id, dials: [], env: { DISSEMINATION: mode, SYNC_INTERVAL_MS: "1000", LOG_FORMAT: "json", LOG_LEVEL: "debug" } })),
   );
   const byId = new Map(handles.map((h) => [h.id, h]));
-  for (const l of t.links) {
-    const relay = await LinkRelay.start({ target: { host: "127.0.0.1", port: byId.get(l.to)!.p2pPort } });
-    relay.shape({ delayMs: DELAY_MS, jitterMs: 0, loss: 0 });
-    relays.push(relay);
-    byId.get(l.from)!.spec.dials!.push(relay.address);
-  }
+  const relays = await startRelays(t.links.map((l) => byId.get(l.to)!.p2pPort));
+  t.links.forEach((l, i) => byId.get(l.from)!.spec.dials!.push(relays.addresses[i]!));
   // A few at a time: 25 processes starting at once on 2 shared cores can miss the health deadline.
   for (let i = 0; i < t.nodes.length; i += 5) await Promise.all(t.nodes.slice(i, i + 5).map((id) => peers.start(id)));
   return { peers, relays, ids: [...t.nodes] };
@@ -104,7 +158,7 @@ async function startNetwork(t: Topology, mode: Dissemination): Promise<Network> 
 
 async function stopNetwork(n: Network): Promise<void> {
   await n.peers.dispose();
-  await Promise.all(n.relays.map((r) => r.close()));
+  await n.relays.close();
 }
 
 async function state(n: Network, id: string): Promise<{ digest: Digest; links: { state: string }[] }> {
@@ -117,8 +171,8 @@ async function framesSent(n: Network): Promise<number> {
   return all.reduce((a, b) => a + b, 0);
 }
 
-function relayBytes(n: Network): number {
-  return n.relays.reduce((a, r) => a + r.getStats().toTarget.bytes + r.getStats().fromTarget.bytes, 0);
+function relayBytes(n: Network): Promise<number> {
+  return n.relays.bytes();
 }
 
 async function allLinksUp(n: Network, t: Topology): Promise<void> {
@@ -179,8 +233,13 @@ function learnedTimes(n: Network): Map<string, Map<string, Map<number, number>>>
   return out;
 }
 
-/** When the last peer learned each number (undefined while one has not), by the peers' own clocks. */
-function stableTimes(n: Network, numbers: readonly Pending[]): (number | undefined)[] {
+/**
+ * Each number's stable latency by the peers' own clocks (undefined while a peer has not learned it): from its
+ * acknowledgement, the `learned from=local` line of the peer it was posted at (the answer leaves right after it), to
+ * the last peer's line. Nothing of the bench's own timing is in it: a pause of the bench (its garbage collector on a
+ * loaded machine) delays when it reads an answer, not when the peer gave it.
+ */
+function stableLatencies(n: Network, numbers: readonly Pending[]): (number | undefined)[] {
   const times = learnedTimes(n);
   return numbers.map((p) => {
     let last = -Infinity;
@@ -189,7 +248,7 @@ function stableTimes(n: Network, numbers: readonly Pending[]): (number | undefin
       if (at === undefined) return undefined;
       last = Math.max(last, at);
     }
-    return last;
+    return last - (times.get(p.at)!.get(p.origin)?.get(p.seq) ?? p.ackedAt);
   });
 }
 
@@ -205,7 +264,7 @@ async function load(n: Network, t: Topology) {
   await sleep(2000);
   const rnd = seededRandom(9);
   const framesBefore = await framesSent(n);
-  const bytesBefore = relayBytes(n);
+  const bytesBefore = await relayBytes(n);
   const numbers: Pending[] = [];
   let polling = poll;
   const poller = (async () => {
@@ -264,35 +323,36 @@ async function load(n: Network, t: Topology) {
     if (proc && proc.exitCode !== null) throw new Error(`${id} exited with code ${proc.exitCode} during the load`);
   }
   const deadline = performance.now() + 60_000;
-  let stable = stableTimes(n, numbers);
+  let stable = stableLatencies(n, numbers);
   while ((stable.includes(undefined) || (poll && numbers.some((p) => p.polledAt === undefined))) && performance.now() < deadline) {
     await sleep(250);
-    stable = stableTimes(n, numbers);
+    stable = stableLatencies(n, numbers);
   }
   polling = false;
   await poller;
   const frames = (await framesSent(n)) - framesBefore;
-  const bytes = relayBytes(n) - bytesBefore;
+  const bytes = (await relayBytes(n)) - bytesBefore;
   const ecc = eccentricities(t);
   if (slowest > 0) {
     const times = learnedTimes(n);
-    const rows = numbers.map((p, i) => ({ p, lat: (stable[i] ?? NaN) - p.ackedAt })).sort((a, b) => b.lat - a.lat);
+    const rows = numbers.map((p, i) => ({ p, lat: stable[i] ?? NaN })).sort((a, b) => b.lat - a.lat);
     for (const { p, lat } of rows.slice(0, slowest)) {
-      const per = n.ids.map((id) => [id, Math.round(times.get(id)!.get(p.origin)!.get(p.seq)! - p.ackedAt)] as const).sort((a, b) => b[1] - a[1]);
+      const acked = times.get(p.at)!.get(p.origin)?.get(p.seq) ?? p.ackedAt;
+      const per = n.ids.map((id) => [id, Math.round(times.get(id)!.get(p.origin)!.get(p.seq)! - acked)] as const).sort((a, b) => b[1] - a[1]);
       console.error(`${Math.round(lat)} ms ${p.origin}:${p.seq} at ${p.at} +${Math.round(p.ackedAt - performance.timeOrigin - started)} ms: ${per.slice(0, 6).map(([id, t]) => `${id} ${t}`).join(", ")} ... ${per.slice(-3).map(([id, t]) => `${id} ${t}`).join(", ")}`);
     }
   }
-  const lat = numbers.flatMap((p, i) => (stable[i] === undefined ? [] : [stable[i] - p.ackedAt])).sort((a, b) => a - b);
+  const lat = stable.flatMap((l) => (l === undefined ? [] : [l])).sort((a, b) => a - b);
   const polled = numbers.flatMap((p) => (p.polledAt === undefined ? [] : [p.polledAt - p.ackedAt])).sort((a, b) => a - b);
   const floors = numbers.map((p) => ecc.get(p.at)! * DELAY_MS).sort((a, b) => a - b);
   // Idle: the same network at rest (25 origins).
   await sleep(6000);
   const idleFrames0 = await framesSent(n);
-  const idleBytes0 = relayBytes(n);
+  const idleBytes0 = await relayBytes(n);
   const idleSeconds = quick ? 10 : 20;
   await sleep(idleSeconds * 1000);
   const idleFrames = (await framesSent(n)) - idleFrames0;
-  const idleBytes = relayBytes(n) - idleBytes0;
+  const idleBytes = (await relayBytes(n)) - idleBytes0;
   return {
     numbers: numbers.length,
     unanswered: [...unanswered].map(([why, k]) => `${k} POST${k === 1 ? "" : "s"} unanswered (${why})`).join(", "),
@@ -335,12 +395,12 @@ async function idle(mode: Dissemination, origins: number) {
     await n.peers.converge({ total: BigInt((origins * (origins - 1)) / 2), count: origins }, n.ids, 60_000);
     await sleep(6000);
     const f0 = await framesSent(n);
-    const b0 = relayBytes(n);
+    const b0 = await relayBytes(n);
     const seconds = quick ? 12 : 30;
     await sleep(seconds * 1000);
     return {
       frames: ((await framesSent(n)) - f0) / t.links.length / seconds,
-      bytes: (relayBytes(n) - b0) / t.links.length / seconds,
+      bytes: ((await relayBytes(n)) - b0) / t.links.length / seconds,
     };
   } finally {
     await stopNetwork(n);
@@ -462,7 +522,7 @@ async function main(): Promise<void> {
         console.log(
           `| ${name} | ${t.links.length} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.bytesPerNumber)} | ` +
             `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""}${r.unanswered ? ` (${r.unanswered})` : ""}` +
-            `; relay loop max ${f(r.relayLoopMaxMs)}` +
+            `; ${relaysInWorker ? "main" : "relay"} loop max ${f(r.relayLoopMaxMs)}` +
             `${r.polled ? `; polled ${f(r.polled.p50)} / ${f(r.polled.p95)} / ${f(r.polled.max)}` : ""} | ${f(r.floorMedian)} | ` +
             `${f(r.idleFramesPerLinkSecond, 2)} | ${f(r.idleBytesPerLinkSecond)} |`,
         );
