@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dissemination [-- --quick] [--poll] [--load-only full|random|tree] [--slowest N] [--relays-in-worker]`:
+ * `npm run bench:dissemination [-- --quick] [--poll] [--load-only full|random|tree] [--slowest N] [--relays-in-process]`:
  * what dissemination costs, tree/1 against flooding (DISSEMINATION=flood), side by side in one run (BENCHMARKS.md).
  *
  * - Load: 25 reference peers on 127.0.0.1, every link through a LinkRelay delaying 100 ms each way; 100 numbers per
@@ -9,9 +9,10 @@
  *   lines (LOG_LEVEL=debug; the acknowledgement is the posted peer's `learned from=local` line). `--poll` also polls every peer's GET /state digest every 20 ms, as the first rounds
  *   measured, and shows that figure beside it (it includes the polls' period and round trip, and their CPU).
  *   `--load-only` runs the load on one topology and nothing else; `--slowest N` prints the N slowest numbers with
- *   when each peer learned them. The relays run in the bench's own process: the longest stall of its event loop
- *   during the load is shown beside the latency (a stall there delays every link at once). `--relays-in-worker` runs
- *   them in a worker thread of their own (bench/relay-worker.ts), out of reach of the main thread's pauses.
+ *   when each peer learned them. The relays run in a worker thread of their own (bench/relay-worker.ts), out of reach
+ *   of the main thread's pauses (its garbage collector stalls for hundreds of ms on a loaded machine); the longest
+ *   stall of the main thread during the load is shown beside the latency. `--relays-in-process` runs them on the main
+ *   thread, as the rounds before 2026-12-06 03:30 did (a stall there delays every link at once).
  * - Idle: frames and bytes per link per second on a quiet link, with few and with many origins.
  * - In memory: the replica core driven directly (node/core/timed-net.ts), random graph of degree 4, one number per
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
@@ -35,7 +36,7 @@ import { memoryLoad } from "./dissemination-memory.js";
 
 const quick = process.argv.includes("--quick");
 const poll = process.argv.includes("--poll");
-const relaysInWorker = process.argv.includes("--relays-in-worker");
+const relaysInWorker = !process.argv.includes("--relays-in-process");
 const slowestAt = process.argv.indexOf("--slowest");
 const slowest = slowestAt >= 0 ? Number(process.argv[slowestAt + 1]) : 0;
 const LOAD_SECONDS = quick ? 5 : 20;
@@ -81,7 +82,7 @@ function eccentricities(t: Topology): Map<string, number> {
   return out;
 }
 
-/** The links' relays: in this process, or in a worker thread of their own (`--relays-in-worker`). */
+/** The links' relays: in a worker thread of their own, or on this thread (`--relays-in-process`). */
 interface Relays {
   readonly addresses: readonly string[];
   /** Bytes that crossed every relay, both ways, so far. */
