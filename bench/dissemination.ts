@@ -288,7 +288,7 @@ async function load(n: Network, t: Topology) {
       await sleep(20);
     }
   })();
-  // The relays run in this process: a stall of its event loop delays every link at once.
+  // The main thread's longest stall (with --relays-in-process, one that delayed every link at once).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const started = performance.now();
@@ -363,7 +363,7 @@ async function load(n: Network, t: Topology) {
     p50: quantile(lat, 0.5),
     p95: quantile(lat, 0.95),
     max: lat[lat.length - 1] ?? NaN,
-    relayLoopMaxMs: loopDelay.max / 1e6,
+    mainLoopMaxMs: loopDelay.max / 1e6,
     polled: poll ? { p50: quantile(polled, 0.5), p95: quantile(polled, 0.95), max: polled[polled.length - 1] ?? NaN } : undefined,
     floorMedian: quantile(floors, 0.5),
     idleFramesPerLinkSecond: idleFrames / t.links.length / idleSeconds,
@@ -523,7 +523,7 @@ async function main(): Promise<void> {
         console.log(
           `| ${name} | ${t.links.length} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.bytesPerNumber)} | ` +
             `${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""}${r.unanswered ? ` (${r.unanswered})` : ""}` +
-            `; ${relaysInWorker ? "main" : "relay"} loop max ${f(r.relayLoopMaxMs)}` +
+            `; ${relaysInWorker ? "main" : "relay"} loop max ${f(r.mainLoopMaxMs)}` +
             `${r.polled ? `; polled ${f(r.polled.p50)} / ${f(r.polled.p95)} / ${f(r.polled.max)}` : ""} | ${f(r.floorMedian)} | ` +
             `${f(r.idleFramesPerLinkSecond, 2)} | ${f(r.idleBytesPerLinkSecond)} |`,
         );

@@ -1,8 +1,8 @@
 /**
- * The bench's link relays in a worker thread of their own (`bench:dissemination --relays-in-worker`): a pause of the
- * bench's main thread (its garbage collector, its HTTP client) then no longer holds every link at once. The worker is
- * given the targets, starts one LinkRelay per target delaying `delayMs` each way, answers with their addresses, and
- * on request with the bytes that crossed them, or closes them.
+ * The bench's link relays in a worker thread of their own (`bench:dissemination`'s default; `--relays-in-process`
+ * keeps them on the main thread): a pause of the bench's main thread (its garbage collector, its HTTP client) then no
+ * longer holds every link at once. The worker is given the targets, starts one LinkRelay per target delaying `delayMs`
+ * each way, answers with their addresses, and on request with the bytes that crossed them, or closes them.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { LinkRelay } from "../harness/faults/link-relay.js";

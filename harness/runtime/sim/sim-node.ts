@@ -79,7 +79,7 @@ export class SimNode {
   private proc: PeerProcess | undefined;
   private disk: Disk | undefined;
   private readonly lines: string[] = [];
-  /** The peer's own logger, one per LOG_FORMAT, writing into `lines`. */
+  /** The peer's own logger, one per LOG_FORMAT and LOG_LEVEL, writing into `lines`. */
   private readonly loggers: Partial<Record<`${PeerConfig["logFormat"]} ${PeerConfig["logLevel"]}`, Logger>> = {};
   private startCount = 0;
 
