@@ -634,7 +634,10 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
     });
   } catch (error) {
     failure = `the network did not start: ${(error as Error).message}`;
-    if (error instanceof NodeError) failingNodes = [{ node: error.nodeId, kind: "start-failed", reason: error.message }];
+    if (error instanceof NodeError) {
+      const exit = error.exit ? crashedNode(error.nodeId, error.exit).exit : undefined;
+      failingNodes = [{ node: error.nodeId, kind: "start-failed", reason: error.message, ...(exit ? { exit } : {}) }];
+    }
   }
   // On a real clock the start took wall time; a simulated network starts at its time zero and took what it says.
   const startMs = network && network.clock !== realClock ? network.clock.now() : performance.now() - t0;
@@ -719,7 +722,8 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
           let message: string | undefined;
           try {
             outcome = await runStep(ctx, step);
-          } catch (error) {
+          } catch (caught) {
+            const error = caught instanceof StepFailure ? await withLearnedExits(ctx, caught) : caught;
             message = (error as Error).message;
             outcome = (error as { outcome?: Outcome }).outcome ?? outcome;
             failure = `step ${step.index + 1} (${step.label}): ${message}`;
@@ -795,6 +799,30 @@ export async function runPlan(plan: ScenarioPlan, options: RunOptions & { file?:
   if (logsDir) await writeResultFile(logsDir, result);
   observer?.scenarioEnd?.(result);
   return result;
+}
+
+/**
+ * A request to a node that has just died fails before the runtime may know it died (the swarm runtime polls for
+ * exits): the step's failure would blame an "error" or an unreachable node and lose how it ended, which is the data
+ * that explains it (killed at the memory limit, a crash). Give the runtime its time to learn of such exits, and blame
+ * each node that turns out to have exited as crashed, with its exit. Nodes that answered (a wrong total) are alive:
+ * nothing is waited for them.
+ */
+async function withLearnedExits(ctx: Context, failure: StepFailure): Promise<StepFailure> {
+  const silent = failure.nodes.filter((n) => (n.kind === "error" || n.kind === "unreachable") && !n.exit).map((n) => n.node);
+  if (silent.length === 0) return failure;
+  await ctx.network.settleExits(silent);
+  const exited = silent.filter((id) => ctx.crashed.has(id));
+  if (exited.length === 0) return failure;
+  const nodes = failure.nodes.map((n) => {
+    if (!exited.includes(n.node)) return n;
+    const crashed = crashedNode(n.node, ctx.crashed.get(n.node) as NodeExit);
+    return { ...n, kind: crashed.kind, exit: crashed.exit, reason: `${n.reason}; ${crashed.reason}` };
+  });
+  const learned = exited.map((id) => `${id} ${crashedNode(id, ctx.crashed.get(id) as NodeExit).reason}`);
+  const settled = new StepFailure(`${failure.message}\n${learned.join("\n")}`, nodes) as StepFailure & { outcome?: Outcome };
+  settled.outcome = (failure as { outcome?: Outcome }).outcome;
+  return settled;
 }
 
 /** A node that exited on its own, blamed with how it exited (data) and a line that says so. */

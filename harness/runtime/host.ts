@@ -27,6 +27,9 @@ export interface ContractPlacement {
   readonly dataDir?: string | undefined;
 }
 
+/** How long a host told of exits by events may take to report one (see `NetworkHost.exitNoticeMs`). */
+export const DEFAULT_EXIT_NOTICE_MS = 1000;
+
 export interface NetworkHost {
   /** The runtime's name: `local`, `docker`. */
   readonly runtime: string;
@@ -34,6 +37,12 @@ export interface NetworkHost {
   readonly runId: string;
   /** Address the link relays listen on when they run in the harness's process; nodes must be able to reach it. */
   readonly relayListenHost: string;
+  /**
+   * How long after a node's process or container ends this host may take to report it (`HostEvents.exited`): a host
+   * that polls its engine, its period and the engine's own delay. Absent: DEFAULT_EXIT_NOTICE_MS (a host told by
+   * events, whose request to a dying node can fail a moment before the event is handled).
+   */
+  readonly exitNoticeMs?: number;
   /** How the dialer of `link` names, in its PEERS, the carrier of that link listening on `port`. */
   relayAddress(port: number, link: LinkSpec): string;
   /**

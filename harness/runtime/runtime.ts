@@ -121,6 +121,8 @@ export class NodeError extends Error {
   constructor(
     readonly nodeId: string,
     message: string,
+    /** How the node's process ended, when that is the error (it exited before it was healthy). */
+    readonly exit?: NodeExit,
   ) {
     super(message);
     this.name = "NodeError";
@@ -160,6 +162,14 @@ export interface StartedNetwork extends AsyncDisposable {
    * simulator. The runner times every wait, poll and load with it.
    */
   readonly clock: Clock;
+
+  /**
+   * Learn how the listed nodes ended, where they did: a node whose control API stopped answering may have exited
+   * without the runtime knowing yet (the swarm runtime polls the manager's tasks). Resolves once none of them is
+   * running any more by the runtime's word, or after the longest this runtime takes to learn of an exit; a node still
+   * running then stays as it is. Nothing is asked of the nodes.
+   */
+  settleExits(nodeIds: readonly string[]): Promise<void>;
 
   /** Start a stopped node again (same id, same DATA_DIR if any, same links). Resolves when healthy. */
   startNode(nodeId: string, options?: StartNodeOptions): Promise<void>;

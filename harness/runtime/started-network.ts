@@ -25,7 +25,7 @@ import {
   type NodeSpec,
 } from "../network/spec.js";
 import { forgetNetwork, trackNetwork, type SignalPolicy } from "./cleanup.js";
-import type { ContractPlacement, HostEvents, NetworkHost } from "./host.js";
+import { DEFAULT_EXIT_NOTICE_MS, type ContractPlacement, type HostEvents, type NetworkHost } from "./host.js";
 import { NetworkListeners } from "./network-listeners.js";
 import { nodeEnvironment } from "./node-environment.js";
 import {
@@ -134,6 +134,23 @@ export class HostedNetwork implements StartedNetwork {
   /** Id of this started network, unique on this machine (its folders, its engine objects' labels). */
   get runId(): string {
     return this.host.runId;
+  }
+
+  async settleExits(nodeIds: readonly string[]): Promise<void> {
+    const running = (id: string): boolean => this.nodes.get(id)?.status === "running";
+    if (!nodeIds.some(running)) return;
+    const withinMs = this.host.exitNoticeMs ?? DEFAULT_EXIT_NOTICE_MS;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      };
+      const timer = setTimeout(done, withinMs);
+      const unsubscribe = this.listeners.subscribe(() => {
+        if (!nodeIds.some(running)) done();
+      });
+    });
   }
 
   snapshot(): NetworkSnapshot {
@@ -399,6 +416,7 @@ export class HostedNetwork implements StartedNetwork {
           id,
           `${id} exited before it was healthy (code ${exit?.code ?? "?"}${exit?.signal ? `, signal ${exit.signal}` : ""})` +
             (await this.logTail(id)),
+          exit,
         );
       }
       try {

@@ -35,7 +35,7 @@ interface LocalNode {
 
 const HOST = "127.0.0.1";
 
-class LocalHost implements NetworkHost {
+export class LocalHost implements NetworkHost {
   readonly runtime = "local";
   readonly relayListenHost = HOST;
   private readonly nodes = new Map<string, LocalNode>();

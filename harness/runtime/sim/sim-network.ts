@@ -208,6 +208,9 @@ export class SimNetwork implements StartedNetwork {
     return network;
   }
 
+  /** A simulated node's end is known the moment it happens: nothing to wait for. */
+  async settleExits(): Promise<void> {}
+
   snapshot(): NetworkSnapshot {
     return {
       name: this.name,

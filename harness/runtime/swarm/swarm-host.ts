@@ -26,6 +26,8 @@ import { ENDED_TASK_STATES, listTasks, taskAddress, type Machine, type Task } fr
  */
 const TASK_POLL_MS = 250;
 const SERVICES_PER_EXIT_POLL = 50;
+/** How long a machine's agent may take to report a task's end to the manager, on a loaded machine. */
+const EXIT_REPORT_MS = 2000;
 /** A task that is not running after this long is reported with its state and the engine's message. */
 const TASK_START_TIMEOUT_MS = 60_000;
 
@@ -83,6 +85,15 @@ export class SwarmHost implements NetworkHost {
   readonly relayListenHost = "0.0.0.0";
   private readonly records = new Map<string, ServiceRecord>();
   private poller: NodeJS.Timeout | undefined;
+
+  /**
+   * An exit is learned at the next listing of every service's tasks (TASK_POLL_MS per 50 services), once the machine's
+   * agent has told the manager (about 0.2 s here from the container's death to the task's state, measured with
+   * `docker events` against `docker service ps`); the rest is room for a loaded machine.
+   */
+  get exitNoticeMs(): number {
+    return TASK_POLL_MS * Math.max(1, this.records.size / SERVICES_PER_EXIT_POLL) + EXIT_REPORT_MS;
+  }
   /** Listings of the manager's tasks: of the services starting, and of every service (exits). */
   private readonly listings: Record<"starting" | "all", Listing> = { starting: new Listing(), all: new Listing() };
   /** Records whose task is being waited for (waitRunning). */
