@@ -13,80 +13,153 @@ export interface TotalReport {
 
 const sum = (rs: readonly InjectedNumber[]): bigint => rs.reduce((s, r) => s + r.value, 0n);
 
-/** Largest number of subsets of uncertain numbers examined exactly before falling back to bounds. */
-const MAX_COMBINATIONS = 200_000;
+/**
+ * Most states the exact search of `acceptance` visits for one report before it falls back to bounds (about a tenth of
+ * a second). Reports are judged again at every poll of an expect step: each (expectation, report) is searched once.
+ */
+const SEARCH_BUDGET = 200_000;
+/** Past this many (group, item) bound entries the search tables are not built: bounds at once. */
+const MAX_TABLE = 250_000;
 
 /**
  * How a report matches the certain numbers plus some subset of the uncertain ones (total, and count when the peer
  * reports one):
- * - "exact": a subset that gives it was found (or the subset is fixed: none or all of them, by the count);
- * - "bounds": too many uncertain numbers to search, and the report is within what a subset of its size could give.
- *   That lets the node pass, but does not show which numbers it holds: it may lack certain ones and hold uncertain
- *   ones instead (explore --runtime sim, seed 188), so the model must not take it as having seen the certain ones;
+ * - "exact": a subset that gives it was found, or the search proved none does (then false);
+ * - "bounds": the search ran out of its budget (many uncertain numbers whose sums do not prune: dozens of mid-sized
+ *   values), and the report is within what a subset of its size could give. That lets the node pass, but does not show
+ *   which numbers it holds: it may lack certain ones and hold uncertain ones instead (explore --runtime sim, seed 188),
+ *   so the model must not take it as having seen the certain ones;
  * - false: no subset gives it.
  */
 export type Acceptance = "exact" | "bounds" | false;
 
+const judged = new WeakMap<Expectation, Map<string, Acceptance>>();
+
 export function acceptance(e: Expectation, r: TotalReport): Acceptance {
   if (e.uncertain.length === 0) return r.total === e.total && (r.count === undefined || r.count === e.count) ? "exact" : false;
+  const key = `${r.total}|${r.count ?? ""}`;
+  let seen = judged.get(e);
+  const known = seen?.get(key);
+  if (known !== undefined) return known;
+  const verdict = judge(e, r);
+  if (!seen) judged.set(e, (seen = new Map()));
+  if (seen.size < 64) seen.set(key, verdict);
+  return verdict;
+}
+
+function judge(e: Expectation, r: TotalReport): Acceptance {
   const diff = r.total - e.total;
   const extra = r.count === undefined ? undefined : r.count - e.count;
   if (extra !== undefined && (extra < 0 || extra > e.uncertain.length)) return false;
   if (extra === 0) return diff === 0n ? "exact" : false;
   if (extra === e.uncertain.length) return diff === sum(e.uncertain) ? "exact" : false;
-  // With a count, look for the smaller side: the uncertain numbers held, or those not held.
-  let target = diff;
-  let size = extra;
-  if (size !== undefined && 2 * size > e.uncertain.length) {
-    target = sum(e.uncertain) - diff;
-    size = e.uncertain.length - size;
-  }
-  // Group equal values: choose how many of each value (a multiset subset-sum with a count constraint).
-  const groups = new Map<bigint, number>();
-  for (const u of e.uncertain) groups.set(u.value, (groups.get(u.value) ?? 0) + 1);
-  const entries = [...groups];
-  if (searchCost(entries.map(([, m]) => m), size) > MAX_COMBINATIONS) {
-    // Too many to enumerate: accept anything a subset of the reported size could reach (of any size without a count).
-    const values = e.uncertain.map((u) => u.value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    let lo = 0n;
-    let hi = 0n;
-    if (extra === undefined) {
-      for (const v of values) {
-        if (v < 0n) lo += v;
-        else hi += v;
-      }
-    } else {
-      for (let i = 0; i < extra; i++) {
-        lo += values[i] as bigint;
-        hi += values[values.length - 1 - i] as bigint;
-      }
+  const found = subsetWithSum(
+    e.uncertain.map((u) => u.value),
+    diff,
+    extra,
+  );
+  if (found !== undefined) return found ? "exact" : false;
+  // Out of budget: accept anything a subset of the reported size could reach (of any size without a count).
+  const values = e.uncertain.map((u) => u.value).sort(compare);
+  let lo = 0n;
+  let hi = 0n;
+  if (extra === undefined) {
+    for (const v of values) {
+      if (v < 0n) lo += v;
+      else hi += v;
     }
-    return diff >= lo && diff <= hi ? "bounds" : false;
+  } else {
+    for (let i = 0; i < extra; i++) {
+      lo += values[i] as bigint;
+      hi += values[values.length - 1 - i] as bigint;
+    }
   }
-  const search = (i: number, s: bigint, c: number): boolean => {
-    if (size !== undefined && c > size) return false;
-    if (i === entries.length) return s === target && (size === undefined || c === size);
-    const [value, m] = entries[i] as [bigint, number];
-    for (let k = 0; k <= m; k++) if (search(i + 1, s + value * BigInt(k), c + k)) return true;
-    return false;
-  };
-  return search(0, 0n, 0) ? "exact" : false;
+  return diff >= lo && diff <= hi ? "bounds" : false;
 }
 
+const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+const magnitude = (v: bigint): bigint => (v < 0n ? -v : v);
+
 /**
- * An upper bound on the subsets `acceptance` visits: of any size, the product of (multiplicity + 1); of `size`
- * numbers, the ways to choose that many from the groups with repetition, C(groups + size - 1, size).
+ * Is there a sub-multiset of `values` summing to `target` (of exactly `size` numbers when given)? true or false when
+ * the search settled it within SEARCH_BUDGET states, undefined when it did not.
+ *
+ * Depth first over the distinct values, largest magnitude first, choosing how many of each to take. A state (values
+ * decided so far, numbers taken, sum) is cut when what is left cannot reach the target: with a size, the rest must
+ * lie between the sums of the smallest and of the largest values still to come, of that many numbers; without one,
+ * between the sums of the negative and of the positive ones. Huge values (hundreds of digits) are decided first and
+ * almost every choice of them is cut at once; states proved to fail are remembered, which bounds the work on small
+ * values by the sums they can make.
  */
-function searchCost(multiplicities: readonly number[], size: number | undefined): number {
-  let any = 1;
-  for (const m of multiplicities) {
-    any *= m + 1;
-    if (any > MAX_COMBINATIONS) break;
+export function subsetWithSum(values: readonly bigint[], target: bigint, size: number | undefined): boolean | undefined {
+  const groups = new Map<bigint, number>();
+  for (const v of values) groups.set(v, (groups.get(v) ?? 0) + 1);
+  const entries = [...groups].sort((a, b) => compare(magnitude(b[0]), magnitude(a[0])));
+  const g = entries.length;
+  if (size !== undefined && g * (size + 1) > MAX_TABLE) return undefined;
+  // For each suffix of `entries`: its numbers sorted, and the bounds a choice from it can reach.
+  const left = new Array<number>(g + 1).fill(0);
+  const negative = new Array<bigint>(g + 1).fill(0n);
+  const positive = new Array<bigint>(g + 1).fill(0n);
+  /** lows[i][k], highs[i][k]: the sums of the k smallest and of the k largest numbers of suffix i (k up to size). */
+  const lows: bigint[][] = [];
+  const highs: bigint[][] = [];
+  let suffix: bigint[] = [];
+  for (let i = g; i >= 0; i--) {
+    if (i < g) {
+      const [v, m] = entries[i] as [bigint, number];
+      left[i] = left[i + 1]! + m;
+      negative[i] = negative[i + 1]! + (v < 0n ? v * BigInt(m) : 0n);
+      positive[i] = positive[i + 1]! + (v > 0n ? v * BigInt(m) : 0n);
+      if (size !== undefined) suffix = mergeSorted(suffix, v, m);
+    }
+    if (size !== undefined) {
+      const k = Math.min(size, suffix.length);
+      const lo = [0n];
+      const hi = [0n];
+      for (let j = 0; j < k; j++) {
+        lo.push(lo[j]! + suffix[j]!);
+        hi.push(hi[j]! + suffix[suffix.length - 1 - j]!);
+      }
+      lows[i] = lo;
+      highs[i] = hi;
+    }
   }
-  if (size === undefined) return any;
-  let choose = 1;
-  for (let i = 1; i <= size && choose <= MAX_COMBINATIONS; i++) choose = (choose * (multiplicities.length + i - 1)) / i;
-  return Math.min(any, choose);
+  /** States proved to fail: by (values decided, numbers taken), the sums. */
+  const failed = new Map<number, Set<bigint>>();
+  const width = (size ?? values.length) + 1;
+  let visits = 0;
+  const search = (i: number, taken: number, total: bigint): boolean | undefined => {
+    if (++visits > SEARCH_BUDGET) return undefined;
+    const rest = target - total;
+    if (size === undefined) {
+      if (rest < negative[i]! || rest > positive[i]!) return false;
+    } else {
+      const k = size - taken;
+      if (k < 0 || k > left[i]!) return false;
+      if (rest < lows[i]![k]! || rest > highs[i]![k]!) return false;
+    }
+    if (i === g) return rest === 0n;
+    const slot = i * width + taken;
+    let sums = failed.get(slot);
+    if (sums?.has(total)) return false;
+    const [v, m] = entries[i] as [bigint, number];
+    for (let take = 0; take <= m; take++) {
+      const found = search(i + 1, taken + take, total + v * BigInt(take));
+      if (found !== false) return found;
+    }
+    if (!sums) failed.set(slot, (sums = new Set()));
+    sums.add(total);
+    return false;
+  };
+  return search(0, 0, 0n);
+}
+
+/** `sorted` (ascending) with `m` copies of `v` put in their place. */
+function mergeSorted(sorted: readonly bigint[], v: bigint, m: number): bigint[] {
+  let at = 0;
+  while (at < sorted.length && sorted[at]! < v) at++;
+  return [...sorted.slice(0, at), ...new Array<bigint>(m).fill(v), ...sorted.slice(at)];
 }
 
 /** True when the report matches the certain numbers plus some subset of the uncertain ones (see `acceptance`). */
