@@ -135,29 +135,18 @@ describe("NetworkModel", () => {
       fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }),
       fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }),
     );
+    /** The sum and size of the subset of `values` that `mask`'s bits pick. */
+    const subset = (values: readonly bigint[], mask: number): [bigint, number] =>
+      values.reduce<[bigint, number]>(([total, k], v, i) => (mask & (1 << i) ? [total + v, k + 1] : [total, k]), [0n, 0]);
     fc.assert(
       fc.property(fc.array(value, { minLength: 0, maxLength: 12 }), fc.integer({ min: 0, max: 4095 }), fc.integer({ min: -2, max: 2 }), fc.boolean(), fc.integer({ min: -1, max: 13 }), (values, mask, shift, withCount, countShift) => {
         // A target near a real subset's sum (often exactly it), and a size near its size.
-        let picked = 0n;
-        let n = 0;
-        values.forEach((v, i) => {
-          if (mask & (1 << i)) {
-            picked += v;
-            n++;
-          }
-        });
+        const [picked, n] = subset(values, mask);
         const target = picked + BigInt(shift);
         const size = withCount ? Math.max(0, n + (countShift % 3)) : undefined;
         let truth = false;
         for (let s = 0; s < 1 << values.length && !truth; s++) {
-          let total = 0n;
-          let k = 0;
-          values.forEach((v, i) => {
-            if (s & (1 << i)) {
-              total += v;
-              k++;
-            }
-          });
+          const [total, k] = subset(values, s);
           truth = total === target && (size === undefined || k === size);
         }
         expect(subsetWithSum(values, target, size)).toBe(truth);
