@@ -19,7 +19,7 @@
  */
 import { NetworkHistory, type NetworkChange } from "../network/history.js";
 import type { LinkSpec } from "../network/spec.js";
-import { acceptance } from "./verdict.js";
+import { acceptance, couldLackCertain } from "./verdict.js";
 
 /** One number the scenario put into the network. */
 export interface InjectedNumber {
@@ -329,28 +329,24 @@ export class NetworkModel {
   }
 
   /**
-   * After `node` was seen to report a total that `expectation` accepted: record what it has verifiably learned. If
-   * it reported the certain set only, the uncertain numbers did not reach its component; if it reported all of
-   * them, they are now certain.
+   * After `node` was seen to report a total that `expectation` accepted: record what it has verifiably learned. Only
+   * when the report shows it holds every certain number (no choice of uncertain numbers could make up for a missing
+   * one: `couldLackCertain`) are they certain there from now on; then, with a count, a report of the certain set
+   * only shows the uncertain numbers did not reach its component, and a report of all of them makes them certain.
+   * Otherwise (it may lack some, or the search could not tell) it keeps what was known of it before, and what it may
+   * hold stays possible.
    */
   confirm(e: Expectation, reportedTotal: bigint, reportedCount: number | undefined): void {
+    const report = { total: reportedTotal, count: reportedCount };
+    if (couldLackCertain(e, report) !== false || acceptance(e, report) === false) return;
     const s = this.state(e.node);
-    if (e.uncertain.length === 0) {
-      s.certain = e.certainIds as Set<number>; // shared, never mutated in place
-      return;
-    }
-    const all = [...e.certain, ...e.uncertain];
-    const allTotal = e.total + e.uncertain.reduce((sum, r) => sum + r.value, 0n);
-    if (reportedTotal === allTotal && (reportedCount ?? all.length) === all.length) {
-      s.certain = new Set(all.map((r) => r.id));
+    s.certain = e.certainIds as Set<number>; // shared, never mutated in place
+    if (e.uncertain.length === 0 || reportedCount === undefined) return;
+    if (reportedCount === e.count + e.uncertain.length) {
+      s.certain = new Set([...e.certain, ...e.uncertain].map((r) => r.id));
       this.addPossible(s, e.uncertain.map((r) => r.id));
-    } else if (reportedTotal === e.total && (reportedCount ?? e.count) === e.count) {
-      s.certain = e.certainIds as Set<number>;
+    } else if (reportedCount === e.count) {
       s.possible = new Set(s.certain);
-    } else if (acceptance(e, { total: reportedTotal, count: reportedCount }) === "exact") {
-      s.certain = e.certainIds as Set<number>;
     }
-    // Accepted only by bounds (too many uncertain numbers to tell which it holds): it may lack some certain numbers,
-    // so it keeps what was known of it before; what it may hold stays possible.
   }
 }

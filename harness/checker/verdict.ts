@@ -80,9 +80,22 @@ function judge(e: Expectation, r: TotalReport): Acceptance {
 const compare = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 const magnitude = (v: bigint): bigint => (v < 0n ? -v : v);
 
+/** States a search may still visit; shared by the searches of one question. */
+interface Budget {
+  left: number;
+}
+
 /**
  * Is there a sub-multiset of `values` summing to `target` (of exactly `size` numbers when given)? true or false when
  * the search settled it within SEARCH_BUDGET states, undefined when it did not.
+ */
+export function subsetWithSum(values: readonly bigint[], target: bigint, size: number | undefined): boolean | undefined {
+  if (size !== undefined && new Set(values).size * (size + 1) > MAX_TABLE) return undefined;
+  return new SubsetSums(values, size ?? 0).find(target, size, { left: SEARCH_BUDGET });
+}
+
+/**
+ * Sub-multiset sums of one multiset of values, asked for many targets.
  *
  * Depth first over the distinct values, largest magnitude first, choosing how many of each to take. A state (values
  * decided so far, numbers taken, sum) is cut when what is left cannot reach the target: with a size, the rest must
@@ -91,75 +104,174 @@ const magnitude = (v: bigint): bigint => (v < 0n ? -v : v);
  * almost every choice of them is cut at once; states proved to fail are remembered, which bounds the work on small
  * values by the sums they can make.
  */
-export function subsetWithSum(values: readonly bigint[], target: bigint, size: number | undefined): boolean | undefined {
-  const groups = new Map<bigint, number>();
-  for (const v of values) groups.set(v, (groups.get(v) ?? 0) + 1);
-  const entries = [...groups].sort((a, b) => compare(magnitude(b[0]), magnitude(a[0])));
-  const g = entries.length;
-  if (size !== undefined && g * (size + 1) > MAX_TABLE) return undefined;
-  // For each suffix of `entries`: its numbers sorted, and the bounds a choice from it can reach.
-  const left = new Array<number>(g + 1).fill(0);
-  const negative = new Array<bigint>(g + 1).fill(0n);
-  const positive = new Array<bigint>(g + 1).fill(0n);
-  /** lows[i][k], highs[i][k]: the sums of the k smallest and of the k largest numbers of suffix i (k up to size). */
-  const lows: bigint[][] = [];
-  const highs: bigint[][] = [];
-  let suffix: bigint[] = [];
-  for (let i = g; i >= 0; i--) {
-    if (i < g) {
-      const [v, m] = entries[i] as [bigint, number];
-      left[i] = left[i + 1]! + m;
-      negative[i] = negative[i + 1]! + (v < 0n ? v * BigInt(m) : 0n);
-      positive[i] = positive[i + 1]! + (v > 0n ? v * BigInt(m) : 0n);
-      if (size !== undefined) suffix = mergeSorted(suffix, v, m);
-    }
-    if (size !== undefined) {
-      const k = Math.min(size, suffix.length);
+class SubsetSums {
+  private readonly entries: [bigint, number][];
+  /** For each suffix of `entries`: how many numbers it holds, and the sums of its negative and positive ones. */
+  private readonly left: number[];
+  private readonly negative: bigint[];
+  private readonly positive: bigint[];
+  /** lows[i][k], highs[i][k]: the sums of the k smallest and of the k largest numbers of suffix i, k up to maxSize. */
+  private readonly lows: bigint[][] = [];
+  private readonly highs: bigint[][] = [];
+
+  constructor(
+    values: readonly bigint[],
+    private readonly maxSize: number,
+  ) {
+    const groups = new Map<bigint, number>();
+    for (const v of values) groups.set(v, (groups.get(v) ?? 0) + 1);
+    this.entries = [...groups].sort((a, b) => compare(magnitude(b[0]), magnitude(a[0])));
+    const g = this.entries.length;
+    this.left = new Array<number>(g + 1).fill(0);
+    this.negative = new Array<bigint>(g + 1).fill(0n);
+    this.positive = new Array<bigint>(g + 1).fill(0n);
+    // The maxSize smallest and largest numbers of the suffix, ascending and descending.
+    let smallest: bigint[] = [];
+    let largest: bigint[] = [];
+    for (let i = g; i >= 0; i--) {
+      if (i < g) {
+        const [v, m] = this.entries[i] as [bigint, number];
+        this.left[i] = this.left[i + 1]! + m;
+        this.negative[i] = this.negative[i + 1]! + (v < 0n ? v * BigInt(m) : 0n);
+        this.positive[i] = this.positive[i + 1]! + (v > 0n ? v * BigInt(m) : 0n);
+        smallest = insertBounded(smallest, v, m, maxSize, (a, b) => a < b);
+        largest = insertBounded(largest, v, m, maxSize, (a, b) => a > b);
+      }
       const lo = [0n];
       const hi = [0n];
-      for (let j = 0; j < k; j++) {
-        lo.push(lo[j]! + suffix[j]!);
-        hi.push(hi[j]! + suffix[suffix.length - 1 - j]!);
+      for (let j = 0; j < smallest.length; j++) {
+        lo.push(lo[j]! + smallest[j]!);
+        hi.push(hi[j]! + largest[j]!);
       }
-      lows[i] = lo;
-      highs[i] = hi;
+      this.lows[i] = lo;
+      this.highs[i] = hi;
     }
   }
-  /** States proved to fail: by (values decided, numbers taken), the sums. */
-  const failed = new Map<number, Set<bigint>>();
-  const width = (size ?? values.length) + 1;
-  let visits = 0;
-  const search = (i: number, taken: number, total: bigint): boolean | undefined => {
-    if (++visits > SEARCH_BUDGET) return undefined;
-    const rest = target - total;
-    if (size === undefined) {
-      if (rest < negative[i]! || rest > positive[i]!) return false;
-    } else {
-      const k = size - taken;
-      if (k < 0 || k > left[i]!) return false;
-      if (rest < lows[i]![k]! || rest > highs[i]![k]!) return false;
-    }
-    if (i === g) return rest === 0n;
-    const slot = i * width + taken;
-    let sums = failed.get(slot);
-    if (sums?.has(total)) return false;
-    const [v, m] = entries[i] as [bigint, number];
-    for (let take = 0; take <= m; take++) {
-      const found = search(i + 1, taken + take, total + v * BigInt(take));
-      if (found !== false) return found;
-    }
-    if (!sums) failed.set(slot, (sums = new Set()));
-    sums.add(total);
-    return false;
-  };
-  return search(0, 0, 0n);
+
+  /** `size` at most the `maxSize` this was made for. */
+  find(target: bigint, size: number | undefined, budget: Budget): boolean | undefined {
+    const { entries, left, negative, positive, lows, highs } = this;
+    if (size !== undefined && size > this.maxSize) throw new Error(`subset search made for sizes up to ${this.maxSize}, asked for ${size}`);
+    const g = entries.length;
+    /** States proved to fail: by (values decided, numbers taken), the sums. */
+    const failed = new Map<number, Set<bigint>>();
+    const width = (size ?? left[0]!) + 1;
+    const search = (i: number, taken: number, total: bigint): boolean | undefined => {
+      if (--budget.left < 0) return undefined;
+      const rest = target - total;
+      if (size === undefined) {
+        if (rest < negative[i]! || rest > positive[i]!) return false;
+      } else {
+        const k = size - taken;
+        if (k < 0 || k > left[i]!) return false;
+        if (rest < lows[i]![k]! || rest > highs[i]![k]!) return false;
+      }
+      if (i === g) return rest === 0n;
+      const slot = i * width + taken;
+      let sums = failed.get(slot);
+      if (sums?.has(total)) return false;
+      const [v, m] = entries[i] as [bigint, number];
+      for (let take = 0; take <= m; take++) {
+        const found = search(i + 1, taken + take, total + v * BigInt(take));
+        if (found !== false) return found;
+      }
+      if (!sums) failed.set(slot, (sums = new Set()));
+      sums.add(total);
+      return false;
+    };
+    return search(0, 0, 0n);
+  }
 }
 
-/** `sorted` (ascending) with `m` copies of `v` put in their place. */
-function mergeSorted(sorted: readonly bigint[], v: bigint, m: number): bigint[] {
+/** `sorted` (by `before`) with `m` copies of `v` put in their place, cut to its first `max` numbers. */
+function insertBounded(sorted: readonly bigint[], v: bigint, m: number, max: number, before: (a: bigint, b: bigint) => boolean): bigint[] {
   let at = 0;
-  while (at < sorted.length && sorted[at]! < v) at++;
-  return [...sorted.slice(0, at), ...new Array<bigint>(m).fill(v), ...sorted.slice(at)];
+  while (at < sorted.length && before(sorted[at]!, v)) at++;
+  if (at >= max) return sorted as bigint[];
+  return [...sorted.slice(0, at), ...new Array<bigint>(Math.min(m, max - at)).fill(v), ...sorted.slice(at)].slice(0, max);
+}
+
+/** Most distinct (sum, size) choices of uncertain numbers `couldLackCertain` weighs before it gives up. */
+const MAX_CHOICES = 20_000;
+
+/**
+ * Could the node that sent report `r` lack some of `e`'s certain numbers? Totals cannot show which numbers a node
+ * holds: a node that lacks certain numbers M and holds uncertain ones U' reports the same as one that holds them all
+ * when sum(U') - sum(M) and |U'| - |M| are what the report adds to the certain numbers (explore --runtime sim, seed
+ * 41103: a node lacked 893 and held uncertain numbers that made up for it, the expect passed, and the model took the
+ * node as holding 893). false when no such M exists (the report shows every certain number held); true when one does;
+ * undefined when the search could not tell.
+ */
+export function couldLackCertain(e: Expectation, r: TotalReport, weigh?: "uncertain" | "certain"): boolean | undefined {
+  if (e.certain.length === 0) return false;
+  const diff = r.total - e.total;
+  const extra = r.count === undefined ? undefined : r.count - e.count;
+  const certain = e.certain.map((c) => c.value);
+  const uncertain = e.uncertain.map((u) => u.value);
+  // Weigh every (sum, size) of one side, and search the other side for its match: the side with fewer choices
+  // (`weigh` picks one, for tests that check both ways agree).
+  const ofUncertain = weigh === "certain" ? undefined : choicesOf(uncertain);
+  const ofCertain = weigh === "uncertain" || (ofUncertain && ofUncertain.length <= MAX_CHOICES / 10) ? undefined : choicesOf(certain);
+  const budget: Budget = { left: SEARCH_BUDGET };
+  let unsure = false;
+  if (ofUncertain && (!ofCertain || ofUncertain.length <= ofCertain.length)) {
+    // M: |U'| - extra of the certain numbers (without a count: any number, at least one), summing to sum(U') - diff.
+    const maxSize = extra === undefined ? 0 : Math.min(certain.length, Math.max(0, ...ofUncertain.map(([, size]) => size - extra)));
+    if (new Set(certain).size * (maxSize + 1) > MAX_TABLE) return undefined;
+    const sums = new SubsetSums(certain, maxSize);
+    // Without a count, M summing to 0 is missed by no total: one of value 0, or of both signs (not searched: unsure).
+    const zeroSum = certain.includes(0n) ? true : certain.some((v) => v < 0n) && certain.some((v) => v > 0n) ? undefined : false;
+    for (const [sum, size] of ofUncertain) {
+      const target = sum - diff;
+      let found: boolean | undefined;
+      if (extra !== undefined) {
+        const k = size - extra;
+        if (k < 1 || k > maxSize) continue;
+        found = sums.find(target, k, budget);
+      } else {
+        found = target === 0n ? zeroSum : sums.find(target, undefined, budget);
+      }
+      if (found === true) return true;
+      if (found === undefined) unsure = true;
+      if (budget.left < 0) return undefined;
+    }
+  } else if (ofCertain) {
+    // U': |M| + extra of the uncertain numbers (without a count: any number), summing to sum(M) + diff.
+    const maxSize = extra === undefined ? 0 : Math.min(uncertain.length, Math.max(0, ...ofCertain.map(([, size]) => size + extra)));
+    if (new Set(uncertain).size * (maxSize + 1) > MAX_TABLE) return undefined;
+    const sums = new SubsetSums(uncertain, maxSize);
+    for (const [sum, size] of ofCertain) {
+      if (size < 1) continue;
+      const k = extra === undefined ? undefined : size + extra;
+      if (k !== undefined && (k < 0 || k > maxSize)) continue;
+      const found = sums.find(sum + diff, k, budget);
+      if (found === true) return true;
+      if (found === undefined) unsure = true;
+      if (budget.left < 0) return undefined;
+    }
+  } else {
+    return undefined;
+  }
+  return unsure ? undefined : false;
+}
+
+/** Every distinct (sum, size) a sub-multiset of `values` makes; undefined past MAX_CHOICES of them. */
+function choicesOf(values: readonly bigint[]): [bigint, number][] | undefined {
+  const groups = new Map<bigint, number>();
+  for (const v of values) groups.set(v, (groups.get(v) ?? 0) + 1);
+  let choices = new Map<string, [bigint, number]>([["0|0", [0n, 0]]]);
+  for (const [v, m] of groups) {
+    const next = new Map(choices);
+    for (const [sum, size] of choices.values()) {
+      for (let take = 1; take <= m; take++) {
+        const c: [bigint, number] = [sum + v * BigInt(take), size + take];
+        next.set(`${c[0]}|${c[1]}`, c);
+      }
+    }
+    if (next.size > MAX_CHOICES) return undefined;
+    choices = next;
+  }
+  return [...choices.values()];
 }
 
 /** True when the report matches the certain numbers plus some subset of the uncertain ones (see `acceptance`). */

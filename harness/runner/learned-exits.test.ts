@@ -3,8 +3,10 @@
  * of the exit only after the request failed (the swarm runtime polls for exits). Here the local runtime's exit events
  * are held back 600 ms, as a polling runtime's are, so the request always fails first.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostEvents } from "../runtime/host.js";
 import { LocalHost } from "../runtime/local/local-runtime.js";
 import type { Runtime } from "../runtime/runtime.js";
@@ -13,6 +15,14 @@ import { REPO_ROOT } from "../../test/support/sumnet-cli.js";
 import { runScenario } from "./run-scenario.js";
 
 const EXIT_NOTICE_DELAY_MS = 600;
+let resultsDir: string;
+
+beforeAll(async () => {
+  resultsDir = await mkdtemp(path.join(os.tmpdir(), "sumnet-learned-exits-"));
+});
+afterAll(async () => {
+  await rm(resultsDir, { recursive: true, force: true });
+});
 
 /** The local runtime, told of every exit 600 ms late. */
 function lateExitRuntime(peerCommand: string): Runtime {
@@ -36,7 +46,7 @@ describe("a node that dies under the runner's request", () => {
     const runtime = lateExitRuntime(`node ${path.join(REPO_ROOT, "test/fixtures/crashing/dies-on-post.mjs")}`);
     const result = await runScenario(
       { name: "dies on post", topology: { type: "line", nodes: 1 }, steps: [{ inject: { at: "n1", values: [1] } }, { expect: { total: 1 } }] },
-      { runtime },
+      { runtime, resultsDir },
     );
     expect(result.status).toBe("failed");
     expect(result.failingNodes).toHaveLength(1);
@@ -47,7 +57,7 @@ describe("a node that dies under the runner's request", () => {
 
   it("is blamed with its exit when it dies before it is healthy", async () => {
     const runtime = lateExitRuntime(`node -e "process.exit(3)"`);
-    const result = await runScenario({ name: "dies at start", topology: { type: "line", nodes: 1 }, steps: [{ expect: {} }] }, { runtime });
+    const result = await runScenario({ name: "dies at start", topology: { type: "line", nodes: 1 }, steps: [{ expect: {} }] }, { runtime, resultsDir });
     expect(result.status).toBe("failed");
     expect(result.failingNodes).toEqual([expect.objectContaining({ node: "n1", kind: "start-failed", exit: { code: 3, signal: null } })]);
   });
