@@ -198,6 +198,18 @@ describe("NetworkModel", () => {
     );
   });
 
+  it("leaves thousands of distinct uncertain numbers to bounds instead of overflowing the stack", () => {
+    const values = Array.from({ length: 5000 }, (_, i) => BigInt(1000 + i));
+    expect(subsetWithSum(values, 1000n, 1)).toBeUndefined();
+    const m = lineModel(3);
+    m.inject("n3", values, 0);
+    m.apply({ kind: "kill", nodes: ["n3"] });
+    m.inject("n1", [7n], 1);
+    const e = m.expectation("n2");
+    expect(acceptance(e, { total: 7n + 1000n, count: 2 })).toBe("bounds");
+    expect(couldLackCertain(e, { total: 7n + 1000n, count: 2 })).toBeUndefined();
+  });
+
   it("the subset search agrees with trying every subset (property)", () => {
     // Small values most of the time, so that different subsets reach the same sum (the search's remembered states).
     const value = fc.oneof(

@@ -14,23 +14,26 @@ export interface TotalReport {
 const sum = (rs: readonly InjectedNumber[]): bigint => rs.reduce((s, r) => s + r.value, 0n);
 
 /**
- * Most states the exact search of `acceptance` visits for one report before it falls back to bounds (20 to 40 ms; a
- * node still converging sends a new report at each poll of an expect step, and each (expectation, report) is searched
- * once). 200,000 decided a few more reports of 64 to 128 uncertain numbers and made the simulator's campaigns 3 times slower.
+ * Most states the exact search of `acceptance` visits for one report before it falls back to bounds (up to about
+ * 100 ms; a node still converging sends a new report at each poll of an expect step, and each (expectation, report)
+ * is searched once). 200,000 decided a few more reports of 64 to 128 uncertain numbers and made the simulator's
+ * campaigns 3 times slower (BENCHMARKS.md, `npm run bench:checker`).
  */
 const SEARCH_BUDGET = 50_000;
 /** Past this many (group, item) bound entries the search tables are not built: bounds at once. */
 const MAX_TABLE = 250_000;
+/** The search recurses once per distinct value: past this many it is not tried (the stack holds about 3,000). */
+const MAX_DISTINCT = 1_000;
 
 /**
  * How a report matches the certain numbers plus some subset of the uncertain ones (total, and count when the peer
  * reports one):
- * - "exact": a subset that gives it was found, or the search proved none does (then false);
+ * - "exact": a subset that gives it was found;
  * - "bounds": the search ran out of its budget (many uncertain numbers whose sums do not prune: dozens of mid-sized
- *   values), and the report is within what a subset of its size could give. That lets the node pass, but does not show
- *   which numbers it holds: it may lack certain ones and hold uncertain ones instead (explore --runtime sim, seed 188),
- *   so the model must not take it as having seen the certain ones;
- * - false: no subset gives it.
+ *   values), and the report is within what a subset of its size could give. That lets the node pass;
+ * - false: no subset gives it (the search proved it, or the report is beyond what any could give).
+ * Neither "exact" nor "bounds" shows which numbers the node holds: it may lack certain ones and hold uncertain ones
+ * that make up for them (explore --runtime sim, seeds 188 and 41103). `couldLackCertain` asks that.
  */
 export type Acceptance = "exact" | "bounds" | false;
 
@@ -153,6 +156,7 @@ class SubsetSums {
   find(target: bigint, size: number | undefined, budget: Budget): boolean | undefined {
     const { entries, left, negative, positive, lows, highs } = this;
     if (size !== undefined && size > this.maxSize) throw new Error(`subset search made for sizes up to ${this.maxSize}, asked for ${size}`);
+    if (entries.length > MAX_DISTINCT) return undefined;
     const g = entries.length;
     /** States proved to fail: by (values decided, numbers taken), the sums. */
     const failed = new Map<number, Set<bigint>>();
