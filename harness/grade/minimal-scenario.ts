@@ -94,9 +94,10 @@ export async function minimalScenarioOf(run: FailedRun, options: MinimalScenario
   await mkdir(options.dir, { recursive: true });
   const file = path.join(options.dir, MINIMAL_FILE);
   await writeFile(file, text);
+  const stopped = outcome.stoppedBy === "fixpoint" ? "" : `, stopped by ${outcome.stoppedBy === "budget" ? "the time budget" : "Ctrl-C"}`;
   const summary = outcome.reproduced
-    ? `${shrinkSummary(outcome)}${outcome.stoppedBy === "fixpoint" ? "" : `, stopped by ${outcome.stoppedBy === "budget" ? "the time budget" : "Ctrl-C"}`}`
-    : "the failure did not show again while shrinking: this is the run as it happened";
+    ? `${shrinkSummary(outcome)}${stopped}`
+    : `the failure did not show again while shrinking (${outcome.runs} run${outcome.runs === 1 ? "" : "s"}${stopped}): this is the run as it happened`;
   options.log?.(`  minimal scenario: ${file} (${summary})`);
   return { file, command, summary, reproduced: outcome.reproduced, yaml: boundedText(text, MINIMAL_TEXT_LIMIT, file) };
 }
