@@ -1,5 +1,6 @@
 /**
- * The values a replica holds for one origin, keyed by sequence number: the compact store behind `Replica`.
+ * The values a replica holds for one origin, keyed by sequence number (see held-numbers.ts: an origin of which only
+ * number 1 is held needs none of this).
  *
  * An origin's sequence numbers are mostly contiguous from 1, and almost every value fits in 64 bits. So:
  * - the first `SMALL_SLOTS` sequence numbers live in a plain array indexed by `seq - 1` (most origins of a big network

@@ -18,7 +18,10 @@
  *   many eager links (a hub sends each frame on all of them), announcements longer on one with many lazy links.
  */
 import { SeqRanges, type Range } from "./seq-ranges.js";
-import { MIN_SHARED_RUN, OriginValues } from "./origin-values.js";
+import { MIN_SHARED_RUN } from "./origin-values.js";
+import { HeldNumbers } from "./held-numbers.js";
+import { IdSet } from "./id-set.js";
+import { OriginIndex } from "./origin-index.js";
 import { SetHash } from "./set-hash.js";
 import { joinNumbers } from "../wire/numbers-bytes.js";
 import { hiddenField } from "../wire/hidden-field.js";
@@ -100,11 +103,6 @@ const MAX_WANTS_PER_LINK = 64;
 /** Under traffic that never lets a link go quiet, summaries still cross it this many quiet periods apart. */
 const BUSY_SUMMARY_FACTOR = 10;
 
-interface OriginState {
-  readonly seqs: SeqRanges;
-  readonly values: OriginValues;
-}
-
 interface LinkState {
   readonly peer: string;
   readonly dialer: boolean;
@@ -134,15 +132,15 @@ interface LinkState {
   wants: { readonly at: number; readonly have: Digest }[];
   /** Tree links: numbers to send in answer to a digest or graft, and their identities (each is queued once). */
   repair: NumberRecord[];
-  repairIds: Map<string, SeqRanges>;
+  repairIds: IdSet;
   /** Lazy tree links: identities to announce at the next announcement flush, and its schedule. */
-  ihave: Map<string, SeqRanges>;
+  ihave: IdSet;
   ihaveQueuedAt: number;
   lastIhaveAt: number;
   /** When this side last grafted the link for missing numbers, and what those grafts brought (this round and last). */
   graftedAt: number;
-  pulled: Map<string, SeqRanges>;
-  pulledPrev: Map<string, SeqRanges>;
+  pulled: IdSet;
+  pulledPrev: IdSet;
 }
 
 /** Values summed as plain numbers stay exact: |value| <= 2^40 and a running sum within 2^52 (the sum stays below 2^53). */
@@ -160,7 +158,9 @@ export class Replica {
   /** The origin under which this process writes: `<node>@<incarnation>`. */
   readonly origin: string;
   private nextSeq: number;
-  private readonly origins = new Map<string, OriginState>();
+  /** Origins by number, shared with the other replicas of this process if the caller says so (see OriginIndex). */
+  private readonly index: OriginIndex;
+  private readonly held: HeldNumbers;
   private readonly links = new Map<LinkId, LinkState>();
   private totalValue = 0n;
   private countValue = 0;
@@ -172,15 +172,15 @@ export class Replica {
   private nextSyncAt = 0;
   private nextAnnounceAt = 0;
   /** Identities learned in this round. Bounded by the traffic. */
-  private recent = new Map<string, SeqRanges>();
+  private recent: IdSet;
   /**
    * Identities learned in this announcement round and the one before, and those of them that came as repairs: a
    * digest's answer leaves out what is probably still in flight on the tree, and a pushed duplicate of something that
    * first came as a repair does not prune (the tree did nothing wrong). Bounded by two rounds of traffic.
    */
-  private learnedPrev = new Map<string, SeqRanges>();
-  private repaired = new Map<string, SeqRanges>();
-  private repairedPrev = new Map<string, SeqRanges>();
+  private learnedPrev: IdSet;
+  private repaired: IdSet;
+  private repairedPrev: IdSet;
 
   constructor(opts: {
     nodeId: string;
@@ -189,8 +189,16 @@ export class Replica {
     dissemination?: Dissemination;
     timing?: Partial<ReplicaTiming>;
     now?: number;
+    /** An index shared by many replicas of one process (the simulator's); by default the replica's own. */
+    origins?: OriginIndex;
   }) {
     this.nodeId = opts.nodeId;
+    this.index = opts.origins ?? new OriginIndex();
+    this.held = new HeldNumbers(this.index);
+    this.recent = new IdSet(this.index);
+    this.learnedPrev = new IdSet(this.index);
+    this.repaired = new IdSet(this.index);
+    this.repairedPrev = new IdSet(this.index);
     this.origin = opts.origin;
     this.nextSeq = opts.nextSeq ?? 1;
     // The protocol's baseline; the reference peer asks for tree/1 unless DISSEMINATION=flood (node/config.ts).
@@ -227,7 +235,7 @@ export class Replica {
 
   digest(): Digest {
     const out: Digest = {};
-    for (const [origin, state] of this.origins) out[origin] = state.seqs.toJSON();
+    for (const id of this.held.ids()) out[this.index.name(id)] = this.held.rangesAt(id);
     return out;
   }
 
@@ -264,13 +272,13 @@ export class Replica {
       treeSince: Infinity,
       wants: [],
       repair: [],
-      repairIds: new Map(),
-      ihave: new Map(),
+      repairIds: new IdSet(this.index),
+      ihave: new IdSet(this.index),
       ihaveQueuedAt: 0,
       lastIhaveAt: -Infinity,
       graftedAt: -Infinity,
-      pulled: new Map(),
-      pulledPrev: new Map(),
+      pulled: new IdSet(this.index),
+      pulledPrev: new IdSet(this.index),
     });
     return role === "dialer" ? this.greet(link) : [];
   }
@@ -374,13 +382,13 @@ export class Replica {
         }
         if (state.mode === "tree") {
           if (learnedCount) this.settleWants(state);
-          if (message.repair) for (const l of learned) for (const r of l) addTo(this.repaired, r);
+          if (message.repair) for (const l of learned) for (const r of l) this.repaired.add(r.origin, r.seq);
           if (message.repair && this.clock - state.graftedAt < 2 * this.timing.announceMs) {
-            for (const l of learned) for (const r of l) addTo(state.pulled, r);
+            for (const l of learned) for (const r of l) state.pulled.add(r.origin, r.seq);
           }
           if (!message.repair && learnedCount < total) this.confirmPulls(link, batches);
           const pushedTwice = () =>
-            batches.some((b) => b.some((r) => !has(this.repaired, r) && !has(this.repairedPrev, r)));
+            batches.some((b) => b.some((r) => !this.repaired.has(r.origin, r.seq) && !this.repairedPrev.has(r.origin, r.seq)));
           if (!learnedCount && total && !message.repair && state.eager && pushedTwice()) {
             // Everything here arrived first by another path: this link is a redundant edge of the tree.
             state.eager = false;
@@ -504,9 +512,7 @@ export class Replica {
 
   /** Numbers held for one origin, in sequence order (for the control API and tests). */
   numbersOf(origin: string): NumberRecord[] {
-    const state = this.origins.get(origin);
-    if (!state) return [];
-    return state.values.entries().map(([seq, value]) => ({ origin, seq, value }));
+    return this.held.entries(origin).map(([seq, value]) => ({ origin, seq, value }));
   }
 
   linkPeer(link: LinkId): string | undefined {
@@ -567,7 +573,7 @@ export class Replica {
     if (state.repair.length) {
       for (const numbers of frames([state.repair])) this.send(out, link, state, { type: "numbers", numbers, repair: true });
       state.repair = [];
-      state.repairIds = new Map();
+      state.repairIds = new IdSet(this.index);
     }
     if (!state.queue.length) return;
     for (const numbers of frames(state.queue)) this.send(out, link, state, { type: "numbers", numbers });
@@ -595,15 +601,15 @@ export class Replica {
    */
   private spread(batches: readonly (readonly NumberRecord[])[], except: LinkId | undefined): void {
     // The batches' identities by origin, made once for every lazy link and `recent` (not one insertion per number each).
-    let ids: Map<string, SeqRanges> | undefined;
-    const identities = () => (ids ??= rangesByOrigin(batches));
+    let ids: IdSet | undefined;
+    const identities = () => (ids ??= identitiesOf(batches, new IdSet(this.index)));
     for (const [link, state] of this.links) {
       if (link === except || !state.active) continue;
       if (state.mode === "tree") {
         if (state.eager) for (const batch of batches) this.enqueueAll(state, batch);
         else {
           if (!state.ihave.size) state.ihaveQueuedAt = this.clock;
-          addAllTo(state.ihave, identities());
+          state.ihave.addAll(identities());
         }
         continue;
       }
@@ -623,7 +629,7 @@ export class Replica {
         for (const [origin, seqs] of seqsByOrigin(unknown)) knownFor(state, origin).addAll(SeqRanges.fromSeqs(seqs));
       }
     }
-    if (this.dissemination === "tree") addAllTo(this.recent, identities());
+    if (this.dissemination === "tree") this.recent.addAll(identities());
   }
 
   /** Active lazy tree links. */
@@ -646,9 +652,9 @@ export class Replica {
   private confirmPulls(link: LinkId, batches: readonly (readonly NumberRecord[])[]): void {
     for (const [other, s] of this.links) {
       if (other === link || (!s.pulled.size && !s.pulledPrev.size)) continue;
-      if (batches.some((b) => b.some((r) => has(s.pulled, r) || has(s.pulledPrev, r)))) {
-        s.pulled = new Map();
-        s.pulledPrev = new Map();
+      if (batches.some((b) => b.some((r) => s.pulled.has(r.origin, r.seq) || s.pulledPrev.has(r.origin, r.seq)))) {
+        s.pulled = new IdSet(this.index);
+        s.pulledPrev = new IdSet(this.index);
       }
     }
   }
@@ -665,12 +671,12 @@ export class Replica {
         this.send(out, link, s, { type: "graft", want: {} });
       }
       s.pulledPrev = s.pulled;
-      s.pulled = new Map();
+      s.pulled = new IdSet(this.index);
     }
     this.repairedPrev = this.repaired;
-    this.repaired = new Map();
+    this.repaired = new IdSet(this.index);
     this.learnedPrev = this.recent;
-    this.recent = new Map();
+    this.recent = new IdSet(this.index);
   }
 
   /** Adaptive batching of announcements, as for pushes: at once after a quiet spell, else within `ihaveBatchMs`. */
@@ -680,9 +686,8 @@ export class Replica {
   }
 
   private flushIhave(link: LinkId, state: LinkState, out: Output[]): void {
-    const have: Digest = {};
-    for (const [origin, set] of state.ihave) have[origin] = set.toJSON();
-    state.ihave = new Map();
+    const have: Digest = state.ihave.toDigest();
+    state.ihave = new IdSet(this.index);
     state.lastIhaveAt = this.clock;
     this.send(out, link, state, { type: "ihave", have });
   }
@@ -691,8 +696,7 @@ export class Replica {
   private missingFrom(have: Digest): Digest | undefined {
     let missing: Digest | undefined;
     for (const [origin, ranges] of Object.entries(have)) {
-      const held = this.origins.get(origin)?.seqs;
-      const lacking = SeqRanges.from(ranges).minus(held);
+      const lacking = this.held.lacking(origin, SeqRanges.from(ranges));
       if (lacking.length) (missing ??= {})[origin] = lacking;
     }
     return missing;
@@ -706,11 +710,11 @@ export class Replica {
   /** Queues as a repair on a tree link the numbers held here among `want`. */
   private queueHeld(state: LinkState, want: Digest): void {
     for (const [origin, ranges] of Object.entries(want)) {
-      const mine = this.origins.get(origin);
-      if (!mine) continue;
+      const id = this.index.find(origin);
+      if (id === undefined) continue;
       for (const [lo, hi] of ranges) {
         for (let seq = lo; seq <= hi; seq++) {
-          const value = mine.values.get(seq);
+          const value = this.held.valueAt(id, seq);
           if (value !== undefined) queueRepair(state, { origin, seq, value });
         }
       }
@@ -725,13 +729,14 @@ export class Replica {
     const theirs = new Map<string, SeqRanges>();
     for (const [origin, ranges] of Object.entries(have)) theirs.set(origin, SeqRanges.from(ranges));
     const settled = this.clock - state.treeSince > 2 * this.timing.announceMs;
-    for (const [origin, mine] of this.origins) {
-      for (const [lo, hi] of mine.seqs.minus(theirs.get(origin))) {
+    for (const id of this.held.ids()) {
+      const origin = this.index.name(id);
+      for (const [lo, hi] of this.held.minusAt(id, theirs.get(origin))) {
         for (let seq = lo; seq <= hi; seq++) {
-          const r = { origin, seq, value: mine.values.get(seq)! };
           // Just learned here, on a link that has been in the tree for a while: most likely on its way there along
           // the tree; a later summary catches it if not. A new link gets everything.
-          if (!settled || (!has(this.recent, r) && !has(this.learnedPrev, r))) queueRepair(state, r);
+          if (settled && (this.recent.has(origin, seq) || this.learnedPrev.has(origin, seq))) continue;
+          queueRepair(state, { origin, seq, value: this.held.valueAt(id, seq)! });
         }
       }
     }
@@ -745,17 +750,12 @@ export class Replica {
     // Small values are summed as plain numbers and added to the bigint total once: a bigint sum allocates every time.
     let small = 0;
     for (const r of records) {
-      let state = this.origins.get(r.origin);
-      if (!state) {
-        state = { seqs: new SeqRanges(), values: new OriginValues() };
-        this.origins.set(r.origin, state);
-      }
-      const held = state.values.get(r.seq);
+      const held = this.held.value(r.origin, r.seq);
       if (held !== undefined) {
         if (held !== r.value && from !== "local") out.push({ kind: "conflict", link: from, origin: r.origin, seq: r.seq });
         continue;
       }
-      state.values.set(r.seq, r.value);
+      this.held.setValue(r.origin, r.seq, r.value);
       this.setHash.add(r.origin, r.seq);
       if (r.value >= -SMALL && r.value <= SMALL && small >= -SMALL_SUM && small <= SMALL_SUM) small += Number(r.value);
       else this.totalValue += r.value;
@@ -764,8 +764,13 @@ export class Replica {
     }
     if (small !== 0) this.totalValue += BigInt(small);
     // One merge per origin, not one insertion per number: a message may list sequence numbers in any order.
-    if (learned.length === 1) this.origins.get(learned[0]!.origin)!.seqs.addRange(learned[0]!.seq, learned[0]!.seq);
-    else for (const [origin, seqs] of seqsByOrigin(learned)) this.origins.get(origin)!.seqs.addAll(SeqRanges.fromSeqs(seqs));
+    if (learned.length === 1) this.held.addSeq(learned[0]!.origin, learned[0]!.seq);
+    else {
+      for (const [origin, seqs] of seqsByOrigin(learned)) {
+        if (seqs.length === 1) this.held.addSeq(origin, seqs[0]!);
+        else this.held.addSeqs(origin, SeqRanges.fromSeqs(seqs));
+      }
+    }
     // A recovered or restarted writer must never reuse a sequence number of its own origin.
     for (const r of learned) if (r.origin === this.origin && r.seq >= this.nextSeq) this.nextSeq = r.seq + 1;
     // All of it new: the batch itself, which then leaves whole (as the same frame, in this process).
@@ -783,34 +788,24 @@ export class Replica {
     const runs = runsOf(records);
     if (!runs) return undefined;
     let held = 0;
-    const states: (OriginState | undefined)[] = [];
     for (const run of runs) {
-      const state = this.origins.get(run.origin);
-      const covered = state ? state.seqs.covers(run.lo, run.hi) : "none";
+      const covered = this.held.covers(run.origin, run.lo, run.hi);
       if (covered === "some") return undefined;
       if (covered === "all") held++;
-      states.push(state);
     }
     if (held === runs.length) {
       if (from !== "local") {
-        runs.forEach((run, k) => {
+        for (const run of runs) {
           for (let seq = run.lo; seq <= run.hi; seq++) {
-            if (states[k]!.values.get(seq) !== run.values[seq - run.lo]) out.push({ kind: "conflict", link: from, origin: run.origin, seq });
+            if (this.held.value(run.origin, seq) !== run.values[seq - run.lo]) out.push({ kind: "conflict", link: from, origin: run.origin, seq });
           }
-        });
+        }
       }
       return NOTHING;
     }
     if (held) return undefined;
-    for (let k = 0; k < runs.length; k++) {
-      const run = runs[k]!;
-      let state = states[k];
-      if (!state) {
-        state = { seqs: new SeqRanges(), values: new OriginValues() };
-        this.origins.set(run.origin, state);
-      }
-      state.values.addRun(run.lo, run.values);
-      state.seqs.addRange(run.lo, run.hi);
+    for (const run of runs) {
+      this.held.addRun(run.origin, run.lo, run.values);
       this.setHash.addShare(run.hashA, run.hashB);
       this.totalValue += run.sum;
       this.countValue += run.hi - run.lo + 1;
@@ -821,10 +816,11 @@ export class Replica {
 
   /** Queues on one link everything held here that its side is not known to hold. */
   private queueMissing(state: LinkState): void {
-    for (const [origin, mine] of this.origins) {
+    for (const id of this.held.ids()) {
+      const origin = this.index.name(id);
       const theirs = knownFor(state, origin);
-      for (const [lo, hi] of mine.seqs.minus(theirs)) {
-        for (let seq = lo; seq <= hi; seq++) this.enqueue(state, { origin, seq, value: mine.values.get(seq)! });
+      for (const [lo, hi] of this.held.minusAt(id, theirs)) {
+        for (let seq = lo; seq <= hi; seq++) this.enqueue(state, { origin, seq, value: this.held.valueAt(id, seq)! });
         theirs.addRange(lo, hi);
       }
     }
@@ -836,22 +832,8 @@ function concat<T>(batches: readonly (readonly T[])[]): readonly T[] {
   return batches.length === 1 ? batches[0]! : ([] as T[]).concat(...batches);
 }
 
-function addTo(sets: Map<string, SeqRanges>, r: { origin: string; seq: number }): void {
-  let set = sets.get(r.origin);
-  if (!set) sets.set(r.origin, (set = new SeqRanges()));
-  set.add(r.seq);
-}
-
-function addAllTo(sets: Map<string, SeqRanges>, ids: ReadonlyMap<string, SeqRanges>): void {
-  for (const [origin, set] of ids) {
-    const mine = sets.get(origin);
-    if (mine) mine.addAll(set);
-    else sets.set(origin, set.clone());
-  }
-}
-
-function rangesByOrigin(batches: readonly (readonly NumberRecord[])[]): Map<string, SeqRanges> {
-  const out = new Map<string, SeqRanges>();
+/** The identities of batches of numbers. */
+function identitiesOf(batches: readonly (readonly NumberRecord[])[], out: IdSet): IdSet {
   // Numbers not in runs are gathered by origin across the batches first: one set made per origin, not one per batch.
   let loose: Map<string, number[]> | undefined;
   for (const records of batches) {
@@ -865,16 +847,11 @@ function rangesByOrigin(batches: readonly (readonly NumberRecord[])[]): Map<stri
       }
       continue;
     }
-    for (const run of runs) {
-      const set = out.get(run.origin);
-      if (set) set.addRange(run.lo, run.hi);
-      else out.set(run.origin, SeqRanges.from([[run.lo, run.hi]]));
-    }
+    for (const run of runs) out.addRange(run.origin, run.lo, run.hi);
   }
   for (const [origin, seqs] of loose ?? []) {
-    const set = out.get(origin);
-    if (set) set.addAll(SeqRanges.fromSeqs(seqs));
-    else out.set(origin, SeqRanges.fromSeqs(seqs));
+    if (seqs.length === 1) out.add(origin, seqs[0]!);
+    else out.addSeqs(origin, SeqRanges.fromSeqs(seqs));
   }
   return out;
 }
@@ -885,13 +862,9 @@ function rangesByOrigin(batches: readonly (readonly NumberRecord[])[]): Map<stri
  * numbers, and answering each in full multiplied the frame (explore --runtime sim seed 513: 8 times, on a throttled link).
  */
 function queueRepair(state: LinkState, r: NumberRecord): void {
-  if (has(state.repairIds, r)) return;
-  addTo(state.repairIds, r);
+  if (state.repairIds.has(r.origin, r.seq)) return;
+  state.repairIds.add(r.origin, r.seq);
   state.repair.push(r);
-}
-
-function has(sets: Map<string, SeqRanges>, r: { origin: string; seq: number }): boolean {
-  return sets.get(r.origin)?.has(r.seq) ?? false;
 }
 
 function seqsByOrigin(records: readonly NumberRecord[]): Map<string, number[]> {
@@ -933,11 +906,17 @@ function canonical(value: string): boolean {
 }
 
 export function toWire(r: NumberRecord): WireNumber {
-  // Wire numbers are never mutated: one received is forwarded as the same object (in the simulator, one object crosses
-  // every link instead of a fresh one and a decimal string per hop).
+  // Wire numbers are never mutated: one received is forwarded as the same object, and one made here is kept on its
+  // record (records are immutable too). In the simulator one object then crosses every link instead of a fresh one and
+  // a decimal string per hop: with 10,000 replicas, what frames in flight hold.
   if (r.wire) return r.wire;
-  return { origin: r.origin, seq: r.seq, value: r.value.toString() };
+  const made = WIRE_NUMBER.get(r);
+  if (made) return made;
+  const w = { origin: r.origin, seq: r.seq, value: r.value.toString() };
+  WIRE_NUMBER.set(r, w);
+  return w;
 }
+const WIRE_NUMBER = hiddenField<WireNumber>();
 
 /**
  * A batch of records as runs: each origin's numbers in one block of consecutive sequence numbers, ascending, and no

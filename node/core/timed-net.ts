@@ -6,6 +6,7 @@
  */
 import { Replica, type Dissemination, type LinkId, type Output, type ReplicaTiming } from "./replica.js";
 import type { WireMessage } from "../wire/messages.js";
+import { OriginIndex } from "./origin-index.js";
 
 type Event =
   | { at: number; order: number; kind: "deliver"; link: LinkId; msg: WireMessage }
@@ -37,8 +38,10 @@ export class TimedNet {
     dissemination: Dissemination = "tree",
     timing?: Partial<ReplicaTiming>,
   ) {
+    // One index of origins for every replica: each keeps per-origin state in arrays by origin number (OriginIndex).
+    const origins = new OriginIndex();
     for (let i = 0; i < n; i++) {
-      this.replicas.push(new Replica({ nodeId: `n${i}`, origin: `n${i}@sim`, dissemination, timing, now: 0 }));
+      this.replicas.push(new Replica({ nodeId: `n${i}`, origin: `n${i}@sim`, dissemination, timing, now: 0, origins }));
       this.tickAt.push(Infinity);
       this.scheduleTick(i);
     }
