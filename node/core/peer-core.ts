@@ -19,6 +19,7 @@ import { SeqRanges } from "./seq-ranges.js";
 import { Replica, type Dissemination, type LinkId, type NumberRecord, type Output } from "./replica.js";
 import type { WireMessage } from "../wire/messages.js";
 import { Redials } from "./redial.js";
+import type { OriginIndex } from "./origin-index.js";
 
 /** The total goes to the log at most this often. */
 export const TOTAL_LOG_INTERVAL_MS = 100;
@@ -90,6 +91,8 @@ export class PeerCore {
       now: number;
       /** Uniform in [0, 1): the redial jitter's randomness (seeded in the simulator). */
       random: () => number;
+      /** An index of origins shared by the peers of one process (the simulator's); by default the replica's own. */
+      origins?: OriginIndex;
     },
   ) {
     this.config = config;
@@ -102,6 +105,7 @@ export class PeerCore {
       dissemination: config.dissemination,
       timing: { batchMs: config.batchMs, syncIntervalMs: config.syncIntervalMs },
       now: opts.now,
+      origins: opts.origins,
     });
     const recovered = opts.recovered?.numbers ?? [];
     this.recovered = recovered.length;

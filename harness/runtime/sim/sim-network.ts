@@ -30,6 +30,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError, parseConfig, type PeerConfig } from "../../../node/config.js";
 import type { LinkId } from "../../../node/core/replica.js";
+import { OriginIndex } from "../../../node/core/origin-index.js";
 import { HANDSHAKE_TIMEOUT_MS } from "../../../node/adapters/tcp-links.js";
 import type { WireMessage } from "../../../node/wire/messages.js";
 import { decimalDigits, numbersBytes } from "../../../node/wire/numbers-bytes.js";
@@ -187,6 +188,7 @@ export class SimNetwork implements StartedNetwork {
       send: (link, message) => this.send(link, message),
       close: (link) => this.clock.schedule(this.clock.now(), () => this.closeLink(link)),
       linkReports: (nodeId) => this.linkReports(nodeId),
+      origins: new OriginIndex(),
     };
   }
 

@@ -11,6 +11,7 @@
  * link changes, its own ticks and timers, control requests) waits, in order, until it is resumed.
  */
 import type { LinkId, NumberRecord } from "../../../node/core/replica.js";
+import type { OriginIndex } from "../../../node/core/origin-index.js";
 import { PeerCore, type Effect } from "../../../node/core/peer-core.js";
 import type { PeerConfig } from "../../../node/config.js";
 import { createLogger, type LogFields, type Logger } from "../../../node/logger.js";
@@ -35,6 +36,8 @@ export interface NodeWiring {
   close(link: LinkId, reason: string): void;
   /** The node's links as GET /state reports them. */
   linkReports(nodeId: string): LinkReport[];
+  /** One index of origins for every peer of the network (a replica then keeps its per-origin state in arrays). */
+  readonly origins: OriginIndex;
 }
 
 /** The answer of POST /numbers, as the reference peer gives it. */
@@ -125,6 +128,7 @@ export class SimNode {
       recovered: disk && { origin: disk.origin, numbers: [...disk.numbers] },
       now: this.clock.now(),
       random: () => this.random.next(),
+      origins: this.wiring.origins,
     });
     if (disk) disk.origin = core.origin;
     const p = new PeerProcess(core, config, `tick of ${this.id}`);
