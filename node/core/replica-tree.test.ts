@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DEFAULT_TIMING, Replica } from "./replica.js";
+import { DEFAULT_TIMING, Replica, type Output } from "./replica.js";
 import { TimedNet } from "./timed-net.js";
 import type { WireMessage } from "../wire/messages.js";
 
@@ -309,14 +309,20 @@ describe("tree/1 replicas in a timed simulated network", () => {
     expect(answer.map((o) => o.kind === "send" && o.message.type)).toEqual(["digest"]);
   });
 
-  it("answers digests that cross before its answer leaves with each missing number once", () => {
-    // explore --runtime sim, seed 513: a peer paused while its new link negotiated got a flood digest every sync
-    // period, answered each in full when resumed, and sent 8 copies of its numbers in one frame down a throttled link.
+  /** A replica holding a@1:1..5, with link 1 to b in tree/1 (b dialed it). */
+  function treeLinkedWithFive(): Replica {
     const a = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
     a.addLocal(Array.from({ length: 5 }, (_, i) => ({ origin: "a@1", seq: i + 1, value: BigInt(i) })), 0);
     a.linkUp(1, "b", "acceptor", 0);
     a.receive(1, { type: "hello", protocol: "sumnet/1", node: "b" }, 0);
     a.receive(1, { type: "upgrade", extensions: ["tree/1"] }, 0);
+    return a;
+  }
+
+  it("answers digests that cross before its answer leaves with each missing number once", () => {
+    // explore --runtime sim, seed 513: a peer paused while its new link negotiated got a flood digest every sync
+    // period, answered each in full when resumed, and sent 8 copies of its numbers in one frame down a throttled link.
+    const a = treeLinkedWithFive();
     for (let i = 0; i < 8; i++) a.receive(1, { type: "digest", have: {} }, 10);
     a.receive(1, { type: "graft", want: { "a@1": [[1, 5]] }, pull: true }, 10);
     const repaired = a
@@ -324,8 +330,33 @@ describe("tree/1 replicas in a timed simulated network", () => {
       .flatMap((o) => (o.kind === "send" && o.message.type === "numbers" && o.message.repair ? o.message.numbers : []))
       .map((n) => `${n.origin}:${n.seq}`);
     expect(repaired).toEqual(["a@1:1", "a@1:2", "a@1:3", "a@1:4", "a@1:5"]);
-    // Once sent, a later digest is answered again.
-    a.receive(1, { type: "digest", have: {} }, 20);
-    expect(a.flush(20).filter((o) => o.kind === "send" && o.message.type === "numbers")).toHaveLength(1);
+  });
+
+  it("does not send a repair again to a digest that crossed it on the link, and does once the link's memory of it ends", () => {
+    // explore --runtime sim, seed 61530: on a link throttled to 3,000 B/s a repair of 216 numbers took 5 s to cross;
+    // the digests sent meanwhile did not show them, and each was answered in full again (67 KB instead of 20).
+    const a = treeLinkedWithFive();
+    const repairs = (out: Output[]) =>
+      out.flatMap((o) => (o.kind === "send" && o.message.type === "numbers" && o.message.repair ? o.message.numbers : [])).length;
+    let now = 0;
+    const until = (t: number) => {
+      for (; now < t; now += 100) a.tick(now);
+      now = t;
+    };
+    a.receive(1, { type: "digest", have: {} }, 10);
+    expect(repairs(a.flush(10))).toBe(5);
+    // Digests sent before the repair arrived, one lacking a number that was not in it.
+    a.addLocal([{ origin: "a@1", seq: 6, value: 6n }], 20);
+    until(3000);
+    a.receive(1, { type: "digest", have: {} }, now);
+    expect(repairs(a.flush(now))).toBe(1);
+    until(6000);
+    a.receive(1, { type: "digest", have: { "a@1": [[1, 2]] } }, now);
+    expect(repairs(a.flush(now))).toBe(0);
+    // A peer that took the numbers holds them for good (a restarted one is a new link); one that did not, because it
+    // is not the reference peer, gets them again once the link's memory of them ends (one to two memory periods).
+    until(6000 + 2 * 2 * DEFAULT_TIMING.summaryIdleMs);
+    a.receive(1, { type: "digest", have: {} }, now);
+    expect(repairs(a.flush(now))).toBe(6);
   });
 });

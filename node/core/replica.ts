@@ -102,6 +102,8 @@ export const DEFAULT_TIMING: ReplicaTiming = {
 const MAX_WANTS_PER_LINK = 64;
 /** Under traffic that never lets a link go quiet, summaries still cross it this many quiet periods apart. */
 const BUSY_SUMMARY_FACTOR = 10;
+/** A number sent as a repair on a link is not sent there again for one to two times this many quiet periods. */
+const REPAIR_MEMORY_FACTOR = 2;
 
 interface LinkState {
   readonly peer: string;
@@ -130,9 +132,18 @@ interface LinkState {
   treeSince: number;
   /** Tree links: numbers announced here and still missing, with the time they graft the link. */
   wants: { readonly at: number; readonly have: Digest }[];
-  /** Tree links: numbers to send in answer to a digest or graft, and their identities (each is queued once). */
+  /** Tree links: numbers to send in answer to a digest or graft. */
   repair: NumberRecord[];
+  /**
+   * The identities of the numbers queued or sent as repairs on this link, in the generation begun at `repairIdsSince`
+   * and the one before: each is sent once per `REPAIR_MEMORY_FACTOR` summary periods. A link delivers in order and
+   * whole while it is up (a new connection is a new link), so what was sent arrives; a digest that crosses it asks
+   * again, and answering would send it twice (explore --runtime sim, seed 61530: on a link throttled to 3,000 B/s, a
+   * repair of 216 numbers took 5 s to cross, and the digests that crossed it made n4 send it twice more).
+   */
   repairIds: IdSet;
+  repairIdsPrev: IdSet;
+  repairIdsSince: number;
   /** Lazy tree links: identities to announce at the next announcement flush, and its schedule. */
   ihave: IdSet;
   ihaveQueuedAt: number;
@@ -273,6 +284,8 @@ export class Replica {
       wants: [],
       repair: [],
       repairIds: new IdSet(this.index),
+      repairIdsPrev: new IdSet(this.index),
+      repairIdsSince: this.clock,
       ihave: new IdSet(this.index),
       ihaveQueuedAt: 0,
       lastIhaveAt: -Infinity,
@@ -502,6 +515,7 @@ export class Replica {
     let at = Math.min(this.nextSyncAt, rotating ? this.nextAnnounceAt : Infinity);
     for (const state of this.links.values()) {
       if (state.queue.length || state.repair.length) at = Math.min(at, this.flushDueAt(state));
+      if (state.repairIds.size || state.repairIdsPrev.size) at = Math.min(at, this.nextAnnounceAt);
       if (state.mode !== "tree" || !state.active) continue;
       if (state.ihave.size) at = Math.min(at, this.ihaveDueAt(state));
       for (const w of state.wants) at = Math.min(at, w.at);
@@ -573,7 +587,6 @@ export class Replica {
     if (state.repair.length) {
       for (const numbers of frames([state.repair])) this.send(out, link, state, { type: "numbers", numbers, repair: true });
       state.repair = [];
-      state.repairIds = new IdSet(this.index);
     }
     if (!state.queue.length) return;
     for (const numbers of frames(state.queue)) this.send(out, link, state, { type: "numbers", numbers });
@@ -664,7 +677,13 @@ export class Replica {
    * round ago never arrived by push since is the only way here for them: the tree is cut, and the link is grafted.
    */
   private age(out: Output[]): void {
+    const repairMemory = REPAIR_MEMORY_FACTOR * this.timing.summaryIdleMs;
     for (const [link, s] of this.links) {
+      if (this.clock - s.repairIdsSince >= repairMemory && (s.repairIds.size || s.repairIdsPrev.size)) {
+        s.repairIdsPrev = s.repairIds;
+        s.repairIds = new IdSet(this.index);
+        s.repairIdsSince = this.clock;
+      }
       if (!s.pulled.size && !s.pulledPrev.size) continue;
       if (s.pulledPrev.size && s.mode === "tree" && s.active && !s.eager) {
         s.eager = true;
@@ -857,12 +876,13 @@ function identitiesOf(batches: readonly (readonly NumberRecord[])[], out: IdSet)
 }
 
 /**
- * Queues a number to send on a link in answer to a digest or graft, unless it waits there already: digests that cross
- * before the answer leaves (a peer paused, a link still negotiating gets a flood digest every sync) ask for the same
- * numbers, and answering each in full multiplied the frame (explore --runtime sim seed 513: 8 times, on a throttled link).
+ * Queues a number to send on a link in answer to a digest or graft, unless it waits there already or was sent there
+ * lately (see `LinkState.repairIds`): digests that cross before the answer leaves (a peer paused, a link still
+ * negotiating gets a flood digest every sync) ask for the same numbers, and answering each in full multiplied the frame
+ * (explore --runtime sim seed 513: 8 times, on a throttled link); so do digests that cross the answer on its way.
  */
 function queueRepair(state: LinkState, r: NumberRecord): void {
-  if (state.repairIds.has(r.origin, r.seq)) return;
+  if (state.repairIds.has(r.origin, r.seq) || state.repairIdsPrev.has(r.origin, r.seq)) return;
   state.repairIds.add(r.origin, r.seq);
   state.repair.push(r);
 }
