@@ -332,6 +332,23 @@ describe("tree/1 replicas in a timed simulated network", () => {
     expect(repaired).toEqual(["a@1:1", "a@1:2", "a@1:3", "a@1:4", "a@1:5"]);
   });
 
+  it("does not send again as a repair what it pushed on the link before the hellos made it a tree link", () => {
+    // explore --runtime sim, seed 64511: at link up the acceptor answered the dialer's first digest with a push of the
+    // 448 numbers it lacked (the link still pending, so flooding), then the dialer's next digest, crossing that push,
+    // with a repair of the same numbers: 32 KB and 26 KB down a link throttled to 3,000 B/s.
+    const a = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    a.addLocal(Array.from({ length: 5 }, (_, i) => ({ origin: "a@1", seq: i + 1, value: BigInt(i) })), 0);
+    a.linkUp(1, "b", "acceptor", 0);
+    const numbers = (out: Output[]) => out.flatMap((o) => (o.kind === "send" && o.message.type === "numbers" ? o.message.numbers : [])).length;
+    a.receive(1, { type: "hello", protocol: "sumnet/1", node: "b" }, 0);
+    a.receive(1, { type: "digest", have: {} }, 0);
+    expect(numbers(a.flush(0))).toBe(5);
+    a.receive(1, { type: "upgrade", extensions: ["tree/1"] }, 1);
+    expect(a.linkMode(1)?.mode).toBe("tree");
+    a.receive(1, { type: "digest", have: {} }, 2);
+    expect(numbers(a.flush(2))).toBe(0);
+  });
+
   it("does not send a repair again to a digest that crossed it on the link, and does once the link's memory of it ends", () => {
     // explore --runtime sim, seed 61530: on a link throttled to 3,000 B/s a repair of 216 numbers took 5 s to cross;
     // the digests sent meanwhile did not show them, and each was answered in full again (67 KB instead of 20).
