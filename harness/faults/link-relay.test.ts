@@ -331,6 +331,24 @@ describe("LinkRelay bandwidth, reset and frame counts", () => {
     expect(client.writableLength).toBeGreaterThan(0);
   });
 
+  it("a throttle lifted lets what queued behind it flow at once", async () => {
+    // explore --runtime sim, seed 64511 (the simulator, which this relay matches): what was sent into a throttled
+    // link kept its slow schedule after the throttle was lifted.
+    const target = await recordingServer();
+    const relay = await relayTo(target.port);
+    relay.shape({ delayMs: 0, jitterMs: 0, loss: 0, bandwidthBytesPerSec: 1000 });
+    const client = await connect(relay.port);
+    const started = performance.now();
+    client.write(Buffer.alloc(16 * 1024, 0x61));
+    await sleep(300);
+    const before = relay.getStats().toTarget.bytes;
+    expect(before).toBeLessThan(2000);
+    relay.clearShape();
+    await until("every byte", () => target.conns[0]?.received().length === 16 * 1024, 10_000);
+    // At 1,000 B/s the 16 KiB needed over 16 s; lifted, the rest crossed as soon as it could.
+    expect(performance.now() - started).toBeLessThan(16_000);
+  });
+
   it("reset aborts live connections with RST on both sides and lets new ones in", async () => {
     const target = await recordingServer();
     const relay = await relayTo(target.port);

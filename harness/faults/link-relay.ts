@@ -226,6 +226,29 @@ class ShapedDirection {
     this.drain();
   }
 
+  /**
+   * The link's shape changed: what waits here enters the link again now, under the new shape, and goes then if that
+   * is sooner (a throttle lifted lets what queued behind it flow, as a qdisc's queue drains at its new rate; what is on
+   * its way when a link slows keeps its time). As the simulator does (SimNetwork.retime).
+   */
+  retime(): void {
+    if (this.relay.isBlocked(this.direction)) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const now = performance.now();
+    this.lastAt = 0;
+    this.bucketFreeAt = 0;
+    for (const piece of this.queue) {
+      const was = piece.at;
+      this.schedule(piece, now);
+      piece.at = Math.min(was, piece.at);
+      this.lastAt = piece.at;
+    }
+    this.drain();
+  }
+
   /** The direction is blocked now: what is in flight is held (a partition loses segments; TCP will resend them). */
   block(): void {
     if (this.timer) {
@@ -381,10 +404,11 @@ export class LinkRelay implements AsyncDisposable {
       );
     }
     this.shapeState = { ...shape };
+    for (const c of this.live) for (const d of c.directions) d.retime();
   }
 
   clearShape(): void {
-    this.shapeState = CLEAN_LINK;
+    this.shape(CLEAN_LINK);
   }
 
   noteLoss(): void {
