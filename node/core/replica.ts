@@ -136,9 +136,9 @@ interface LinkState {
   repair: NumberRecord[];
   /**
    * The identities of the numbers queued or sent as repairs on this link, in the generation begun at `repairIdsSince`
-   * and the one before: each is sent once per `REPAIR_MEMORY_FACTOR` summary periods. A link delivers in order and
-   * whole while it is up (a new connection is a new link), so what was sent arrives; a digest that crosses it asks
-   * again, and answering would send it twice (explore --runtime sim, seed 61530: on a link throttled to 3,000 B/s, a
+   * and the one before: a number goes again only once it has left both, one to two periods of `REPAIR_MEMORY_FACTOR`
+   * x `summaryIdleMs` later. A link delivers in order and whole while it is up (a new connection is a new link), so
+   * what was sent arrives; a digest that crosses it asks again, and answering would send it twice (explore --runtime sim, seed 61530: on a link throttled to 3,000 B/s, a
    * repair of 216 numbers took 5 s to cross, and the digests that crossed it made n4 send it twice more).
    */
   repairIds: IdSet;
