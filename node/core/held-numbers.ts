@@ -30,11 +30,6 @@ export class HeldNumbers {
     for (let id = 0; id < this.slots.length; id++) if (this.slots[id] !== undefined) yield id;
   }
 
-  holds(origin: string): boolean {
-    const id = this.index.find(origin);
-    return id !== undefined && this.slots[id] !== undefined;
-  }
-
   value(origin: string, seq: number): bigint | undefined {
     const id = this.index.find(origin);
     return id === undefined ? undefined : this.valueAt(id, seq);
