@@ -349,6 +349,19 @@ describe("LinkRelay bandwidth, reset and frame counts", () => {
     expect(performance.now() - started).toBeLessThan(16_000);
   });
 
+  it("a shape change does not count again as lost what it times again", async () => {
+    const target = await recordingServer();
+    const relay = await relayTo(target.port);
+    relay.shape({ delayMs: 0, jitterMs: 0, loss: 0.99, bandwidthBytesPerSec: 1000 });
+    const client = await connect(relay.port);
+    client.write(Buffer.alloc(2000, 0x61));
+    await until("pieces queued", () => relay.getStats().lostChunks > 50);
+    const lost = relay.getStats().lostChunks;
+    relay.shape({ delayMs: 0, jitterMs: 0, loss: 0.99, bandwidthBytesPerSec: 1000 });
+    expect(relay.getStats().lostChunks).toBe(lost);
+    relay.clearShape();
+  });
+
   it("reset aborts live connections with RST on both sides and lets new ones in", async () => {
     const target = await recordingServer();
     const relay = await relayTo(target.port);

@@ -148,7 +148,7 @@ class ShapedDirection {
   }
 
   /** Delivery time of a piece entering the link now: bandwidth first, then delay, jitter and loss; never reordered. */
-  private schedule(piece: Queued, now: number): void {
+  private schedule(piece: Queued, now: number, again = false): void {
     const shape = this.relay.currentShape;
     const rate = shape.bandwidthBytesPerSec ?? 0;
     let at = now;
@@ -160,7 +160,8 @@ class ShapedDirection {
     if (shape.jitterMs > 0) at += (this.relay.random.next() * 2 - 1) * shape.jitterMs;
     if (shape.loss > 0 && this.relay.random.next() < shape.loss) {
       at += this.relay.rtoMs;
-      this.relay.noteLoss();
+      // A piece timed again at a shape change is not lost twice in the stats.
+      if (!again) this.relay.noteLoss();
     }
     piece.at = Math.max(at, this.lastAt, now);
     this.lastAt = piece.at;
@@ -242,7 +243,7 @@ class ShapedDirection {
     this.bucketFreeAt = 0;
     for (const piece of this.queue) {
       const was = piece.at;
-      this.schedule(piece, now);
+      this.schedule(piece, now, true);
       piece.at = Math.min(was, piece.at);
       this.lastAt = piece.at;
     }
