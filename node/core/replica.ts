@@ -54,10 +54,14 @@ export interface ReplicaTiming {
   /** Pushes on a link leave at once after a quiet spell, and under load gather for at most this long (flood links). */
   readonly batchMs: number;
   /**
-   * The same bound for tree links, whose frames carry more numbers each, times (eager links / `eagerFanout`) up to
-   * `maxTreeBatchMs`: a peer with many eager links (a hub of the tree) sends each of its frames on all of them, so it
-   * gathers longer and sends about `eagerFanout` frames per `treeBatchMs` whatever its degree; a peer on a path (one
-   * or two eager links) forwards within `treeBatchMs`.
+   * The bound for the tree links of a peer that forwards (two eager links or more), times (eager links /
+   * `eagerFanout`) up to `maxTreeBatchMs`: a peer with many eager links (a hub of the tree) sends each of its frames on
+   * all of them, so it gathers longer and sends about `eagerFanout` frames per `treeBatchMs` whatever its degree; a
+   * peer with two to `eagerFanout` eager links forwards within `treeBatchMs`. A peer with one eager link has nothing
+   * from other links to gather on it (it sends only what it writes, and what it pulled), so its link has `batchMs`.
+   * 70 ms and 6: on the tree topology of `bench:dissemination` (25 peers, 100 ms links, 100 numbers/s) the frames per
+   * number and the median latency trade against each other through this bound, about 5 frames at 1.24 times the
+   * floor; 40 ms and 3 gave 5.2 frames at 1.23 (BENCHMARKS.md, Dissemination, seventh round).
    */
   readonly treeBatchMs: number;
   readonly eagerFanout: number;
@@ -87,8 +91,8 @@ export interface ReplicaTiming {
 
 export const DEFAULT_TIMING: ReplicaTiming = {
   batchMs: 5,
-  treeBatchMs: 40,
-  eagerFanout: 3,
+  treeBatchMs: 70,
+  eagerFanout: 6,
   maxTreeBatchMs: 150,
   syncIntervalMs: 1000,
   summaryIdleMs: 5000,
@@ -583,7 +587,9 @@ export class Replica {
   /** Adaptive batching: at once after a quiet spell, else one batching bound after this link's last flush. */
   private flushDueAt(state: LinkState): number {
     const t = this.timing;
-    const bound = state.mode === "tree" ? Math.min(t.maxTreeBatchMs, t.treeBatchMs * Math.max(1, this.eagerLinks / t.eagerFanout)) : t.batchMs;
+    const eager = this.eagerLinks;
+    const bound =
+      state.mode === "tree" && eager > 1 ? Math.min(t.maxTreeBatchMs, t.treeBatchMs * Math.max(1, eager / t.eagerFanout)) : t.batchMs;
     if (state.repair.length) return this.clock;
     return Math.max(state.queuedAt, state.lastFlushAt + bound);
   }
@@ -650,7 +656,7 @@ export class Replica {
     if (this.dissemination === "tree") this.recent.addAll(identities());
   }
 
-  /** Active lazy tree links. */
+  /** Active eager tree links. */
   private get eagerLinks(): number {
     let n = 0;
     for (const s of this.links.values()) if (s.mode === "tree" && s.active && s.eager) n++;
