@@ -18,7 +18,7 @@
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
  *
  * `--memory-load` runs only the load above in memory (virtual time, seconds of wall time): tree/1 as it is, tree/1 with
- * the batching of 2026-12-03 (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
+ * the batching before 2026-12-06 12:50 UTC (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
  */
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
@@ -43,8 +43,8 @@ const LOAD_SECONDS = quick ? 5 : 20;
 const RATE = 100;
 const DELAY_MS = 100;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-/** tree/1's batching before pushes gathered by eager degree (2026-12-05): 40 ms on every tree link, 2 announcers. */
-const PREVIOUS_TREE_TIMING: Partial<ReplicaTiming> = { eagerFanout: Infinity, maxTreeBatchMs: 40, announceFanout: 2 };
+/** tree/1's batching until 2026-12-06 12:50 UTC: 40 ms times (eager links / 3) on every tree link, leaves included. */
+const PREVIOUS_TREE_TIMING: Partial<ReplicaTiming> = { treeBatchMs: 40, eagerFanout: 3, leafBatchMs: 40 };
 
 type Digest = Record<string, [number, number][]>;
 

@@ -103,7 +103,7 @@ describe("tree/1 replicas in a timed simulated network", () => {
     for (let leaf = 1; leaf <= leaves; leaf++) {
       const down = pushes.filter((s) => s.link === net.linkFrom(0, leaf)).length;
       expect(down).toBeLessThanOrEqual(Math.ceil((numbers * 10) / hubBound) + 2);
-      // One eager link (so the leaf's bound is batchMs) and a number every 120 ms: each of the leaf's numbers leaves
+      // One eager link (so the leaf's bound is leafBatchMs) and a number every 120 ms: each of the leaf's numbers leaves
       // alone, at once.
       const up = pushes.filter((s) => s.link === net.linkFrom(leaf, 0)).length;
       const written = Array.from({ length: numbers }, (_, i) => 1 + (i % leaves)).filter((at) => at === leaf).length;

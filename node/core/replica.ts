@@ -58,7 +58,7 @@ export interface ReplicaTiming {
    * `eagerFanout`) up to `maxTreeBatchMs`: a peer with many eager links (a hub of the tree) sends each of its frames on
    * all of them, so it gathers longer and sends about `eagerFanout` frames per `treeBatchMs` whatever its degree; a
    * peer with two to `eagerFanout` eager links forwards within `treeBatchMs`. A peer with one eager link has nothing
-   * from other links to gather on it (it sends only what it writes, and what it pulled), so its link has `batchMs`.
+   * from other links to gather on it (it sends only what it writes, and what it pulled): its link has `leafBatchMs`.
    * 70 ms and 6: on the tree topology of `bench:dissemination` (25 peers, 100 ms links, 100 numbers/s) the frames per
    * number and the median latency trade against each other through this bound, about 5 frames at 1.24 times the
    * floor; 40 ms and 3 gave 5.2 frames at 1.23 (BENCHMARKS.md, Dissemination, seventh round).
@@ -66,6 +66,7 @@ export interface ReplicaTiming {
   readonly treeBatchMs: number;
   readonly eagerFanout: number;
   readonly maxTreeBatchMs: number;
+  readonly leafBatchMs: number;
   /** Period of full digests on flood links. */
   readonly syncIntervalMs: number;
   /** A tree link on which nothing crossed either way for this long gets a summary. */
@@ -94,6 +95,7 @@ export const DEFAULT_TIMING: ReplicaTiming = {
   treeBatchMs: 70,
   eagerFanout: 6,
   maxTreeBatchMs: 150,
+  leafBatchMs: 5,
   syncIntervalMs: 1000,
   summaryIdleMs: 5000,
   announceMs: 1000,
@@ -589,7 +591,7 @@ export class Replica {
     const t = this.timing;
     const eager = this.eagerLinks;
     const bound =
-      state.mode === "tree" && eager > 1 ? Math.min(t.maxTreeBatchMs, t.treeBatchMs * Math.max(1, eager / t.eagerFanout)) : t.batchMs;
+      state.mode !== "tree" ? t.batchMs : eager > 1 ? Math.min(t.maxTreeBatchMs, t.treeBatchMs * Math.max(1, eager / t.eagerFanout)) : t.leafBatchMs;
     if (state.repair.length) return this.clock;
     return Math.max(state.queuedAt, state.lastFlushAt + bound);
   }
