@@ -78,6 +78,44 @@ describe("tree/1 replicas in a timed simulated network", () => {
     );
   });
 
+  it("a peer with one eager link sends what it writes within leafBatchMs however fast it writes; one that forwards gathers for treeBatchMs", () => {
+    // A line 0 - 1 - 2: peer 0 has one eager link, peer 1 forwards between two.
+    const net = new TimedNet(3, () => 100);
+    net.connect(0, 1);
+    net.connect(1, 2);
+    net.run(1000);
+    const start = net.now;
+    const before = net.sent.length;
+    const learnedAt = new Map<string, number>();
+    net.onLearned = (replica, numbers, at) => {
+      if (replica === 2) for (const x of numbers) learnedAt.set(`${x.origin}:${x.seq}`, at);
+    };
+    // A number every 10 ms for 1 s at peer 0: twice as far apart as leafBatchMs, far closer than treeBatchMs.
+    const t = DEFAULT_TIMING;
+    expect(t.leafBatchMs).toBeLessThan(10);
+    expect(t.treeBatchMs).toBeGreaterThan(20);
+    const numbers = 100;
+    const writtenAt: number[] = [];
+    for (let i = 0; i < numbers; i++) {
+      net.run(start + i * 10);
+      writtenAt.push(net.now);
+      net.inject(0, [BigInt(i + 1)]);
+    }
+    net.run(net.now + 2000);
+    for (const r of net.replicas) expect(r.count).toBe(numbers);
+    const pushes = net.sent.slice(before).filter((s) => s.msg.type === "numbers");
+    // Each of peer 0's numbers leaves alone, at once.
+    expect(pushes.filter((s) => s.link === net.linkFrom(0, 1)).length).toBe(numbers);
+    // Peer 1 sends at most one frame per treeBatchMs (and one at the start of the burst).
+    const forwarded = pushes.filter((s) => s.link === net.linkFrom(1, 2)).length;
+    expect(forwarded).toBeLessThanOrEqual(Math.ceil((numbers * 10) / t.treeBatchMs) + 1);
+    // So a number reaches peer 2 within two link delays and one gathering of peer 1 (plus peer 0's own bound).
+    const origin = net.replicas[0]!.origin;
+    for (let i = 0; i < numbers; i++) {
+      expect(learnedAt.get(`${origin}:${i + 1}`)! - writtenAt[i]!).toBeLessThanOrEqual(200 + t.treeBatchMs + t.leafBatchMs);
+    }
+  });
+
   it("a hub with many eager links gathers its pushes longer, up to maxTreeBatchMs; a peer with one forwards at once", () => {
     const leaves = 12;
     const net = new TimedNet(leaves + 1, () => 100);

@@ -60,8 +60,8 @@ export interface ReplicaTiming {
    * peer with two to `eagerFanout` eager links forwards within `treeBatchMs`. A peer with one eager link has nothing
    * from other links to gather on it (it sends only what it writes, and what it pulled): its link has `leafBatchMs`.
    * 70 ms and 6: on the tree topology of `bench:dissemination` (25 peers, 100 ms links, 100 numbers/s) the frames per
-   * number and the median latency trade against each other through this bound, about 5 frames at 1.24 times the
-   * floor; 40 ms and 3 gave 5.2 frames at 1.23 (BENCHMARKS.md, Dissemination, seventh round).
+   * number and the median latency trade against each other through this bound: 4.9 frames at 1.22 times the floor in
+   * memory; 40 ms and 3 gave 5.2 frames at 1.23 (BENCHMARKS.md, Dissemination, seventh round).
    */
   readonly treeBatchMs: number;
   readonly eagerFanout: number;
@@ -589,9 +589,11 @@ export class Replica {
   /** Adaptive batching: at once after a quiet spell, else one batching bound after this link's last flush. */
   private flushDueAt(state: LinkState): number {
     const t = this.timing;
-    const eager = this.eagerLinks;
-    const bound =
-      state.mode !== "tree" ? t.batchMs : eager > 1 ? Math.min(t.maxTreeBatchMs, t.treeBatchMs * Math.max(1, eager / t.eagerFanout)) : t.leafBatchMs;
+    let bound = t.batchMs;
+    if (state.mode === "tree") {
+      const eager = this.eagerLinks;
+      bound = eager > 1 ? Math.min(t.maxTreeBatchMs, t.treeBatchMs * Math.max(1, eager / t.eagerFanout)) : t.leafBatchMs;
+    }
     if (state.repair.length) return this.clock;
     return Math.max(state.queuedAt, state.lastFlushAt + bound);
   }
