@@ -8,6 +8,7 @@ import { constants as osConstants } from "node:os";
 import type Docker from "dockerode";
 import { z } from "zod";
 import type { HostEvents } from "../host.js";
+import { freezeWithRetry } from "../freeze.js";
 
 type Exit = Parameters<HostEvents["exited"]>[1];
 
@@ -54,7 +55,7 @@ export class ContainerProcess {
   }
 
   async pause(): Promise<void> {
-    await this.container.pause();
+    await freezeWithRetry(() => this.container.pause());
     this.paused = true;
   }
 

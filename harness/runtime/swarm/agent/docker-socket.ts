@@ -6,6 +6,7 @@
 import http from "node:http";
 import { z } from "zod";
 import type { ContainerOutcome, VolumeRemoval } from "./api.js";
+import { freezeWithRetry } from "../../freeze.js";
 
 /** What the agent needs of the engine (a fake in tests). */
 export interface DockerSocketLike {
@@ -76,7 +77,7 @@ export class DockerSocket implements DockerSocketLike {
   }
 
   async pauseContainer(id: string): Promise<void> {
-    this.expect(await this.call("POST", `/containers/${encodeURIComponent(id)}/pause`), `pause container ${id}`);
+    await freezeWithRetry(async () => this.expect(await this.call("POST", `/containers/${encodeURIComponent(id)}/pause`), `pause container ${id}`));
   }
 
   async unpauseContainer(id: string): Promise<void> {
