@@ -35,11 +35,17 @@ describe("freezeWithRetry", () => {
   });
 
   it("does not retry any other refusal (a container that is not running, one already paused, a gone one)", async () => {
-    const notRunning = Object.assign(new Error("docker engine refused to pause container x: 409 Container x is not running"), { status: 409 });
-    const e = engine([notRunning]);
-    await expect(freezeWithRetry(e.freeze, e.wait)).rejects.toBe(notRunning);
-    expect(e.calls()).toBe(1);
-    expect(isFreezeByChance(notRunning)).toBe(false);
+    const refusals = [
+      Object.assign(new Error("docker engine refused to pause container x: 409 Container x is not running"), { status: 409 }),
+      new Error("(HTTP code 409) unexpected - Container x is already paused"),
+      new Error("(HTTP code 404) no such container - No such container: x"),
+    ];
+    for (const refusal of refusals) {
+      const e = engine([refusal]);
+      await expect(freezeWithRetry(e.freeze, e.wait)).rejects.toBe(refusal);
+      expect(e.calls()).toBe(1);
+      expect(isFreezeByChance(refusal)).toBe(false);
+    }
     expect(isFreezeByChance(new Error("docker engine refused to pause container x: 500 OCI runtime pause failed: unable to freeze: unknown"))).toBe(true);
   });
 });
