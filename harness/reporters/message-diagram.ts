@@ -15,7 +15,7 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
 function kindOf(type: string): string {
   if (type === "numbers") return "numbers";
   if (type === "digest" || type === "summary") return "sync";
-  if (type === "ihave" || type === "graft" || type === "prune") return "tree";
+  if (type === "ihave" || type === "graft" || type === "prune" || type === "depth") return "tree";
   return "link";
 }
 

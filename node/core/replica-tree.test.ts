@@ -3,37 +3,9 @@ import fc from "fast-check";
 import { DEFAULT_TIMING, Replica, type Output } from "./replica.js";
 import { TimedNet } from "./timed-net.js";
 import type { WireMessage } from "../wire/messages.js";
+import { connectedGraph, seeded } from "../../test/support/graphs.js";
 
-const graph = fc.integer({ min: 2, max: 12 }).chain((n) =>
-  fc
-    .tuple(
-      fc.array(fc.nat(), { minLength: n - 1, maxLength: n - 1 }),
-      fc.array(fc.tuple(fc.nat({ max: n - 1 }), fc.nat({ max: n - 1 })), { maxLength: 2 * n }),
-    )
-    .map(([parents, extra]) => {
-      const edges: [number, number][] = parents.map((p, i) => [i + 1, p % (i + 1)]);
-      const seen = new Set(edges.map(([a, b]) => `${a}-${b}`));
-      for (const [a, b] of extra) {
-        if (a !== b && !seen.has(`${a}-${b}`) && !seen.has(`${b}-${a}`)) {
-          edges.push([a, b]);
-          seen.add(`${a}-${b}`);
-        }
-      }
-      return { n, edges };
-    }),
-);
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x1_0000_0000;
-  };
-}
+const graph = connectedGraph(2, 12, 2);
 
 describe("tree/1 replicas in a timed simulated network", () => {
   it("converge exactly on random graphs, with random delays, cut links and injections during the cuts", () => {
@@ -260,11 +232,12 @@ describe("tree/1 replicas in a timed simulated network", () => {
     acceptor.linkUp(7, "d", "acceptor", 0);
     const answer = acceptor.receive(7, { type: "hello", protocol: "sumnet/1", node: "d" }, 1);
     const offer = answer.find((o) => o.kind === "send" && o.message.type === "hello");
-    expect(offer).toMatchObject({ message: { extensions: ["tree/1"] } });
+    // With depth/1, which is taken only with tree/1 (replica-depth.test.ts).
+    expect(offer).toMatchObject({ message: { extensions: ["tree/1", "depth/1"] } });
     const taken = dialer.receive(1, (offer as { message: WireMessage }).message, 2);
-    expect(taken).toContainEqual({ kind: "send", link: 1, message: { type: "upgrade", extensions: ["tree/1"] } });
+    expect(taken).toContainEqual({ kind: "send", link: 1, message: { type: "upgrade", extensions: ["tree/1", "depth/1"] } });
     expect(dialer.linkMode(1)).toEqual({ mode: "tree", eager: true });
-    acceptor.receive(7, { type: "upgrade", extensions: ["tree/1"] }, 3);
+    acceptor.receive(7, { type: "upgrade", extensions: ["tree/1", "depth/1"] }, 3);
     expect(acceptor.linkMode(7)).toEqual({ mode: "tree", eager: true });
 
     // An old acceptor offers nothing: the dialer floods on that link, with full digests every syncIntervalMs (the

@@ -16,6 +16,9 @@
  *   `graftTimeoutMs` grafts the link back to eager. Anti-entropy exchanges a constant-size summary on links that have
  *   been quiet for `summaryIdleMs`, and full digests only where summaries differ. Pushes gather longer on a peer with
  *   many eager links (a hub sends each frame on all of them), announcements longer on one with many lazy links.
+ * - depth (depth/1, taken with tree/1): the two sides of a tree link tell each other the depth of the tree behind them
+ *   and measure the link's round trip, and a number bound for a branch shallower than the deepest it goes down waits up
+ *   to the difference (tree-depth.ts): it still arrives before the deepest branch's end has it.
  */
 import { SeqRanges, type Range } from "./seq-ranges.js";
 import { MIN_SHARED_RUN } from "./origin-values.js";
@@ -25,7 +28,16 @@ import { OriginIndex } from "./origin-index.js";
 import { SetHash } from "./set-hash.js";
 import { joinNumbers } from "../wire/numbers-bytes.js";
 import { hiddenField } from "../wire/hidden-field.js";
-import { PROTOCOL, MAX_FRAME_BYTES, TREE_EXTENSION, type WireMessage, type WireNumber } from "../wire/messages.js";
+import {
+  PROTOCOL,
+  MAX_FRAME_BYTES,
+  TREE_EXTENSION,
+  DEPTH_EXTENSION,
+  MAX_DEPTH_HOPS,
+  type WireMessage,
+  type WireNumber,
+} from "../wire/messages.js";
+import { LinkDelay, depthsToTell, slackFor, type Branch } from "./tree-depth.js";
 
 export interface NumberRecord {
   readonly origin: string;
@@ -88,11 +100,17 @@ export interface ReplicaTiming {
   readonly announceFanout: number;
   /** How long an announced number may stay missing before the lazy link that announced it is grafted. */
   readonly graftTimeoutMs: number;
+  /**
+   * depth/1: the longest a number waits for a shallower branch (tree-depth.ts), and how often an eager link that
+   * carried pushes measures its round trip again (once at link up, then only under load: nothing more at rest).
+   */
+  readonly maxSlackMs: number;
+  readonly pingIntervalMs: number;
 }
 
 export const DEFAULT_TIMING: ReplicaTiming = {
   batchMs: 5,
-  treeBatchMs: 70,
+  treeBatchMs: 80,
   eagerFanout: 6,
   maxTreeBatchMs: 150,
   leafBatchMs: 5,
@@ -102,6 +120,8 @@ export const DEFAULT_TIMING: ReplicaTiming = {
   ihaveBatchMs: 200,
   announceFanout: 1,
   graftTimeoutMs: 1000,
+  maxSlackMs: 400,
+  pingIntervalMs: 10_000,
 };
 
 /** Bounds on per-link memory in tree mode. */
@@ -158,6 +178,17 @@ interface LinkState {
   graftedAt: number;
   pulled: IdSet;
   pulledPrev: IdSet;
+  /**
+   * depth/1 (a tree link on which both sides took it): the hops the other side last said the tree behind it has (null:
+   * it does not know; undefined: it has not said), what this side last said, the link's delay, and the round trip being
+   * measured (the clock value its ping carries).
+   */
+  depth: boolean;
+  behind: number | null | undefined;
+  toldBehind: number | null | undefined;
+  delay: LinkDelay;
+  pingT: number | undefined;
+  lastPingAt: number;
 }
 
 /** Values summed as plain numbers stay exact: |value| <= 2^40 and a running sum within 2^52 (the sum stays below 2^53). */
@@ -198,12 +229,18 @@ export class Replica {
   private learnedPrev: IdSet;
   private repaired: IdSet;
   private repairedPrev: IdSet;
+  /** Whether tree links offer and take depth/1. */
+  readonly depth: boolean;
+  /** Set when the eager links change or a depth arrives: what each link was told may have to be told again. */
+  private shapeChanged = false;
 
   constructor(opts: {
     nodeId: string;
     origin: string;
     nextSeq?: number;
     dissemination?: Dissemination;
+    /** Offer and take depth/1 on tree links (the default); false speaks tree/1 alone, as peers before it did. */
+    depth?: boolean;
     timing?: Partial<ReplicaTiming>;
     now?: number;
     /** An index shared by many replicas of one process (the simulator's); by default the replica's own. */
@@ -220,6 +257,7 @@ export class Replica {
     this.nextSeq = opts.nextSeq ?? 1;
     // The protocol's baseline; the reference peer asks for tree/1 unless DISSEMINATION=flood (node/config.ts).
     this.dissemination = opts.dissemination ?? "flood";
+    this.depth = opts.depth ?? true;
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.clock = opts.now ?? 0;
     this.nextSyncAt = this.clock + this.timing.syncIntervalMs;
@@ -243,6 +281,16 @@ export class Replica {
   linkMode(link: LinkId): { mode: LinkState["mode"]; eager: boolean } | undefined {
     const s = this.links.get(link);
     return s && { mode: s.mode, eager: s.eager };
+  }
+
+  /**
+   * depth/1 on a link: whether both sides took it, the hops to the farthest peer through it (the other side's word plus
+   * one; undefined when not known), and its one-way delay as measured.
+   */
+  linkDepth(link: LinkId): { depth: boolean; hops: number | undefined; oneWayMs: number | undefined } | undefined {
+    const s = this.links.get(link);
+    if (!s) return undefined;
+    return { depth: s.depth, hops: typeof s.behind === "number" ? s.behind + 1 : undefined, oneWayMs: s.delay.oneWayMs };
   }
 
   /** The constant-size anti-entropy summary of everything held. */
@@ -298,8 +346,18 @@ export class Replica {
       graftedAt: -Infinity,
       pulled: new IdSet(this.index),
       pulledPrev: new IdSet(this.index),
+      depth: false,
+      behind: undefined,
+      toldBehind: undefined,
+      delay: new LinkDelay(),
+      pingT: undefined,
+      lastPingAt: -Infinity,
     });
-    return role === "dialer" ? this.greet(link) : [];
+    if (role === "acceptor") return [];
+    this.shapeChanged = true;
+    const out = this.greet(link);
+    this.tellDepths(out);
+    return out;
   }
 
   /**
@@ -312,14 +370,16 @@ export class Replica {
     const state = this.links.get(link);
     this.links.delete(link);
     const out: Output[] = [];
+    if (state?.active) this.shapeChanged = true;
     if (state?.mode === "tree" && state.eager) {
       for (const [other, s] of this.links) {
         if (s.mode !== "tree" || !s.active || s.eager) continue;
-        s.eager = true;
+        this.setEager(s, true);
         this.send(out, other, s, { type: "graft", want: {} });
         this.sendSummary(out, other, s);
       }
     }
+    this.tellDepths(out);
     return out;
   }
 
@@ -330,6 +390,7 @@ export class Replica {
     const out: Output[] = [];
     if (!state.active) {
       state.active = true;
+      this.shapeChanged = true;
       out.push(...this.greet(link));
     }
     state.lastTrafficAt = this.clock;
@@ -338,17 +399,21 @@ export class Replica {
         if (message.protocol !== PROTOCOL) {
           out.push({ kind: "close", link, reason: `peer speaks ${message.protocol}, expected ${PROTOCOL}` });
         } else if (state.mode === "pending" && state.dialer) {
-          // The acceptor's hello: take tree/1 if offered, else this link floods for good.
-          if (this.dissemination === "tree" && (message.extensions ?? []).includes(TREE_EXTENSION)) {
-            this.send(out, link, state, { type: "upgrade", extensions: [TREE_EXTENSION] });
-            this.becomeTree(state);
+          // The acceptor's hello: take tree/1 (and depth/1 with it) if offered, else this link floods for good.
+          const offered = message.extensions ?? [];
+          if (this.dissemination === "tree" && offered.includes(TREE_EXTENSION)) {
+            const depth = this.depth && offered.includes(DEPTH_EXTENSION);
+            this.send(out, link, state, { type: "upgrade", extensions: depth ? [TREE_EXTENSION, DEPTH_EXTENSION] : [TREE_EXTENSION] });
+            this.becomeTree(link, state, depth, out);
           } else state.mode = "flood";
         }
         break;
       case "upgrade":
         // An acceptor that offered tree/1 (only those get an upgrade); anything else keeps the link flooding.
         if (!state.dialer && state.mode === "pending" && this.dissemination === "tree") {
-          if (message.extensions.includes(TREE_EXTENSION)) this.becomeTree(state);
+          if (message.extensions.includes(TREE_EXTENSION)) {
+            this.becomeTree(link, state, this.depth && message.extensions.includes(DEPTH_EXTENSION), out);
+          }
         }
         break;
       case "digest": {
@@ -410,7 +475,7 @@ export class Replica {
             batches.some((b) => b.some((r) => !this.repaired.has(r.origin, r.seq) && !this.repairedPrev.has(r.origin, r.seq)));
           if (!learnedCount && total && !message.repair && state.eager && pushedTwice()) {
             // Everything here arrived first by another path: this link is a redundant edge of the tree.
-            state.eager = false;
+            this.setEager(state, false);
             this.send(out, link, state, { type: "prune" });
           }
         }
@@ -421,11 +486,11 @@ export class Replica {
         break;
       }
       case "prune":
-        if (state.mode === "tree") state.eager = false;
+        if (state.mode === "tree") this.setEager(state, false);
         break;
       case "graft":
         if (state.mode === "tree") {
-          if (!message.pull) state.eager = true;
+          if (!message.pull) this.setEager(state, true);
           this.queueHeld(state, message.want);
         }
         break;
@@ -445,7 +510,24 @@ export class Replica {
           }
         }
         break;
+      // depth/1, on links that took it (a peer that sends them elsewhere is ignored, not cut off).
+      case "depth":
+        if (state.mode === "tree" && state.depth && state.behind !== message.hops) {
+          state.behind = message.hops;
+          this.shapeChanged = true;
+        }
+        break;
+      case "ping":
+        if (state.mode === "tree" && state.depth) this.send(out, link, state, { type: "pong", t: message.t });
+        break;
+      case "pong":
+        if (state.depth && state.pingT === message.t) {
+          state.delay.add(this.clock - message.t);
+          state.pingT = undefined;
+        }
+        break;
     }
+    this.tellDepths(out);
     return out;
   }
 
@@ -500,6 +582,7 @@ export class Replica {
         }
       }
       if (this.clock >= this.summaryDueAt(state)) this.sendSummary(out, link, state);
+      if (this.clock >= this.pingDueAt(state)) this.sendPing(out, link, state);
     }
     if (this.clock >= this.nextSyncAt) {
       this.nextSyncAt = this.clock + t.syncIntervalMs;
@@ -512,6 +595,7 @@ export class Replica {
       this.nextAnnounceAt = this.clock + t.announceMs;
       this.age(out);
     }
+    this.tellDepths(out);
     return out;
   }
 
@@ -525,7 +609,7 @@ export class Replica {
       if (state.mode !== "tree" || !state.active) continue;
       if (state.ihave.size) at = Math.min(at, this.ihaveDueAt(state));
       for (const w of state.wants) at = Math.min(at, w.at);
-      at = Math.min(at, this.summaryDueAt(state));
+      at = Math.min(at, this.summaryDueAt(state), this.pingDueAt(state));
     }
     return at;
   }
@@ -539,9 +623,12 @@ export class Replica {
     return this.links.get(link)?.peer;
   }
 
-  private becomeTree(state: LinkState): void {
+  private becomeTree(link: LinkId, state: LinkState, depth: boolean, out: Output[]): void {
     state.mode = "tree";
     state.treeSince = this.clock;
+    state.depth = depth;
+    this.shapeChanged = true;
+    if (depth) this.sendPing(out, link, state);
     // What the link's other side is known to hold, or to be getting: its digest, and what crossed the link either way
     // while it flooded. Until the hellos settled it, a digest was answered with a push of everything it lacked; a
     // digest now is answered as a repair, which must not send that again (explore --runtime sim, seed 64511: 22.8 KB
@@ -556,7 +643,12 @@ export class Replica {
     // The dialer's hello is plain sumnet/1; the acceptor's offers tree/1 (see UpgradeMessage).
     const hello: WireMessage =
       this.dissemination === "tree" && !state.dialer
-        ? { type: "hello", protocol: PROTOCOL, node: this.nodeId, extensions: [TREE_EXTENSION] }
+        ? {
+            type: "hello",
+            protocol: PROTOCOL,
+            node: this.nodeId,
+            extensions: this.depth ? [TREE_EXTENSION, DEPTH_EXTENSION] : [TREE_EXTENSION],
+          }
         : { type: "hello", protocol: PROTOCOL, node: this.nodeId };
     return [
       { kind: "send", link, message: hello },
@@ -611,16 +703,23 @@ export class Replica {
   }
 
   private enqueue(state: LinkState, r: NumberRecord): void {
-    if (!state.queue.length) state.queuedAt = this.clock;
+    this.dueFrom(state, 0);
     if (!state.loose) state.queue.push((state.loose = []));
     state.loose.push(r);
   }
 
-  private enqueueAll(state: LinkState, records: readonly NumberRecord[]): void {
+  /** `slack`: how long these may wait for a shallower branch (depth/1) beyond the batching bound. */
+  private enqueueAll(state: LinkState, records: readonly NumberRecord[], slack = 0): void {
     if (!records.length) return;
-    if (!state.queue.length) state.queuedAt = this.clock;
+    this.dueFrom(state, slack);
     state.queue.push(records);
     state.loose = undefined;
+  }
+
+  /** The flush is due from the earliest time any queued number may leave (before anything is queued: unset). */
+  private dueFrom(state: LinkState, slack: number): void {
+    const at = this.clock + slack;
+    state.queuedAt = state.queue.length ? Math.min(state.queuedAt, at) : at;
   }
 
   /**
@@ -631,10 +730,11 @@ export class Replica {
     // The batches' identities by origin, made once for every lazy link and `recent` (not one insertion per number each).
     let ids: IdSet | undefined;
     const identities = () => (ids ??= identitiesOf(batches, new IdSet(this.index)));
+    const slack = this.slack(except);
     for (const [link, state] of this.links) {
       if (link === except || !state.active) continue;
       if (state.mode === "tree") {
-        if (state.eager) for (const batch of batches) this.enqueueAll(state, batch);
+        if (state.eager) for (const batch of batches) this.enqueueAll(state, batch, slack?.get(state) ?? 0);
         else {
           if (!state.ihave.size) state.ihaveQueuedAt = this.clock;
           state.ihave.addAll(identities());
@@ -658,6 +758,72 @@ export class Replica {
       }
     }
     if (this.dissemination === "tree") this.recent.addAll(identities());
+  }
+
+  private setEager(state: LinkState, eager: boolean): void {
+    if (state.eager !== eager) this.shapeChanged = true;
+    state.eager = eager;
+  }
+
+  /** A branch of the tree here: an active link on which numbers are pushed (an eager tree link, or any other link). */
+  private branchOf(state: LinkState): Branch<LinkState> | undefined {
+    if (!state.active || (state.mode === "tree" && !state.eager)) return undefined;
+    const told = state.mode === "tree" && state.depth ? state.behind : undefined;
+    return { key: state, hops: typeof told === "number" ? told + 1 : undefined };
+  }
+
+  /**
+   * depth/1: tells every depth link the depth of the tree behind this peer, where that changed. Lazy links too: the
+   * two ends of a link may disagree on whether it is eager (a prune and a graft that cross), and the end that pushes
+   * must still know how far its pushes go; and a lazy link grafted knows at once.
+   */
+  private tellDepths(out: Output[]): void {
+    if (!this.shapeChanged) return;
+    this.shapeChanged = false;
+    const branches: Branch<LinkState>[] = [];
+    for (const s of this.links.values()) {
+      const b = this.branchOf(s);
+      if (b) branches.push(b);
+    }
+    // A lazy link is not a branch: what it is told is the deepest of all the branches, what a branch of 0 hops (the
+    // `null` key, which changes nothing for the others) is told.
+    const tell = depthsToTell<LinkState | null>([...branches, { key: null, hops: 0 }], MAX_DEPTH_HOPS);
+    for (const [link, s] of this.links) {
+      if (s.mode !== "tree" || !s.depth || !s.active) continue;
+      const hops = (tell.has(s) ? tell.get(s) : tell.get(null)) ?? null;
+      if (hops === s.toldBehind) continue;
+      s.toldBehind = hops;
+      this.send(out, link, s, { type: "depth", hops });
+    }
+  }
+
+  /** depth/1: how long numbers learned from `except` (or written here) may wait on each eager link, if any. */
+  private slack(except: LinkId | undefined): Map<LinkState, number> | undefined {
+    if (this.dissemination !== "tree" || !this.depth) return undefined;
+    const targets: Branch<LinkState>[] = [];
+    let oneWay: number | undefined;
+    for (const [link, s] of this.links) {
+      const d = s.depth ? s.delay.oneWayMs : undefined;
+      if (d !== undefined) oneWay = Math.min(oneWay ?? Infinity, d);
+      if (link === except) continue;
+      const b = this.branchOf(s);
+      if (b) targets.push(b);
+    }
+    return slackFor(targets, oneWay, this.timing.maxSlackMs);
+  }
+
+  /** depth/1: an eager link that carried pushes since its last round trip measures it again every `pingIntervalMs`. */
+  private pingDueAt(state: LinkState): number {
+    if (state.mode !== "tree" || !state.depth || !state.active || !state.eager) return Infinity;
+    if (state.lastFlushAt <= state.lastPingAt) return Infinity;
+    const t = this.timing.pingIntervalMs;
+    // A ping never answered (the other side is broken: the link delivers in order while it is up) is given up.
+    return state.pingT === undefined ? state.lastPingAt + t : state.pingT + 6 * t;
+  }
+
+  private sendPing(out: Output[], link: LinkId, state: LinkState): void {
+    state.pingT = state.lastPingAt = this.clock;
+    this.send(out, link, state, { type: "ping", t: this.clock });
   }
 
   /** Active eager tree links. */
@@ -701,7 +867,7 @@ export class Replica {
       }
       if (!s.pulled.size && !s.pulledPrev.size) continue;
       if (s.pulledPrev.size && s.mode === "tree" && s.active && !s.eager) {
-        s.eager = true;
+        this.setEager(s, true);
         this.send(out, link, s, { type: "graft", want: {} });
       }
       s.pulledPrev = s.pulled;

@@ -37,11 +37,15 @@ export class TimedNet {
     private readonly delay: () => number,
     dissemination: Dissemination = "tree",
     timing?: Partial<ReplicaTiming>,
+    /** Which replicas take depth/1 on their tree links (all by default). */
+    depth: (replica: number) => boolean = () => true,
   ) {
     // One index of origins for every replica: each keeps per-origin state in arrays by origin number (OriginIndex).
     const origins = new OriginIndex();
     for (let i = 0; i < n; i++) {
-      this.replicas.push(new Replica({ nodeId: `n${i}`, origin: `n${i}@sim`, dissemination, timing, now: 0, origins }));
+      this.replicas.push(
+        new Replica({ nodeId: `n${i}`, origin: `n${i}@sim`, dissemination, timing, now: 0, origins, depth: depth(i) }),
+      );
       this.tickAt.push(Infinity);
       this.scheduleTick(i);
     }

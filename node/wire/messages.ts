@@ -36,6 +36,17 @@ export const SeqRangeList = z.array(z.tuple([Seq, Seq]).refine(([lo, hi]) => lo 
  * see exactly the sumnet/1 hello).
  */
 export const TREE_EXTENSION = "tree/1";
+/**
+ * Offered and taken only together with tree/1: the two sides of a tree link tell each other how deep the tree behind
+ * them is (`depth`) and measure the link's delay (`ping`, `pong`), so that a peer may gather longer for a shallow
+ * branch of the tree without delaying a number's last arrival (PROTOCOL.md, section 9).
+ */
+export const DEPTH_EXTENSION = "depth/1";
+/**
+ * The most hops a `depth` message may carry. A peer that would say this many says null (it does not know): eager links
+ * that close a cycle count up around it until they reach it, and every tree this protocol serves is shallower.
+ */
+export const MAX_DEPTH_HOPS = 32;
 
 /** Sent first by each side once a link is up: who it is, which protocol it speaks, which extensions it offers. */
 export const HelloMessage = z.object({
@@ -97,6 +108,20 @@ export const SummaryMessage = z.object({
   hash: z.string().regex(/^[0-9a-f]{16}$/, "16 lowercase hex digits"),
 });
 
+/**
+ * depth/1: "the farthest peer that hears from me through my eager links other than this one is `hops` links away"
+ * (0 when this link is my only eager link; null when I do not know, as behind a link that does not speak depth/1).
+ * Sent when that changes.
+ */
+export const DepthMessage = z.object({
+  type: z.literal("depth"),
+  hops: z.number().int().min(0).max(MAX_DEPTH_HOPS).nullable(),
+});
+
+/** depth/1: asks for a `pong` carrying the same `t` (the sender's clock, in ms), to measure the link's round trip. */
+export const PingMessage = z.object({ type: z.literal("ping"), t: z.number().finite().min(0) });
+export const PongMessage = z.object({ type: z.literal("pong"), t: z.number().finite().min(0) });
+
 export const WireMessage = z.discriminatedUnion("type", [
   HelloMessage,
   UpgradeMessage,
@@ -106,6 +131,9 @@ export const WireMessage = z.discriminatedUnion("type", [
   IHaveMessage,
   GraftMessage,
   SummaryMessage,
+  DepthMessage,
+  PingMessage,
+  PongMessage,
 ]);
 
 export type HelloMessage = z.infer<typeof HelloMessage>;
@@ -114,4 +142,16 @@ export type NumbersMessage = z.infer<typeof NumbersMessage>;
 export type WireNumber = z.infer<typeof WireNumber>;
 export type WireMessage = z.infer<typeof WireMessage>;
 
-export const MESSAGE_TYPES = ["hello", "upgrade", "digest", "numbers", "prune", "ihave", "graft", "summary"] as const;
+export const MESSAGE_TYPES = [
+  "hello",
+  "upgrade",
+  "digest",
+  "numbers",
+  "prune",
+  "ihave",
+  "graft",
+  "summary",
+  "depth",
+  "ping",
+  "pong",
+] as const;
