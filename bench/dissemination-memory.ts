@@ -27,13 +27,13 @@ function quantile(sorted: number[], q: number): number {
 export function memoryLoad(
   t: Topology,
   mode: Dissemination,
-  opts: { seconds?: number; rate?: number; delayMs?: number; timing?: Partial<ReplicaTiming> } = {},
+  opts: { seconds?: number; rate?: number; delayMs?: number; timing?: Partial<ReplicaTiming>; depth?: boolean } = {},
 ): MemoryLoadResult {
-  const { seconds = 5, rate = 100, delayMs = 100 } = opts;
+  const { seconds = 5, rate = 100, delayMs = 100, depth = true } = opts;
   const rnd = seededRandom(9);
   const index = new Map(t.nodes.map((id, i) => [id, i]));
   const n = t.nodes.length;
-  const net = new TimedNet(n, () => delayMs, mode, opts.timing);
+  const net = new TimedNet(n, () => delayMs, mode, opts.timing, () => depth);
   for (const l of t.links) net.connect(index.get(l.from)!, index.get(l.to)!);
   net.run(1000);
   // A first number shapes the tree, as in the benchmark with processes.

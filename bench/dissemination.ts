@@ -17,8 +17,9 @@
  * - In memory: the replica core driven directly (node/core/timed-net.ts), random graph of degree 4, one number per
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
  *
- * `--memory-load` runs only the load above in memory (virtual time, seconds of wall time): tree/1 as it is, tree/1 with
- * the batching before 2026-12-06 12:50 UTC (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
+ * `--memory-load` runs only the load above in memory (virtual time, seconds of wall time): tree/1 with depth/1 (the
+ * reference peer), tree/1 alone (peers that do not take depth/1), tree/1 alone with the batching before 2026-12-06
+ * 12:50 UTC (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
  */
 import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
@@ -43,7 +44,10 @@ const LOAD_SECONDS = quick ? 5 : 20;
 const RATE = 100;
 const DELAY_MS = 100;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-/** tree/1's batching until 2026-12-06 12:50 UTC: 40 ms times (eager links / 3) on every tree link, leaves included. */
+/**
+ * tree/1's batching until 2026-12-06 12:50 UTC: 40 ms times (eager links / 3) on every tree link, leaves included (70 ms
+ * times (eager links / 6) from then until depth/1, 80 ms since).
+ */
 const PREVIOUS_TREE_TIMING: Partial<ReplicaTiming> = { treeBatchMs: 40, eagerFanout: 3, leafBatchMs: 40 };
 
 type Digest = Record<string, [number, number][]>;
@@ -458,21 +462,22 @@ function inMemoryRun(nodes: number, mode: Dissemination): void {
   );
 }
 
-/** The load in memory only: tree/1 now, tree/1 before, flooding, with frames per number by type. */
+/** The load in memory only: tree/1 with and without depth/1, tree/1 before, flooding, with frames per number by type. */
 function memoryLoadOnly(): void {
   const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d }) : "-");
   console.log(`# bench:dissemination --memory-load  ${new Date().toISOString()}  node ${process.version}`);
   console.log(`in memory: 25 peers, ${DELAY_MS} ms per link, ${RATE} numbers/s for ${LOAD_SECONDS} s at random peers`);
   console.log("| topology | peer | frames/number | of which | stable latency p50 / p95 / max (ms) |");
   console.log("| --- | --- | --- | --- | --- |");
-  const runs: [string, Dissemination, Partial<ReplicaTiming>][] = [
-    ["tree/1", "tree", {}],
-    ["tree/1, previous batching", "tree", PREVIOUS_TREE_TIMING],
-    ["flood", "flood", {}],
+  const runs: [string, Dissemination, Partial<ReplicaTiming>, boolean][] = [
+    ["tree/1 + depth/1", "tree", {}, true],
+    ["tree/1 alone", "tree", {}, false],
+    ["tree/1 alone, previous batching", "tree", PREVIOUS_TREE_TIMING, false],
+    ["flood", "flood", {}, false],
   ];
   for (const [name, t] of [["full mesh", full(25)], ["random, degree 3", random(25, 3, 3)], ["tree, branching 4", tree(25, 4)]] as const) {
-    for (const [peer, mode, timing] of runs) {
-      const r = memoryLoad(t, mode, { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS, timing });
+    for (const [peer, mode, timing, depth] of runs) {
+      const r = memoryLoad(t, mode, { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS, timing, depth });
       const byType = Object.entries(r.byType)
         .filter(([, v]) => v >= 0.05)
         .map(([k, v]) => `${k} ${f(v, 1)}`)
