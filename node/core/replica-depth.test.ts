@@ -180,22 +180,56 @@ describe("depth/1: tree links that know how deep the tree behind them is", () =>
     expect(dialer.receive(1, { type: "depth", hops: 3 }, 3)).toEqual([]);
     expect(dialer.linkDepth(1)?.hops).toBeUndefined();
 
-    // Both take it: the upgrade names both, and each side measures the link and says how deep the tree behind it is.
+    // Both take it: the upgrade names both, each side says how deep the tree behind it is, and the hellos gave the
+    // first round trip (the dialer's hello at 0, the acceptor's answer at 10).
     const d2 = new Replica({ nodeId: "d", origin: "d@1", dissemination: "tree" });
     d2.linkUp(1, "a", "dialer", 0);
     const up = d2.receive(1, { type: "hello", protocol: "sumnet/1", node: "a", extensions: ["tree/1", "depth/1"] }, 10);
     const sent = up.flatMap((o) => (o.kind === "send" ? [o.message] : []));
     expect(sent).toEqual([
       { type: "upgrade", extensions: ["tree/1", "depth/1"] },
-      { type: "ping", t: 10 },
       { type: "depth", hops: 0 },
     ]);
+    expect(d2.linkDepth(1)).toEqual({ depth: true, hops: undefined, oneWayMs: 5 });
     expect(d2.receive(1, { type: "ping", t: 99 }, 11)).toEqual([{ kind: "send", link: 1, message: { type: "pong", t: 99 } }]);
-    // A pong that answers no ping of ours is ignored; the right one measures the round trip.
-    d2.receive(1, { type: "pong", t: 3 }, 200);
-    expect(d2.linkDepth(1)?.oneWayMs).toBeUndefined();
-    d2.receive(1, { type: "pong", t: 10 }, 210);
-    d2.receive(1, { type: "depth", hops: 2 }, 211);
-    expect(d2.linkDepth(1)).toEqual({ depth: true, hops: 3, oneWayMs: 100 });
+    d2.receive(1, { type: "depth", hops: 2 }, 12);
+    expect(d2.linkDepth(1)?.hops).toBe(3);
+
+    // The acceptor's round trip: from its hello to the upgrade.
+    const a2 = new Replica({ nodeId: "a", origin: "a@1", dissemination: "tree" });
+    a2.linkUp(7, "d", "acceptor", 0);
+    a2.receive(7, { type: "hello", protocol: "sumnet/1", node: "d" }, 100);
+    a2.receive(7, { type: "upgrade", extensions: ["tree/1", "depth/1"] }, 340);
+    expect(a2.linkDepth(7)?.oneWayMs).toBe(120);
+  });
+
+  it("measures a link's round trip again every pingIntervalMs while it carries pushes, and never at rest", () => {
+    const t = DEFAULT_TIMING.pingIntervalMs;
+    const r = new Replica({ nodeId: "d", origin: "d@1", dissemination: "tree", now: 0 });
+    r.linkUp(1, "a", "dialer", 0);
+    r.receive(1, { type: "hello", protocol: "sumnet/1", node: "a", extensions: ["tree/1", "depth/1"] }, 200);
+    const pings = (out: ReturnType<Replica["tick"]>) => out.flatMap((o) => (o.kind === "send" && o.message.type === "ping" ? [o.message] : []));
+    // At rest: nothing, however long.
+    for (let at = 1000; at <= 5 * t; at += 1000) expect(pings(r.tick(at))).toEqual([]);
+    // A push: the link is measured again with it (more than pingIntervalMs since it became a depth link, at 200).
+    r.addLocal(r.allocate([1n]), 5 * t);
+    const withPush = r.tick(5 * t + 10);
+    expect(withPush.some((o) => o.kind === "send" && o.message.type === "numbers")).toBe(true);
+    expect(pings(withPush)).toEqual([{ type: "ping", t: 5 * t + 10 }]);
+    // More pushes right after: no ping while one waits for its pong.
+    r.addLocal(r.allocate([2n]), 5 * t + 20);
+    expect(pings(r.tick(5 * t + 30))).toEqual([]);
+    // A pong that answers no ping is ignored; the right one is a round trip.
+    r.receive(1, { type: "pong", t: 3 }, 5 * t + 50);
+    expect(r.linkDepth(1)?.oneWayMs).toBe(100);
+    r.receive(1, { type: "pong", t: 5 * t + 10 }, 5 * t + 90);
+    expect(r.linkDepth(1)?.oneWayMs).toBe(40);
+    // Pushes since that ping: the next comes pingIntervalMs after it, not before.
+    expect(pings(r.tick(6 * t))).toEqual([]);
+    expect(r.nextTickAt()).toBeLessThanOrEqual(6 * t + 10);
+    expect(pings(r.tick(6 * t + 10))).toEqual([{ type: "ping", t: 6 * t + 10 }]);
+    r.receive(1, { type: "pong", t: 6 * t + 10 }, 6 * t + 200);
+    // Nothing pushed since: no more pings.
+    for (let at = 7 * t; at <= 12 * t; at += 1000) expect(pings(r.tick(at))).toEqual([]);
   });
 });

@@ -189,6 +189,8 @@ interface LinkState {
   delay: LinkDelay;
   pingT: number | undefined;
   lastPingAt: number;
+  /** When this side sent its hello: the other side's answer to it (its hello, or the upgrade) gives a round trip. */
+  greetedAt: number;
 }
 
 /** Values summed as plain numbers stay exact: |value| <= 2^40 and a running sum within 2^52 (the sum stays below 2^53). */
@@ -352,6 +354,7 @@ export class Replica {
       delay: new LinkDelay(),
       pingT: undefined,
       lastPingAt: -Infinity,
+      greetedAt: this.clock,
     });
     if (role === "acceptor") return [];
     this.shapeChanged = true;
@@ -404,7 +407,7 @@ export class Replica {
           if (this.dissemination === "tree" && offered.includes(TREE_EXTENSION)) {
             const depth = this.depth && offered.includes(DEPTH_EXTENSION);
             this.send(out, link, state, { type: "upgrade", extensions: depth ? [TREE_EXTENSION, DEPTH_EXTENSION] : [TREE_EXTENSION] });
-            this.becomeTree(link, state, depth, out);
+            this.becomeTree(state, depth);
           } else state.mode = "flood";
         }
         break;
@@ -412,7 +415,7 @@ export class Replica {
         // An acceptor that offered tree/1 (only those get an upgrade); anything else keeps the link flooding.
         if (!state.dialer && state.mode === "pending" && this.dissemination === "tree") {
           if (message.extensions.includes(TREE_EXTENSION)) {
-            this.becomeTree(link, state, this.depth && message.extensions.includes(DEPTH_EXTENSION), out);
+            this.becomeTree(state, this.depth && message.extensions.includes(DEPTH_EXTENSION));
           }
         }
         break;
@@ -623,12 +626,15 @@ export class Replica {
     return this.links.get(link)?.peer;
   }
 
-  private becomeTree(link: LinkId, state: LinkState, depth: boolean, out: Output[]): void {
+  private becomeTree(state: LinkState, depth: boolean): void {
     state.mode = "tree";
     state.treeSince = this.clock;
     state.depth = depth;
     this.shapeChanged = true;
-    if (depth) this.sendPing(out, link, state);
+    // The first round trip costs nothing: the dialer's hello was answered by the acceptor's at once, and the acceptor's
+    // by the upgrade. Pings measure it again only under load.
+    if (depth) state.delay.add(this.clock - state.greetedAt);
+    state.lastPingAt = this.clock;
     // What the link's other side is known to hold, or to be getting: its digest, and what crossed the link either way
     // while it flooded. Until the hellos settled it, a digest was answered with a push of everything it lacked; a
     // digest now is answered as a repair, which must not send that again (explore --runtime sim, seed 64511: 22.8 KB
@@ -640,6 +646,7 @@ export class Replica {
 
   private greet(link: LinkId): Output[] {
     const state = this.links.get(link)!;
+    state.greetedAt = this.clock;
     // The dialer's hello is plain sumnet/1; the acceptor's offers tree/1 (see UpgradeMessage).
     const hello: WireMessage =
       this.dissemination === "tree" && !state.dialer
