@@ -66,6 +66,52 @@ describe("NetworkModel", () => {
     expect(m.expectation("n2")).toMatchObject({ total: 7n, uncertain: [] });
   });
 
+  it("a number not seen behind a cut may still come when it heals, even from a neighbour paused since (explore seed 75054)", () => {
+    // A ring n1 - n2 - n3, n3 stopped; 951 added at n2, then n2 cannot send to n1, and n2 is paused. An expect sees n1
+    // without it. The cut held n2's push (link-relay.ts holds what is in flight), so when it heals n1 gets 951 although
+    // n2 is still paused: n1 may report it then, and need not.
+    const m = new NetworkModel(nodes(["n1", "n2", "n3"]), [
+      { from: "n2", to: "n1" },
+      { from: "n3", to: "n2" },
+      { from: "n1", to: "n3" },
+    ]);
+    m.apply({ kind: "stop", nodes: ["n3"], timeoutMs: 5000 });
+    m.inject("n2", [951n], 1);
+    m.apply({ kind: "cut-one-way", directions: [{ from: "n2", to: "n1" }] });
+    m.apply({ kind: "pause", nodes: ["n2"] });
+    const seen = m.expectation("n1");
+    expect(seen.uncertain.map((r) => r.value)).toEqual([951n]);
+    expect(accepts(seen, { total: 0n, count: 0 })).toBe(true);
+    m.confirm(seen, 0n, 0);
+    m.apply({ kind: "restore", links: [{ from: "n2", to: "n1" }] });
+    const healed = m.expectation("n1");
+    expect(accepts(healed, { total: 951n, count: 1 })).toBe(true);
+    expect(accepts(healed, { total: 0n, count: 0 })).toBe(true);
+    // Counted twice is still caught.
+    expect(accepts(healed, { total: 1902n, count: 2 })).toBe(false);
+  });
+
+  it("a number held by a cut arrives when it heals, though its sender lost it since and the receiver was paused (explore seed 74474)", () => {
+    // n1 - n2 and j1 joined at n2; j1 cannot send to n2, n2 is paused, 627 is added at j1, and j1 restarts without
+    // DATA_DIR (it forgets 627). j1's push of 627 was held by the cut; healed, it reaches n2, which passes it on when
+    // it resumes: 627 may be counted anywhere, and need not.
+    const m = lineModel(2);
+    m.apply({ kind: "join", node: { id: "j1", dataDir: false, numbers: [], env: {} }, links: [{ from: "j1", to: "n2" }] });
+    m.apply({ kind: "cut-one-way", directions: [{ from: "j1", to: "n2" }] });
+    m.apply({ kind: "pause", nodes: ["n2"] });
+    m.inject("j1", [627n], 3);
+    m.apply({ kind: "restart", nodes: ["j1"], hard: false, timeoutMs: 5000 });
+    m.apply({ kind: "restore", links: [{ from: "j1", to: "n2" }] });
+    m.apply({ kind: "resume", nodes: ["n2"] });
+    for (const id of ["n1", "n2", "j1"]) {
+      const e = m.expectation(id);
+      expect(e.uncertain.map((r) => r.value)).toEqual([627n]);
+      expect(accepts(e, { total: 627n, count: 1 })).toBe(true);
+      expect(accepts(e, { total: 0n, count: 0 })).toBe(true);
+      expect(accepts(e, { total: 1254n, count: 2 })).toBe(false);
+    }
+  });
+
   it("a POST sent before a partition and answered after it may have crossed (explore seed 3116)", () => {
     // Under load the answer can come after the harness cut the link, while the node took the number in and sent it on
     // before: the checker must accept the other side with or without it, and still want it at its own node.

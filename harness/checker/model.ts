@@ -15,7 +15,9 @@
  * subset is empty; it only matters for numbers injected right before a partition or kill. A kill or stop without
  * DATA_DIR loses a node's state (it relearns from its component and re-contributes its NUMBERS); with DATA_DIR the
  * node comes back knowing what it knew (the peer contract). A paused node is out of its component (it must not be
- * waited for) but may still receive what its running neighbours send it, and keep it across a stop.
+ * waited for) but may still receive what its running neighbours send it, and keep it across a stop. A cut link holds
+ * what was in flight on it and delivers it when it heals (link-relay.ts): what its sender may have known while the cut
+ * lasted may then reach the other side, even if the sender has since been paused or lost its state.
  */
 import { NetworkHistory, type NetworkChange } from "../network/history.js";
 import type { LinkSpec } from "../network/spec.js";
@@ -72,6 +74,11 @@ export class NetworkModel {
   /** Which nodes run and which links are cut: the one network history. */
   readonly history: NetworkHistory;
   private changeCount = 0;
+  /**
+   * What each cut direction (`from>to`) may hold: everything its sender may have known while the cut lasted. Sets
+   * may be shared with nodes' `possible`: replaced, never modified in place.
+   */
+  private readonly held = new Map<string, Set<number>>();
 
   constructor(nodes: readonly ModelNode[], links: readonly LinkSpec[]) {
     this.history = new NetworkHistory(nodes, links);
@@ -221,6 +228,15 @@ export class NetworkModel {
   /** Apply a change of membership or connectivity (the same changes the network history knows). */
   apply(change: NetworkChange, step?: number): void {
     this.spreadPossible();
+    // Before anyone loses state: what the senders of cut directions may know is on its way, held by the cut.
+    this.holdInFlight();
+    const reopened =
+      change.kind === "restore"
+        ? change.links.flatMap((l) => [
+            { from: l.from, to: l.to },
+            { from: l.to, to: l.from },
+          ]).filter((d) => this.history.isBlocked(d.from, d.to))
+        : [];
     // A paused node stopped gracefully (stop, restart, leave) is woken to see its SIGTERM: before it exits it reads
     // what waited in its sockets and sends what it holds, a batch flushed included. A kill gives it no such moment.
     if (change.kind === "stop" || change.kind === "leave" || (change.kind === "restart" && !change.hard)) {
@@ -229,6 +245,8 @@ export class NetworkModel {
     const before = new Map(this.history.nodes());
     this.history.apply(change);
     this.changeCount++;
+    if (change.kind === "cut" || change.kind === "cut-one-way") this.holdInFlight();
+    for (const d of reopened) this.deliverHeld(d.from, d.to);
     switch (change.kind) {
       case "kill":
       case "stop":
@@ -261,6 +279,30 @@ export class NetworkModel {
       default:
         return;
     }
+  }
+
+  /** Every cut direction holds what its sender may know now, besides what it held. */
+  private holdInFlight(): void {
+    for (const d of this.history.blockedDirections()) {
+      const sender = this.knowledge.get(d.from);
+      if (!sender) continue;
+      const key = `${d.from}>${d.to}`;
+      const held = this.held.get(key);
+      if (held === sender.possible) continue;
+      if (!held) this.held.set(key, sender.possible);
+      else if (![...sender.possible].every((x) => held.has(x))) this.held.set(key, new Set([...held, ...sender.possible]));
+    }
+  }
+
+  /** A cut direction healed: what it held reaches its receiver, if it runs or is paused (its connection is there). */
+  private deliverHeld(from: string, to: string): void {
+    const key = `${from}>${to}`;
+    const held = this.held.get(key);
+    this.held.delete(key);
+    const life = this.history.life(to);
+    if (!held || (life !== "running" && life !== "paused")) return;
+    const s = this.state(to);
+    if (held !== s.possible && ![...held].every((x) => s.possible.has(x))) this.addPossible(s, held);
   }
 
   /** What a paused node may know may reach its running neighbours (and, from them, their components) as it stops. */

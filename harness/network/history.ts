@@ -123,6 +123,18 @@ export class NetworkHistory {
     return [...this.linkStates.values()].filter((l) => l.blocked.size > 0).map((l) => l.spec);
   }
 
+  /** Every direction cut (both of a link cut both ways). */
+  blockedDirections(): LinkDirection[] {
+    const out: LinkDirection[] = [];
+    for (const l of this.linkStates.values()) {
+      for (const d of l.blocked) {
+        const [from, to] = d.split(">") as [string, string];
+        out.push({ from, to });
+      }
+    }
+    return out;
+  }
+
   /** Directions cut one way only (the other direction of the link works). */
   oneWayCuts(): LinkDirection[] {
     const out: LinkDirection[] = [];
