@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compose as composeTool } from "../docker/compose-cli.js";
+import { compose as composeTool, composeDown } from "../docker/compose-cli.js";
 import { dockerGate } from "../docker/docker-gate.js";
 import { launchChromium, SCREENSHOTS, skipBrowserTests, type Browser } from "./browser.js";
 
@@ -64,7 +64,7 @@ describe.skipIf(!gate.available || skipBrowserTests)("docker compose up: the das
 
   afterAll(async () => {
     await browser?.[Symbol.asyncDispose]();
-    if (started) await compose(["down", "-v", "-t", "2"], 120_000);
+    if (started) await composeDown(PROJECT, [], { cwd: ROOT, timeoutMs: 120_000 });
   }, 180_000);
 
   const totals = () => page.$$eval("#nodes [data-node]", (nodes) => nodes.map((n) => `${n.getAttribute("data-node")}=${n.getAttribute("data-total")}`).join(" "));

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runSumnet } from "../support/sumnet-cli.js";
-import { compose } from "./compose-cli.js";
+import { compose, composeDown } from "./compose-cli.js";
 import { dockerGate, eventually } from "./docker-gate.js";
 
 const gate = await dockerGate("sumnet compose and its driver");
@@ -63,7 +63,7 @@ describe.skipIf(!gate.available)("sumnet compose: the driver plays the scenario 
   }, 1_000_000);
 
   afterAll(async () => {
-    if (started) await compose(project, ["-f", file, "--project-directory", REPO_ROOT, "down", "-v", "-t", "2"], { cwd: REPO_ROOT, timeoutMs: 120_000 });
+    if (started) await composeDown(project, ["-f", file, "--project-directory", REPO_ROOT], { cwd: REPO_ROOT, timeoutMs: 120_000 });
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 180_000);
 
