@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dissemination [-- --quick] [--poll] [--load-only full|random|tree] [--slowest N] [--relays-in-process]`:
+ * `npm run bench:dissemination [-- --quick] [--poll] [--load-only full|random|tree] [--no-flood] [--slowest N] [--relays-in-process]`:
  * what dissemination costs, tree/1 against flooding (DISSEMINATION=flood), side by side in one run (BENCHMARKS.md).
  *
  * - Load: 25 reference peers on 127.0.0.1, every link through a LinkRelay delaying 100 ms each way; 100 numbers per
@@ -8,7 +8,8 @@
  *   and stable latency per number: from its acknowledgement until the last peer learned it, by the peers' own `learned`
  *   lines (LOG_LEVEL=debug; the acknowledgement is the posted peer's `learned from=local` line). `--poll` also polls every peer's GET /state digest every 20 ms, as the first rounds
  *   measured, and shows that figure beside it (it includes the polls' period and round trip, and their CPU).
- *   `--load-only` runs the load on one topology and nothing else; `--slowest N` prints the N slowest numbers with
+ *   `--load-only` runs the load on one topology and nothing else; `--no-flood` leaves out the flooding peers (they load
+ *   the machine for whatever runs next: old and new in turn compare better without them); `--slowest N` prints the N slowest numbers with
  *   when each peer learned them. The relays run in a worker thread of their own (bench/relay-worker.ts), out of reach
  *   of the main thread's pauses (its garbage collector stalls for hundreds of ms on a loaded machine); the longest
  *   stall of the main thread during the load is shown beside the latency. `--relays-in-process` runs them on the main
@@ -515,7 +516,7 @@ async function main(): Promise<void> {
   if (only >= 0 && !keys.includes(process.argv[only + 1] ?? "")) throw new Error(`--load-only takes one of ${keys.join(", ")}`);
   const loaded = only >= 0 ? [topologies[keys.indexOf(process.argv[only + 1]!)]!] : topologies;
   for (const [name, t] of loaded) {
-    for (const mode of ["tree", "flood"] as const) {
+    for (const mode of process.argv.includes("--no-flood") ? (["tree"] as const) : (["tree", "flood"] as const)) {
       const n = await startNetwork(t, mode);
       try {
         const r = await load(n, t).catch((err: Error) => {
@@ -542,7 +543,7 @@ async function main(): Promise<void> {
   console.log("| topology | peer | frames/number | stable latency p50 / p95 / max (ms) |");
   console.log("| --- | --- | --- | --- |");
   for (const [name, t] of topologies) {
-    for (const mode of ["tree", "flood"] as const) {
+    for (const mode of process.argv.includes("--no-flood") ? (["tree"] as const) : (["tree", "flood"] as const)) {
       const r = memoryLoad(t, mode, { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS });
       console.log(
         `| ${name} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} |`,
@@ -560,7 +561,7 @@ async function main(): Promise<void> {
   }
   console.log("\nin memory, random graph of degree 4, one number per node, links 100-110 ms (node --max-old-space-size=4096):");
   for (const nodes of quick ? [1000] : [1000, 10_000]) {
-    for (const mode of ["tree", "flood"] as const) {
+    for (const mode of process.argv.includes("--no-flood") ? (["tree"] as const) : (["tree", "flood"] as const)) {
       console.log(`- ${f(nodes)} nodes, ${mode}: ${await inMemory(nodes, mode)}`);
     }
   }

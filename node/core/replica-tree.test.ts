@@ -155,6 +155,45 @@ describe("tree/1 replicas in a timed simulated network", () => {
     expect(rest.length).toBeLessThanOrEqual(links * (30_000 / 5000 + 1));
   });
 
+  it("paces its announcements across lazy links: under steady load a full mesh never announces in bursts", () => {
+    const n = 25;
+    const rnd = seeded(11);
+    const net = new TimedNet(n, () => 100);
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) net.connect(a, b);
+    net.run(1000);
+    net.inject(0, [1n]);
+    net.run(3000);
+    // 100 numbers a second for 12 s at random peers, as bench:dissemination's load.
+    const start = net.now;
+    for (let i = 0; i < 1200; i++) {
+      net.inject(Math.floor(rnd() * n), [BigInt(i + 2)]);
+      net.run(start + (i + 1) * 10);
+    }
+    const end = net.now;
+    net.run(end + 8000);
+    for (const r of net.replicas) expect(r.count).toBe(1201);
+    const gap = DEFAULT_TIMING.ihaveBatchMs / DEFAULT_TIMING.announceFanout;
+    const ihaves = net.sent.filter((s) => s.msg.type === "ihave" && s.at >= start && s.at <= end);
+    // The star's 24 leaves each have 23 lazy links, all of which heard of every number.
+    expect(ihaves.length).toBeGreaterThan((24 * (end - start)) / gap / 2);
+    // Each replica: one announcement per `gap` at most.
+    const last = new Map<number, number>();
+    for (const s of ihaves) {
+      const prev = last.get(s.from);
+      if (prev !== undefined) expect(s.at - prev).toBeGreaterThanOrEqual(gap);
+      last.set(s.from, s.at);
+    }
+    // The network: within any 300 ms, at most what 25 paced replicas send (the lazy links that a load begins on
+    // together used to announce together ever after: about 550 within 300 ms, every 4.6 s).
+    const times = ihaves.map((s) => s.at).sort((a, b) => a - b);
+    let most = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 300) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    expect(most).toBeLessThanOrEqual(n * Math.ceil(300 / gap));
+  });
+
   it("a deep tree under load from every peer is not torn by grafts (a slow push is not a cut tree)", () => {
     // The bench's random graph of degree 3 (harness/topology random(25, 3, 3)); its first writer, node 16, shapes a tree
     // whose paths between far leaves run up to 8 hops, while an announcement takes the graph's shorter way round, so a

@@ -25,8 +25,8 @@ export class TimedNet {
   private readonly heap: Event[] = [];
   /** The tick time each replica has in the heap (a stale heap entry is skipped). */
   private readonly tickAt: number[] = [];
-  /** Every message sent, unless `record` is false (a large simulation counts them instead). */
-  readonly sent: { link: LinkId; msg: WireMessage }[] = [];
+  /** Every message sent (by which replica, when), unless `record` is false (a large simulation counts them instead). */
+  readonly sent: { link: LinkId; msg: WireMessage; from: number; at: number }[] = [];
   messages = 0;
   record = true;
   /** Called for every number a replica learns (from a link or written locally), at the virtual time it learns it. */
@@ -121,7 +121,7 @@ export class TimedNet {
       this.lastAt.set(o.link, at);
       this.push({ at, order: this.order++, kind: "deliver", link: o.link, msg: o.message });
       this.messages++;
-      if (this.record) this.sent.push({ link: o.link, msg: o.message });
+      if (this.record) this.sent.push({ link: o.link, msg: o.message, from: i, at: this.now });
     }
     this.scheduleTick(i);
   }
