@@ -665,12 +665,17 @@ export class Replica {
     ];
   }
 
-  /** A quiet link gets a summary every `summaryIdleMs`; a busy one still every `BUSY_SUMMARY_FACTOR` times that. */
+  /**
+   * A quiet link gets a summary every `summaryIdleMs`; a busy one still every `BUSY_SUMMARY_FACTOR` times that. A link
+   * with an announcement waiting for its turn (`announceNext`) is not quiet: under a load that began after a quiet
+   * spell, the lazy links late in the first round of announcements would otherwise exchange summaries, which differ
+   * under load, and then whole digests.
+   */
   private summaryDueAt(state: LinkState): number {
     // The acceptor waits longer, so on a quiet link the dialer's summary comes first and resets the acceptor's wait:
     // one summary per quiet period, not two crossing.
     const idle = this.timing.summaryIdleMs * (state.dialer ? 1 : 1.5);
-    return Math.min(state.lastTrafficAt + idle, state.lastSummaryAt + idle * BUSY_SUMMARY_FACTOR);
+    return Math.min(state.ihave.size ? Infinity : state.lastTrafficAt + idle, state.lastSummaryAt + idle * BUSY_SUMMARY_FACTOR);
   }
 
   private sendSummary(out: Output[], link: LinkId, state: LinkState): void {
