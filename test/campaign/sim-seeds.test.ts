@@ -1,0 +1,33 @@
+/**
+ * Seeds that the simulator's campaigns (`sumnet explore --runtime sim --nemesis-under-load`) found failing, replayed on
+ * the simulator on every change: each generated scenario must pass, at a cost per number of its kind.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateScenario } from "../../harness/campaign/generate.js";
+import { runScenario } from "../../harness/runner/run-scenario.js";
+import { SimRuntime } from "../../harness/runtime/sim/sim-runtime.js";
+
+let results: string;
+beforeAll(async () => {
+  results = await mkdtemp(path.join(os.tmpdir(), "sumnet-sim-seeds-"));
+});
+afterAll(async () => {
+  await rm(results, { recursive: true, force: true });
+});
+
+describe("seeds the simulator's campaigns found", () => {
+  it("93998: depths that chase each other round a cycle of eager links are paced, not sent as fast as they change", { timeout: 120_000 }, async () => {
+    // A full mesh of 6 under four nemeses and three loads: with the links' few ms, depth/1's `depth` messages went round
+    // a cycle of eager links (16, 18, 21, 16, ...), 3.6 million within 5 ms of virtual time, until the simulator ran out
+    // of memory (the code before 2026-12-06 20:40 UTC does that here, and takes the test's worker down with it).
+    const scenario = generateScenario(93998, { nemesisUnderLoad: true });
+    const r = await runScenario(scenario, { runtime: new SimRuntime(), resultsDir: path.join(results, "93998"), seed: 93998 });
+    expect(r.status, r.failure).toBe("passed");
+    expect(r.efficiency?.numbers).toBeGreaterThan(600);
+    // 4.2 frames per number when the depths are paced.
+    expect(r.efficiency?.framesPerNumber).toBeLessThan(20);
+  });
+});
