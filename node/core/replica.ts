@@ -822,7 +822,10 @@ export class Replica {
     // `null` key, which changes nothing for the others) is told.
     const tell = depthsToTell<LinkState | null>([...branches, { key: null, hops: 0 }], MAX_DEPTH_HOPS);
     for (const [link, s] of this.links) {
-      if (s.mode !== "tree" || !s.depth || !s.active) continue;
+      if (s.mode !== "tree" || !s.depth || !s.active) {
+        s.depthPending = false;
+        continue;
+      }
       const hops = (tell.has(s) ? tell.get(s) : tell.get(null)) ?? null;
       s.depthPending = false;
       if (hops === s.toldBehind) continue;
