@@ -39,6 +39,8 @@ import { memoryLoad } from "./dissemination-memory.js";
 const quick = process.argv.includes("--quick");
 const poll = process.argv.includes("--poll");
 const relaysInWorker = !process.argv.includes("--relays-in-process");
+/** The peers each part compares: tree/1 and flooding, or tree/1 alone with `--no-flood`. */
+const MODES: readonly Dissemination[] = process.argv.includes("--no-flood") ? ["tree"] : ["tree", "flood"];
 const slowestAt = process.argv.indexOf("--slowest");
 const slowest = slowestAt >= 0 ? Number(process.argv[slowestAt + 1]) : 0;
 const LOAD_SECONDS = quick ? 5 : 20;
@@ -516,7 +518,7 @@ async function main(): Promise<void> {
   if (only >= 0 && !keys.includes(process.argv[only + 1] ?? "")) throw new Error(`--load-only takes one of ${keys.join(", ")}`);
   const loaded = only >= 0 ? [topologies[keys.indexOf(process.argv[only + 1]!)]!] : topologies;
   for (const [name, t] of loaded) {
-    for (const mode of process.argv.includes("--no-flood") ? (["tree"] as const) : (["tree", "flood"] as const)) {
+    for (const mode of MODES) {
       const n = await startNetwork(t, mode);
       try {
         const r = await load(n, t).catch((err: Error) => {
@@ -543,7 +545,7 @@ async function main(): Promise<void> {
   console.log("| topology | peer | frames/number | stable latency p50 / p95 / max (ms) |");
   console.log("| --- | --- | --- | --- |");
   for (const [name, t] of topologies) {
-    for (const mode of process.argv.includes("--no-flood") ? (["tree"] as const) : (["tree", "flood"] as const)) {
+    for (const mode of MODES) {
       const r = memoryLoad(t, mode, { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS });
       console.log(
         `| ${name} | ${mode} | ${f(r.framesPerNumber, 1)} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.max)}${r.unstable ? ` (${r.unstable} never stable)` : ""} |`,
@@ -561,7 +563,7 @@ async function main(): Promise<void> {
   }
   console.log("\nin memory, random graph of degree 4, one number per node, links 100-110 ms (node --max-old-space-size=4096):");
   for (const nodes of quick ? [1000] : [1000, 10_000]) {
-    for (const mode of process.argv.includes("--no-flood") ? (["tree"] as const) : (["tree", "flood"] as const)) {
+    for (const mode of MODES) {
       console.log(`- ${f(nodes)} nodes, ${mode}: ${await inMemory(nodes, mode)}`);
     }
   }
