@@ -197,6 +197,51 @@ describe("tree/1 replicas in a timed simulated network", () => {
     expect(sync.map((s) => `${s.msg.type} at +${s.at - start} ms`)).toEqual([]);
   });
 
+  it("announces on a lazy link at most once a second under load, and a number behind a cut eager link still arrives", () => {
+    // A ring of 8 with two chords: after the first number shapes the tree, a few lazy links, one or two per peer.
+    const n = 8;
+    const rnd = seeded(5);
+    const net = new TimedNet(n, () => 100);
+    for (let a = 0; a < n; a++) net.connect(a, (a + 1) % n);
+    net.connect(0, 4);
+    net.connect(2, 6);
+    net.run(1000);
+    net.inject(0, [1n]);
+    net.run(3000);
+    // 100 numbers a second for 6 s at random peers.
+    const start = net.now;
+    for (let i = 0; i < 600; i++) {
+      net.inject(Math.floor(rnd() * n), [BigInt(i + 2)]);
+      net.run(start + (i + 1) * 10);
+    }
+    const end = net.now;
+    net.run(end + 5000);
+    for (const r of net.replicas) expect(r.count).toBe(601);
+    const ihaves = net.sent.filter((s) => s.msg.type === "ihave" && s.at >= start && s.at <= end);
+    expect(ihaves.length).toBeGreaterThan(0);
+    const last = new Map<string, number>();
+    for (const s of ihaves) {
+      const prev = last.get(s.link);
+      // (Each replica still paces its announcements across its lazy links, as above.)
+      // (A peer with one lazy link announced on it every ihaveBatchMs, 200 ms, before ihaveGapMs.)
+      if (prev !== undefined) expect(s.at - prev).toBeGreaterThanOrEqual(1000);
+      last.set(s.link, s.at);
+    }
+    // Under the same load, cut one eager link (the graph stays connected): what is added meanwhile still reaches
+    // everyone, by announcements and grafts.
+    const eager = [1, 3, 6].find((b) => net.replicas[2]!.linkMode(net.linkFrom(2, b)!)?.eager);
+    expect(eager).toBeDefined();
+    net.cut(2, eager!);
+    net.cut(eager!, 2);
+    const again = net.now;
+    for (let i = 0; i < 200; i++) {
+      net.inject(Math.floor(rnd() * n), [BigInt(i + 602)]);
+      net.run(again + (i + 1) * 10);
+    }
+    net.run(net.now + 10_000);
+    for (const r of net.replicas) expect(r.count).toBe(801);
+  });
+
   it("a deep tree under load from every peer is not torn by grafts (a slow push is not a cut tree)", () => {
     // The bench's random graph of degree 3 (harness/topology random(25, 3, 3)); its first writer, node 16, shapes a tree
     // whose paths between far leaves run up to 8 hops, while an announcement takes the graph's shorter way round, so a
