@@ -10,7 +10,7 @@
  *   measured, and shows that figure beside it (it includes the polls' period and round trip, and their CPU).
  *   `--load-only` runs the load on one topology and nothing else; `--no-flood` leaves out the flooding peers (they load
  *   the machine for whatever runs next: old and new in turn compare better without them); `--slowest N` prints the N slowest numbers with
- *   when each peer learned them. The relays run in a worker thread of their own (bench/relay-worker.ts), out of reach
+ *   when each peer learned them, and when the load began (epoch seconds, to line up samples taken beside the bench). The relays run in a worker thread of their own (bench/relay-worker.ts), out of reach
  *   of the main thread's pauses (its garbage collector stalls for hundreds of ms on a loaded machine); the longest
  *   stall of the main thread during the load is shown beside the latency. `--relays-in-process` runs them on the main
  *   thread, as the rounds before 2026-12-06 03:30 did (a stall there delays every link at once).
@@ -299,6 +299,7 @@ async function load(n: Network, t: Topology) {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const started = performance.now();
+  if (slowest > 0) console.error(`load started at ${new Date(performance.timeOrigin + started).toISOString()} (${((performance.timeOrigin + started) / 1000).toFixed(3)})`);
   const posts: Promise<void>[] = [];
   const unanswered = new Map<string, number>();
   const total = LOAD_SECONDS * RATE;
