@@ -27,7 +27,15 @@ function quantile(sorted: number[], q: number): number {
 export function memoryLoad(
   t: Topology,
   mode: Dissemination,
-  opts: { seconds?: number; rate?: number; delayMs?: number; timing?: Partial<ReplicaTiming>; depth?: boolean } = {},
+  opts: {
+    seconds?: number;
+    rate?: number;
+    delayMs?: number;
+    timing?: Partial<ReplicaTiming>;
+    depth?: boolean;
+    /** The node that writes the first number, which shapes the tree (default the first node). */
+    first?: number;
+  } = {},
 ): MemoryLoadResult {
   const { seconds = 5, rate = 100, delayMs = 100, depth = true } = opts;
   const rnd = seededRandom(9);
@@ -37,7 +45,7 @@ export function memoryLoad(
   for (const l of t.links) net.connect(index.get(l.from)!, index.get(l.to)!);
   net.run(1000);
   // A first number shapes the tree, as in the benchmark with processes.
-  net.inject(0, [1n]);
+  net.inject(opts.first ?? 0, [1n]);
   net.run(3000);
   const pending = new Map<string, { at: number; count: number; stable?: number }>();
   net.onLearned = (_replica, numbers, at) => {

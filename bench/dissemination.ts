@@ -18,6 +18,7 @@
  * - In memory: the replica core driven directly (node/core/timed-net.ts), random graph of degree 4, one number per
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
  *
+ * `--memory-roots` runs the random graph's load in memory once per first writer (the tree it shapes; see memoryRoots).
  * `--memory-load` runs only the load above in memory (virtual time, seconds of wall time): tree/1 with depth/1 (the
  * reference peer), tree/1 alone (peers that do not take depth/1), tree/1 alone with the batching before 2026-12-06
  * 12:50 UTC (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
@@ -32,7 +33,7 @@ import { full, random, tree, type Topology } from "../harness/topology/generator
 import { seededRandom } from "../harness/base/seeded-random.js";
 import { PeerProcesses } from "../test/support/peer-processes.js";
 import { encodeDialerHandshake, encodeFrame } from "../node/wire/frames.js";
-import type { Dissemination, ReplicaTiming } from "../node/core/replica.js";
+import { DEFAULT_TIMING, type Dissemination, type ReplicaTiming } from "../node/core/replica.js";
 import { TimedNet } from "../node/core/timed-net.js";
 import { memoryLoad } from "./dissemination-memory.js";
 
@@ -493,8 +494,32 @@ function memoryLoadOnly(): void {
   }
 }
 
+/**
+ * `--memory-roots`: how much the tree that the first number shapes matters on the random graph. The load in memory
+ * once per first writer (each peer in turn), with the gathering bound of the reference peer and a lower one, beside
+ * the writer's eccentricity (hops to its farthest peer): the floor is each number's eccentricity x 100 ms.
+ */
+function memoryRoots(): void {
+  const t = random(25, 3, 3);
+  const ecc = eccentricities(t);
+  const f = (x: number, d = 0) => x.toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d });
+  console.log(`# bench:dissemination --memory-roots  ${new Date().toISOString()}  node ${process.version}`);
+  console.log(`in memory: random graph of degree 3, 25 peers, ${DELAY_MS} ms per link, ${RATE} numbers/s for ${LOAD_SECONDS} s at random peers`);
+  const bounds = [DEFAULT_TIMING.treeBatchMs, 60];
+  console.log(`| first writer | its eccentricity | ${bounds.map((b) => `bound ${b} ms: frames/number, p50 / p95 (ms)`).join(" | ")} |`);
+  console.log(`| --- | --- | ${bounds.map(() => "---").join(" | ")} |`);
+  t.nodes.forEach((id, first) => {
+    const cells = bounds.map((treeBatchMs) => {
+      const r = memoryLoad(t, "tree", { seconds: LOAD_SECONDS, rate: RATE, delayMs: DELAY_MS, timing: { treeBatchMs }, first });
+      return `${f(r.framesPerNumber, 2)}, ${f(r.p50)} / ${f(r.p95)}${r.unstable ? ` (${r.unstable} never stable)` : ""}`;
+    });
+    console.log(`| ${id} | ${ecc.get(id)} | ${cells.join(" | ")} |`);
+  });
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--memory-load")) return memoryLoadOnly();
+  if (process.argv.includes("--memory-roots")) return memoryRoots();
   const at = process.argv.indexOf("--in-memory");
   if (at >= 0) {
     inMemoryRun(Number(process.argv[at + 1]), process.argv[at + 2] as Dissemination);
