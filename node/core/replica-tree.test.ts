@@ -219,11 +219,10 @@ describe("tree/1 replicas in a timed simulated network", () => {
     for (const r of net.replicas) expect(r.count).toBe(601);
     const ihaves = net.sent.filter((s) => s.msg.type === "ihave" && s.at >= start && s.at <= end);
     expect(ihaves.length).toBeGreaterThan(0);
-    const last = new Map<string, number>();
+    const last = new Map<number, number>();
     for (const s of ihaves) {
       const prev = last.get(s.link);
-      // (Each replica still paces its announcements across its lazy links, as above.)
-      // (A peer with one lazy link announced on it every ihaveBatchMs, 200 ms, before ihaveGapMs.)
+      // A peer with one lazy link announced on it every ihaveBatchMs (200 ms) before ihaveGapMs.
       if (prev !== undefined) expect(s.at - prev).toBeGreaterThanOrEqual(1000);
       last.set(s.link, s.at);
     }
