@@ -91,6 +91,40 @@ describe("NetworkModel", () => {
     expect(accepts(healed, { total: 1902n, count: 2 })).toBe(false);
   });
 
+  it("what a node sent as it left may arrive after an expect saw its neighbour without it (explore seed 113397)", () => {
+    // n3 - n2, links slow and lossy: 110 is added at n3 and n3 leaves. Its push of 110 is on the wire; an expect sees
+    // n2 at 0 (accepted: 110 is uncertain there), and then the push arrives: n2 may report 110 at the next expect.
+    // (A line n1 - n2 - n3: the expect sees both n1 and n2 at 0; n1 is not n3's neighbour, but 110 may reach it
+    // through n2.)
+    for (const kind of ["leave", "stop", "kill", "pause"] as const) {
+      const m = lineModel(3);
+      m.inject("n3", [110n], 0);
+      m.apply(kind === "stop" ? { kind, nodes: ["n3"], timeoutMs: 5000 } : { kind, nodes: ["n3"] });
+      const seen = m.expectations(["n1", "n2"]);
+      for (const e of seen.values()) {
+        expect(e.uncertain.map((r) => r.value)).toEqual([110n]);
+        m.confirm(e, 0n, 0);
+      }
+      for (const [id, next] of m.expectations(["n1", "n2"])) {
+        expect(accepts(next, { total: 110n, count: 1 }), `${kind}, ${id}`).toBe(true);
+        expect(accepts(next, { total: 0n, count: 0 }), `${kind}, ${id}`).toBe(true);
+        expect(accepts(next, { total: 220n, count: 2 }), `${kind}, ${id}`).toBe(false);
+      }
+    }
+    // A number that was nowhere near the node that left is still held to what the expect saw: n1 alone, cut from n2
+    // before 7 was added at n2; an expect saw n1 without it, and n3 leaving changes nothing for n1.
+    const m = lineModel(3);
+    m.apply({ kind: "cut", links: [{ from: "n1", to: "n2" }] });
+    m.inject("n2", [7n], 1);
+    m.apply({ kind: "restore", links: [{ from: "n1", to: "n2" }] });
+    m.apply({ kind: "cut", links: [{ from: "n1", to: "n2" }] });
+    m.apply({ kind: "leave", nodes: ["n3"] });
+    const alone = m.expectation("n1");
+    expect(alone.uncertain.map((r) => r.value)).toEqual([7n]);
+    m.confirm(alone, 0n, 0);
+    expect(accepts(m.expectation("n1"), { total: 7n, count: 1 })).toBe(false);
+  });
+
   it("a number held by a cut arrives when it heals, though its sender lost it since and the receiver was paused (explore seed 74474)", () => {
     // n1 - n2 and j1 joined at n2; j1 cannot send to n2, n2 is paused, 627 is added at j1, and j1 restarts without
     // DATA_DIR (it forgets 627). j1's push of 627 was held by the cut; healed, it reaches n2, which passes it on when

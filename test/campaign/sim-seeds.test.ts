@@ -30,4 +30,12 @@ describe("seeds the simulator's campaigns found", () => {
     // 4.2 frames per number when the depths are paced.
     expect(r.efficiency?.framesPerNumber).toBeLessThan(20);
   });
+
+  it("113397: what a node sent as it left, late on a slow and lossy link, may still be counted after an expect", { timeout: 120_000 }, async () => {
+    // A ring of 7 under load and nemeses; shrunk: n3 adds 110, links get 88 ms of delay and 8% loss, n3 leaves, and an
+    // expect sees n2 at 0; n3's push then arrives, and the checker (before 2026-12-06 23:40 UTC) held n2 to 0 ever after.
+    const scenario = generateScenario(113397, { nemesisUnderLoad: true });
+    const r = await runScenario(scenario, { runtime: new SimRuntime(), resultsDir: path.join(results, "113397"), seed: 113397 });
+    expect(r.status, r.failure).toBe("passed");
+  });
 });
