@@ -934,8 +934,8 @@ export class Replica {
 
   /**
    * Adaptive batching of announcements, as for pushes: at once after a quiet spell, else within `ihaveBatchMs` x (lazy
-   * links / `announceFanout`), and at least `ihaveGapMs`, of the link's last. And paced across links: one announcement per `ihaveBatchMs` /
-   * `announceFanout` from this replica. Without the pace, the lazy links that a load began on together announced
+   * links / `announceFanout`), and at least `ihaveGapMs`, of the link's last. And paced across links: one announcement
+   * per `ihaveBatchMs` / `announceFanout` from this replica. Without the pace, the lazy links that a load began on together announced
    * together at every period ever after: on the full mesh of 25, all 552 of them within 300 ms every 4.6 s, and the
    * numbers added then took up to 780 ms to reach every peer instead of 350 (bench:dissemination --slowest).
    */
