@@ -99,7 +99,7 @@ describe("NetworkModel", () => {
     for (const kind of ["leave", "stop", "kill", "pause"] as const) {
       const m = lineModel(3);
       m.inject("n3", [110n], 0);
-      m.apply(kind === "stop" ? { kind, nodes: ["n3"], timeoutMs: 5000 } : { kind, nodes: ["n3"] });
+      m.apply(kind === "stop" || kind === "leave" ? { kind, nodes: ["n3"], timeoutMs: 5000 } : { kind, nodes: ["n3"] });
       const seen = m.expectations(["n1", "n2"]);
       for (const e of seen.values()) {
         expect(e.uncertain.map((r) => r.value)).toEqual([110n]);
@@ -118,7 +118,7 @@ describe("NetworkModel", () => {
     m.inject("n2", [7n], 1);
     m.apply({ kind: "restore", links: [{ from: "n1", to: "n2" }] });
     m.apply({ kind: "cut", links: [{ from: "n1", to: "n2" }] });
-    m.apply({ kind: "leave", nodes: ["n3"] });
+    m.apply({ kind: "leave", nodes: ["n3"], timeoutMs: 5000 });
     const alone = m.expectation("n1");
     expect(alone.uncertain.map((r) => r.value)).toEqual([7n]);
     m.confirm(alone, 0n, 0);
