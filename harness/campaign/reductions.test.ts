@@ -138,6 +138,22 @@ describe("reductions", () => {
     expect(withLoadAt(s, "n4")!.steps.map((x) => (x as { load?: { at?: unknown } }).load?.at)).toEqual(["n4", ["n1", "n3"], "n2", undefined]);
   });
 
+  it("withLoadAt does not aim a load at a node before it joins (explore seed 116565: the candidate did not plan)", () => {
+    const s = validateScenario({
+      name: "join",
+      topology: { type: "line", nodes: 2 },
+      steps: [
+        { load: { rate: 50, duration: "2s" } },
+        { join: { node: "j1", links: ["n2"] } },
+        { load: { rate: 50, duration: "2s" } },
+        { expect: {} },
+      ],
+    });
+    const aimed = withLoadAt(s, "j1")!;
+    expect(aimed.steps.map((x) => (x as { load?: { at?: unknown } }).load?.at)).toEqual([undefined, undefined, "j1", undefined]);
+    expect(() => planScenario(aimed)).not.toThrow();
+  });
+
   it("withCompressedLoads sends each load's POSTs in half the time, down to 200 ms", () => {
     const s = validateScenario({
       name: "loads",

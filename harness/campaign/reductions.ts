@@ -271,8 +271,13 @@ export function withShortExpects(scenario: Scenario, ms: number): Scenario | und
  */
 export function withLoadAt(scenario: Scenario, id: string): Scenario | undefined {
   let changed = false;
-  const steps = (clone(scenario.steps) as StepObject[]).map((step) => {
-    if (actionOf(step) !== "load") return step;
+  // A node that joins later is not there for the loads before its join (explore seed 116565 aimed a load at j1 before
+  // j1 joined, and the plan of that candidate threw).
+  const joinedAt = (scenario.steps as StepObject[]).findIndex(
+    (step) => actionOf(step) === "join" && (step.join as { node?: unknown } | undefined)?.node === id,
+  );
+  const steps = (clone(scenario.steps) as StepObject[]).map((step, index) => {
+    if (actionOf(step) !== "load" || index < joinedAt) return step;
     const load = step.load as Record<string, unknown>;
     const at = load.at;
     const could = at === undefined || at === "random" || at === id || (Array.isArray(at) && at.includes(id));

@@ -18,7 +18,7 @@ import { runPlan } from "../runner/run-scenario.js";
 import type { ScenarioResult } from "../runner/result.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { validateScenario } from "../scenario/load.js";
-import { planScenario } from "../scenario/plan.js";
+import { PlanError, planScenario, type ScenarioPlan } from "../scenario/plan.js";
 import type { Scenario } from "../scenario/schema.js";
 import { ddmin } from "./ddmin.js";
 import { failsSameWay, failureSignature, type FailureSignature } from "./failure-signature.js";
@@ -101,6 +101,16 @@ export class NotShrinkable extends Error {
   override readonly name = "NotShrinkable";
 }
 
+/** `materialize`, or undefined for a scenario that does not plan (a candidate, not the run's own scenario). */
+function materializeIfPlanned(scenario: Scenario): Scenario | undefined {
+  try {
+    return materialize(scenario);
+  } catch (err) {
+    if (err instanceof PlanError) return undefined;
+    throw err;
+  }
+}
+
 export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Promise<ShrinkOutcome> {
   const signature = failureSignature(run.result);
   if (!signature) {
@@ -133,7 +143,15 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       tried.set(key, false);
       return false;
     }
-    const plan = planScenario(scenario);
+    let plan: ScenarioPlan;
+    try {
+      plan = planScenario(scenario);
+    } catch (err) {
+      // A candidate that names a node where it is not (say, before it joins) is not a scenario: it does not fail.
+      if (!(err instanceof PlanError)) throw err;
+      tried.set(key, false);
+      return false;
+    }
     const nodes = new Set(nodesOfPlan(plan));
     for (let i = 0; i < attempts; i++) {
       if (stop()) return false; // not remembered: it was not tried
@@ -182,8 +200,8 @@ export async function shrinkFailure(run: FailedRun, options: ShrinkOptions): Pro
       const target = signature.nodes[0] as string;
       const focused = withLoadAt(upTo, target);
       const tries: [Scenario | undefined, string][] = [
-        [focused && materialize(focused), `its load aimed at ${target}`],
-        [materialize(upTo), "everything drawn up front"],
+        [focused && materializeIfPlanned(focused), `its load aimed at ${target}`],
+        [materializeIfPlanned(upTo), "everything drawn up front"],
         [upTo, "as it was (it cannot be edited)"],
       ];
       for (const [candidate, how] of tries) {
