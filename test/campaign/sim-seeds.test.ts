@@ -38,4 +38,13 @@ describe("seeds the simulator's campaigns found", () => {
     const r = await runScenario(scenario, { runtime: new SimRuntime(), resultsDir: path.join(results, "113397"), seed: 113397 });
     expect(r.status, r.failure).toBe("passed");
   });
+
+  it("116565: a load's POST answered by a node that is joining counts as the joined node's", { timeout: 120_000 }, async () => {
+    // j1 joins under a load; the load sent it POSTs as soon as the network ran it, before the model knew j1, and the
+    // model took the three numbers j1 acknowledged then for numbers of a node that does not exist: j1 "held numbers that
+    // cannot be in its part of the network" (the runner before 2026-12-07 01:05 UTC).
+    const scenario = generateScenario(116565, { nemesisUnderLoad: true });
+    const r = await runScenario(scenario, { runtime: new SimRuntime(), resultsDir: path.join(results, "116565"), seed: 116565 });
+    expect(r.status, r.failure).toBe("passed");
+  });
 });
