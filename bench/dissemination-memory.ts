@@ -18,6 +18,32 @@ export interface MemoryLoadResult {
   max: number;
   /** Frames of each type, per number. */
   byType: Record<string, number>;
+  /** Median of the numbers' floors: each number's writer's eccentricity (hops to its farthest node) x the delay. */
+  floorP50: number;
+}
+
+/** Hops from every node to its farthest node (the latency floor of a number injected there is that times the delay). */
+export function eccentricities(t: Topology): Map<string, number> {
+  const adj = new Map<string, string[]>(t.nodes.map((n) => [n, []]));
+  for (const l of t.links) {
+    adj.get(l.from)!.push(l.to);
+    adj.get(l.to)!.push(l.from);
+  }
+  const out = new Map<string, number>();
+  for (const s of t.nodes) {
+    const dist = new Map([[s, 0]]);
+    const q = [s];
+    for (let i = 0; i < q.length; i++) {
+      for (const m of adj.get(q[i]!)!) {
+        if (!dist.has(m)) {
+          dist.set(m, dist.get(q[i]!)! + 1);
+          q.push(m);
+        }
+      }
+    }
+    out.set(s, Math.max(...dist.values()));
+  }
+  return out;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -48,6 +74,8 @@ export function memoryLoad(
   net.inject(opts.first ?? 0, [1n]);
   net.run(3000);
   const pending = new Map<string, { at: number; count: number; stable?: number }>();
+  const ecc = eccentricities(t);
+  const floors: number[] = [];
   net.onLearned = (_replica, numbers, at) => {
     for (const x of numbers) {
       const p = pending.get(`${x.origin}:${x.seq}`);
@@ -60,6 +88,7 @@ export function memoryLoad(
   for (let i = 0; i < total; i++) {
     net.run(start + (i * 1000) / rate);
     const at = rnd.int(0, n - 1);
+    floors.push(ecc.get(t.nodes[at]!)! * delayMs);
     const replica = net.replicas[at]!;
     const [record] = replica.allocate([BigInt(i + 2)]);
     pending.set(`${record!.origin}:${record!.seq}`, { at: net.now, count: 0 });
@@ -79,5 +108,6 @@ export function memoryLoad(
     p95: quantile(lat, 0.95),
     max: lat[lat.length - 1] ?? NaN,
     byType,
+    floorP50: quantile(floors.sort((a, b) => a - b), 0.5),
   };
 }

@@ -19,6 +19,7 @@
  *   node, at 1,000 and 10,000 nodes: virtual time to converge, messages, wall time, peak memory.
  *
  * `--memory-roots` runs the random graph's load in memory once per first writer (the tree it shapes; see memoryRoots).
+ * `--memory-frontier` runs it for gathering bounds from 1 to 80 ms, from the bench's first writer and the best one.
  * `--memory-load` runs only the load above in memory (virtual time, seconds of wall time): tree/1 with depth/1 (the
  * reference peer), tree/1 alone (peers that do not take depth/1), tree/1 alone with the batching before 2026-12-06
  * 12:50 UTC (PREVIOUS_TREE_TIMING), and flooding, side by side, with frames by type.
@@ -35,7 +36,7 @@ import { PeerProcesses } from "../test/support/peer-processes.js";
 import { encodeDialerHandshake, encodeFrame } from "../node/wire/frames.js";
 import { DEFAULT_TIMING, type Dissemination, type ReplicaTiming } from "../node/core/replica.js";
 import { TimedNet } from "../node/core/timed-net.js";
-import { memoryLoad } from "./dissemination-memory.js";
+import { eccentricities, memoryLoad } from "./dissemination-memory.js";
 
 const quick = process.argv.includes("--quick");
 const poll = process.argv.includes("--poll");
@@ -66,29 +67,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** Hops from every node to its farthest node (the latency floor of a number injected there is that times the delay). */
-function eccentricities(t: Topology): Map<string, number> {
-  const adj = new Map<string, string[]>(t.nodes.map((n) => [n, []]));
-  for (const l of t.links) {
-    adj.get(l.from)!.push(l.to);
-    adj.get(l.to)!.push(l.from);
-  }
-  const out = new Map<string, number>();
-  for (const s of t.nodes) {
-    const dist = new Map([[s, 0]]);
-    const q = [s];
-    for (let i = 0; i < q.length; i++) {
-      for (const m of adj.get(q[i]!)!) {
-        if (!dist.has(m)) {
-          dist.set(m, dist.get(q[i]!)! + 1);
-          q.push(m);
-        }
-      }
-    }
-    out.set(s, Math.max(...dist.values()));
-  }
-  return out;
-}
 
 /** The links' relays: in a worker thread of their own, or on this thread (`--relays-in-process`). */
 interface Relays {
@@ -517,9 +495,45 @@ function memoryRoots(): void {
   });
 }
 
+/**
+ * `--memory-frontier`: what the reference peer's replica trades on the random graph, in memory: the load once for each
+ * gathering bound (`treeBatchMs`, and `maxTreeBatchMs` in the reference's proportion to it), from 1 ms (next to no gathering) to the reference
+ * 80 ms, for the tree the bench's first writer shapes and for the best tree of `--memory-roots`. Frames per number
+ * against the median over the floor's median, beside issue 9's targets (5 frames, 1.25 times).
+ */
+function memoryFrontier(): void {
+  const t = random(25, 3, 3);
+  const f = (x: number, d = 0) => x.toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d });
+  console.log(`# bench:dissemination --memory-frontier  ${new Date().toISOString()}  node ${process.version}`);
+  console.log(`in memory: random graph of degree 3, 25 peers, ${DELAY_MS} ms per link, ${RATE} numbers/s for ${LOAD_SECONDS} s at random peers`);
+  console.log("| tree shaped by | bound (ms) | frames/number | of which | stable latency p50 / p95 / max (ms) | p50 / floor p50 | both targets |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const first of [0, t.nodes.indexOf("n15")]) {
+    for (const treeBatchMs of [1, 20, 40, 60, 70, 80]) {
+      const r = memoryLoad(t, "tree", {
+        seconds: LOAD_SECONDS,
+        rate: RATE,
+        delayMs: DELAY_MS,
+        timing: { treeBatchMs, maxTreeBatchMs: Math.round((treeBatchMs * DEFAULT_TIMING.maxTreeBatchMs) / DEFAULT_TIMING.treeBatchMs) },
+        first,
+      });
+      const ratio = r.p50 / r.floorP50;
+      const byType = Object.entries(r.byType)
+        .filter(([, v]) => v >= 0.05)
+        .map(([k, v]) => `${k} ${f(v, 2)}`)
+        .join(", ");
+      console.log(
+        `| ${t.nodes[first]} | ${treeBatchMs} | ${f(r.framesPerNumber, 2)} | ${byType} | ${f(r.p50)} / ${f(r.p95)} / ${f(r.max)} | ${f(ratio, 2)} | ` +
+          `${r.framesPerNumber <= 5 && ratio <= 1.25 ? "yes" : "no"}${r.unstable ? ` (${r.unstable} never stable)` : ""} |`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--memory-load")) return memoryLoadOnly();
   if (process.argv.includes("--memory-roots")) return memoryRoots();
+  if (process.argv.includes("--memory-frontier")) return memoryFrontier();
   const at = process.argv.indexOf("--in-memory");
   if (at >= 0) {
     inMemoryRun(Number(process.argv[at + 1]), process.argv[at + 2] as Dissemination);
