@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NetworkModel } from "./model.js";
 import fc from "fast-check";
-import type { Expectation } from "./model.js";
+import type { Expectation } from "./expectation.js";
 import { acceptance, accepts, couldLackCertain, explain, subsetWithSum } from "./verdict.js";
 import { line } from "../topology/generators.js";
 

@@ -1,2 +1,3 @@
-export { NetworkModel, type Expectation, type ModelNode, type InjectedNumber } from "./model.js";
+export { NetworkModel, type ModelNode } from "./model.js";
+export type { Expectation, InjectedNumber } from "./expectation.js";
 export { accepts, explain, type TotalReport } from "./verdict.js";

@@ -2,7 +2,7 @@
  * Judge a node's report against the model's expectation, and explain a mismatch in words a student can act on:
  * `n4 reports 12, expected 15 (waited 10.0 s; missing 3 numbers injected at n1)`.
  */
-import type { Expectation, InjectedNumber } from "./model.js";
+import type { Expectation, InjectedNumber } from "./expectation.js";
 
 /** What a node said on GET /total. */
 export interface TotalReport {
