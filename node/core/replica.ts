@@ -77,6 +77,12 @@ export interface ReplicaTiming {
    */
   readonly treeBatchMs: number;
   readonly eagerFanout: number;
+  /**
+   * 100 ms: a hub's frames reach its leaves within one link delay of its first number. On the full mesh of
+   * `bench:dissemination` (a star of 24 leaves) 150 ms gave 3.9 frames per number at a maximum of 350 ms in memory, 100
+   * gives 4.7 at 300, which leaves more of the 600 ms target to the CPU of 25 processes (BENCHMARKS.md, Dissemination,
+   * eleventh round). Below about 8 eager links (the tree and random topologies) it does not bind.
+   */
   readonly maxTreeBatchMs: number;
   readonly leafBatchMs: number;
   /** Period of full digests on flood links. */
@@ -119,7 +125,7 @@ export const DEFAULT_TIMING: ReplicaTiming = {
   batchMs: 5,
   treeBatchMs: 80,
   eagerFanout: 6,
-  maxTreeBatchMs: 150,
+  maxTreeBatchMs: 100,
   leafBatchMs: 5,
   syncIntervalMs: 1000,
   summaryIdleMs: 5000,
