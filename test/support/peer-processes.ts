@@ -38,13 +38,25 @@ export interface PeerHandle {
   spec: PeerSpec;
 }
 
+/**
+ * A peer exited at start because a port it was given was in use: another process took it between `freePort` and the
+ * peer's bind (another test file's peer, or another process's `freePort` checking it by binding it for a moment).
+ */
+export class PortTaken extends Error {}
+
+/** Tries of a start on the same ports, and of a whole `startAll` on new ones, before a taken port fails the test. */
+const PORT_TRIES = 3;
+
 export class PeerProcesses {
   readonly peers = new Map<string, PeerHandle>();
   private readonly tempDirs: string[] = [];
 
+  /** `ports` hands out `n` ports for peers to bind (tests give their own to take one first). */
+  constructor(private readonly ports: (n: number) => Promise<number[]> = freePorts) {}
+
   /** Reserves ports for every spec first, so links can point at peers that do not run yet. */
   async define(specs: PeerSpec[]): Promise<PeerHandle[]> {
-    const ports = await freePorts(specs.length * 2);
+    const ports = await this.ports(specs.length * 2);
     return Promise.all(
       specs.map(async (spec, i) => {
         const handle: PeerHandle = {
@@ -67,14 +79,38 @@ export class PeerProcesses {
     );
   }
 
+  /**
+   * Defines and starts peers that link to each other. A port that stays taken (see `start`) moves them all to new
+   * ports and starts them again: they dial each other's ports, so one peer cannot move alone.
+   */
   async startAll(specs: PeerSpec[]): Promise<PeerHandle[]> {
-    const handles = await this.define(specs);
-    await Promise.all(handles.map((h) => this.start(h.id)));
-    return handles;
+    for (let attempt = 1; ; attempt++) {
+      const handles = await this.define(specs);
+      const started = await Promise.allSettled(handles.map((h) => this.start(h.id)));
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (!failed) return handles;
+      if (!(failed.reason instanceof PortTaken) || attempt >= PORT_TRIES) throw failed.reason;
+      await this.discard(handles);
+    }
   }
 
-  /** Starts (or restarts) a defined peer and waits until GET /health answers 200. */
+  /**
+   * Starts (or restarts) a defined peer and waits until GET /health answers 200. A peer that exits because its port
+   * is in use is started again on the same ports a moment later (a port checked by another process is free again
+   * within milliseconds), and after `PORT_TRIES` the start fails with `PortTaken`.
+   */
   async start(id: string, opts: { dataDir?: boolean } = {}): Promise<PeerHandle> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(id, opts);
+      } catch (error) {
+        if (!(error instanceof PortTaken) || attempt >= PORT_TRIES) throw error;
+        await new Promise((ok) => setTimeout(ok, 100 * attempt));
+      }
+    }
+  }
+
+  private async startOnce(id: string, opts: { dataDir?: boolean }): Promise<PeerHandle> {
     const h = this.get(id);
     const peers = (h.spec.dials ?? []).map((d) => {
       const target = this.peers.get(d);
@@ -96,9 +132,18 @@ export class PeerProcesses {
     h.proc = proc;
     proc.stdout!.on("data", (c: Buffer) => (h.output += c.toString()));
     proc.stderr!.on("data", (c: Buffer) => (h.output += c.toString()));
+    // "close" comes after "exit", once the output is all read: what the peer said as it failed is then in h.output.
+    const closed = new Promise((ok) => proc.once("close", ok));
+    const from = h.output.length;
     await waitUntil(`${id} healthy`, 15_000, async () => {
-      if (proc.exitCode !== null) throw new Error(`${id} exited with ${proc.exitCode}:\n${h.output}`);
-      const res = await fetch(`${h.url}/health`).catch(() => undefined);
+      if (proc.exitCode !== null) {
+        await closed;
+        const said = h.output.slice(from);
+        const message = `${id} exited with ${proc.exitCode}:\n${said}`;
+        throw /EADDRINUSE/.test(said) ? new PortTaken(message) : new Error(message);
+      }
+      // Bounded: until the peer binds, whatever holds its HTTP port (see PortTaken) may accept and never answer.
+      const res = await fetch(`${h.url}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
       return res?.status === 200;
     });
     return h;
@@ -165,17 +210,23 @@ export class PeerProcesses {
   }
 
   async dispose(): Promise<void> {
+    await this.discard([...this.peers.values()]);
+    await Promise.all(this.tempDirs.map((d) => rm(d, { recursive: true, force: true })));
+  }
+
+  /** Kills these peers and forgets them (their data folders too). */
+  private async discard(handles: readonly PeerHandle[]): Promise<void> {
     await Promise.all(
-      [...this.peers.values()].map(async (h) => {
+      handles.map(async (h) => {
         if (h.proc && h.proc.exitCode === null && h.proc.signalCode === null) {
           const exited = new Promise((ok) => h.proc!.once("exit", ok));
           h.proc.kill("SIGKILL");
           await exited;
         }
+        if (h.dataDir) await rm(h.dataDir, { recursive: true, force: true });
+        this.peers.delete(h.id);
       }),
     );
-    await Promise.all(this.tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-    this.peers.clear();
   }
 }
 
